@@ -1,0 +1,18 @@
+// Package untraced marks a context whose Redis commands our telemetry hooks
+// must not record, such as health-check PINGs.
+package untraced
+
+import "context"
+
+type key struct{}
+
+// Context returns a copy of ctx whose commands produce no spans and no metrics.
+func Context(ctx context.Context) context.Context {
+	return context.WithValue(ctx, key{}, true)
+}
+
+// Is reports whether ctx was marked by Context.
+func Is(ctx context.Context) bool {
+	v, _ := ctx.Value(key{}).(bool)
+	return v
+}
