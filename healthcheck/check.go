@@ -1,0 +1,149 @@
+package healthcheck
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// TagLive marks a check that belongs to the liveness endpoint (/alive). A
+// check without it runs only on /health. Dependencies such as Redis are not
+// live: a restart does not fix an unreachable server.
+const TagLive = "live"
+
+// Group is the name of the fx value group through which modules contribute
+// checks: a constructor annotated with `group:"health_checks"` (or
+// `group:"health_checks,flatten"` for a []Check) adds its checks, and the
+// checker is built from `group:"health_checks"`, e.g.
+// fx.Annotate(healthcheck.New, fx.ParamTags(`group:"health_checks"`)).
+// fx does not order a value group, so when two contributions share a name
+// which one [New] keeps is unspecified.
+const Group = "health_checks"
+
+// DefaultTimeout bounds one run of a check whose Timeout is zero.
+const DefaultTimeout = 5 * time.Second
+
+// SelfName is the name of the always-healthy check, tagged [TagLive], that
+// every [Checker] contains (the "self" check of the Aspire service
+// defaults). A check of the same name passed to [New] is dropped.
+const SelfName = "self"
+
+// Check is one health check.
+type Check struct {
+	// Name identifies the check in reports. Names are unique within a
+	// Checker: the first check with a name wins, later ones are dropped.
+	Name string
+	// Tags select the endpoints the check runs on; [TagLive] adds it to
+	// /alive. Every check runs on /health.
+	Tags []string
+	// Timeout bounds one run; zero means [DefaultTimeout]. Run's context
+	// ends slightly earlier (by a twentieth of Timeout, at most 100ms), so
+	// that a check honouring it can still report why it failed before the
+	// caller stops waiting.
+	Timeout time.Duration
+	// Run reports a failure by returning an error. It must honour ctx: it
+	// should return soon after ctx is done. A Run that ignores ctx cannot
+	// hold up a request past Timeout (the request reports it as timed
+	// out), but the goroutine running it lives until Run returns, and no
+	// new run of the check starts before then. Run may be called from
+	// several goroutines over time, never concurrently with itself.
+	Run func(ctx context.Context) error
+}
+
+// HasTag reports whether c carries tag.
+func (c Check) HasTag(tag string) bool {
+	for _, t := range c.Tags {
+		if t == tag {
+			return true
+		}
+	}
+	return false
+}
+
+// Status is the outcome of a check or of a whole report. The zero value is
+// Unhealthy, so a status nobody set never reads as healthy.
+type Status uint8
+
+const (
+	// Unhealthy means the check failed, timed out or panicked.
+	Unhealthy Status = iota
+	// Healthy means the check returned nil in time.
+	Healthy
+)
+
+// String returns "Healthy" or "Unhealthy", the names ASP.NET Core uses.
+func (s Status) String() string {
+	if s == Healthy {
+		return "Healthy"
+	}
+	return "Unhealthy"
+}
+
+// MarshalText encodes the status as its String form (used by encoding/json).
+func (s Status) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText decodes "Healthy" or "Unhealthy" (case-insensitive).
+func (s *Status) UnmarshalText(b []byte) error {
+	switch {
+	case strings.EqualFold(string(b), "Healthy"):
+		*s = Healthy
+	case strings.EqualFold(string(b), "Unhealthy"):
+		*s = Unhealthy
+	default:
+		return fmt.Errorf("healthcheck: unknown status %.32q", b)
+	}
+	return nil
+}
+
+// Result is the outcome of one check within a [Report].
+type Result struct {
+	Name   string
+	Tags   []string
+	Status Status
+	// Duration is how long the run took or, when the request stopped
+	// waiting for it, how long the request waited.
+	Duration time.Duration
+	// Err is nil when Status is Healthy. It is the error Run returned, an
+	// error wrapping [ErrTimeout] when the check did not finish in time
+	// (and also Run's error if Run returned one after its deadline),
+	// [ErrAbandoned] when the caller's context was cancelled first, or a
+	// *[PanicError] when Run panicked. It is what the check
+	// produced, unredacted: the HTTP handlers show it only with
+	// [WithDetails], and only after redaction.
+	Err error
+}
+
+// Report is the outcome of one run of a set of checks.
+type Report struct {
+	// Status is Healthy when every result is Healthy (and when there are
+	// no results).
+	Status Status
+	// Duration is the wall time of the whole run.
+	Duration time.Duration
+	// Results holds one entry per selected check, in registration order.
+	Results []Result
+}
+
+// ErrTimeout is wrapped by the error of a check that did not finish before
+// its deadline.
+var ErrTimeout = errors.New("health check timed out")
+
+// ErrAbandoned is wrapped by the error of a check the caller stopped
+// waiting for because its context was cancelled.
+var ErrAbandoned = errors.New("health check abandoned")
+
+// ErrInvalidCheck is wrapped by the errors [New] returns for a check
+// without a name or Run function, or with a negative timeout.
+var ErrInvalidCheck = errors.New("invalid health check")
+
+// PanicError is the error of a check whose Run panicked. Its message does
+// not include the panic value, which the check did not mean to report;
+// Value and Stack are there for the caller's logs.
+type PanicError struct {
+	Value any
+	Stack []byte
+}
+
+func (e *PanicError) Error() string { return "health check panicked" }

@@ -1,0 +1,46 @@
+package healthcheck
+
+import (
+	"testing"
+	"time"
+)
+
+func TestTimeSpan(t *testing.T) {
+	tests := []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "00:00:00"},
+		{50 * time.Nanosecond, "00:00:00"},
+		{100 * time.Nanosecond, "00:00:00.0000001"},
+		{1234567 * time.Nanosecond, "00:00:00.0012345"},
+		{2 * time.Second, "00:00:02"},
+		{time.Hour + 2*time.Minute + 3*time.Second + 400*time.Millisecond, "01:02:03.4000000"},
+		{49*time.Hour + time.Second, "2.01:00:01"},
+		{-1500 * time.Millisecond, "-00:00:01.5000000"},
+	}
+	for _, tt := range tests {
+		if got := timeSpan(tt.d); got != tt.want {
+			t.Errorf("timeSpan(%v) = %q, want %q", tt.d, got, tt.want)
+		}
+	}
+}
+
+func TestScrub(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"dial tcp 127.0.0.1:6379: connect: connection refused", "dial tcp 127.0.0.1:6379: connect: connection refused"},
+		{"localhost:6379,password=abc=def,ssl=true", "localhost:6379,password=***,ssl=true"},
+		{"serviceName=m,sentinelPassword=xyz;next", "serviceName=m,sentinelPassword=***;next"},
+		{"Password = hunter2 trailing", "Password = *** trailing"},
+		{"redis://user:pa55@h:1/0", "redis://user:***@h:1/0"},
+		{"rediss://:pa55@h:1", "rediss://:***@h:1"},
+		{"unix://u:p@/tmp/redis.sock", "unix://u:***@/tmp/redis.sock"},
+		{"redis://h:6379/0 ok", "redis://h:6379/0 ok"},
+		{"WRONGPASS invalid username-password pair or user is disabled.", "WRONGPASS invalid username-password pair or user is disabled."},
+	}
+	for _, tt := range tests {
+		if got := scrub(tt.in); got != tt.want {
+			t.Errorf("scrub(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
