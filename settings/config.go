@@ -1,0 +1,751 @@
+package settings
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/knadh/koanf/providers/confmap"
+	"github.com/knadh/koanf/v2"
+)
+
+// DefaultEnvironment is the environment name used when neither
+// DOTNET_ENVIRONMENT nor ASPNETCORE_ENVIRONMENT is set, as in .NET.
+const DefaultEnvironment = "Production"
+
+// Sources reported by [Config.Source] for values that did not come from a
+// file.
+const (
+	// SourceValues is the source of values passed to [NewConfig].
+	SourceValues = "values"
+	// sourceEnvPrefix starts the source of a value read from an
+	// environment variable; the variable's name follows.
+	sourceEnvPrefix = "environment variable "
+)
+
+// Config is a read-only set of configuration values in the shape of .NET
+// configuration: keys are paths whose levels are separated by ':'
+// ("ConnectionStrings:cache", "Aspire:StackExchange:Redis:cache:DisableTracing"),
+// keys match case-insensitively, and every value is a string.
+//
+// Build one with [LoadConfig] (appsettings files and environment variables,
+// as a .NET host does) or [NewConfig] (values you already have). A nil
+// *Config is valid and empty. A Config is safe for concurrent use.
+type Config struct {
+	entries map[string]entry // lower-case key → value
+	env     string           // environment name, LoadConfig only
+
+	koOnce sync.Once
+	ko     *koanf.Koanf
+}
+
+// entry is one configuration value.
+type entry struct {
+	key    string // the key as written by its source, levels joined by ':'
+	value  string
+	source string // file path, "environment variable NAME" or "values"
+}
+
+// LoadOptions tells [LoadConfig] where to read configuration from.
+type LoadOptions struct {
+	// Dir is the directory holding appsettings.json and
+	// appsettings.{Environment}.json; "" is the working directory.
+	Dir string
+	// Environment selects appsettings.{Environment}.json. "" means
+	// $DOTNET_ENVIRONMENT, else $ASPNETCORE_ENVIRONMENT, else "Production"
+	// (read from Environ).
+	Environment string
+	// Environ holds the environment variables as KEY=VALUE; nil means
+	// os.Environ(). Pass an empty, non-nil slice to read no variables.
+	Environ []string
+}
+
+// LoadConfig reads configuration the way a .NET host does, later sources
+// winning:
+//
+//  1. appsettings.json in opts.Dir (optional);
+//  2. appsettings.{Environment}.json in opts.Dir (optional);
+//  3. environment variables.
+//
+// The JSON files are read like .NET's JSON configuration provider: the top
+// level must be an object, nested objects become ':'-separated keys, array
+// elements become keys 0, 1, ..., scalars become strings (true → "true",
+// numbers as written, null → ""), // and /* */ comments and trailing commas
+// are allowed, and a key given twice in one file (in any case) is an error.
+// A malformed file is an error naming the file and the line:column.
+//
+// In an environment variable name "__" separates levels:
+// ConnectionStrings__cache=localhost:6379 sets "ConnectionStrings:cache".
+// As in .NET, a variable named CUSTOMCONNSTR_{name}, MYSQLCONNSTR_{name},
+// SQLCONNSTR_{name} or SQLAZURECONNSTR_{name} (Azure App Service) sets
+// "ConnectionStrings:{name}". When a variable appears twice in Environ, the
+// later one wins.
+//
+// Keys are case-insensitive: "connectionstrings:Cache" from a file and
+// CONNECTIONSTRINGS__CACHE from the environment are the same key.
+// Command-line arguments and .NET user secrets are not read.
+func LoadConfig(opts LoadOptions) (*Config, error) {
+	environ := opts.Environ
+	if environ == nil {
+		environ = os.Environ()
+	}
+	c := &Config{entries: make(map[string]entry), env: opts.Environment}
+	if c.env == "" {
+		c.env = environmentName(environ)
+	}
+
+	for _, name := range []string{"appsettings.json", "appsettings." + c.env + ".json"} {
+		path := name
+		if opts.Dir != "" {
+			path = filepath.Join(opts.Dir, name)
+		}
+		data, err := os.ReadFile(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("settings: reading configuration file: %w", err)
+		}
+		values, err := parseJSONConfig(path, data)
+		if err != nil {
+			return nil, err
+		}
+		for _, kv := range values {
+			c.set(kv.key, kv.value, path)
+		}
+	}
+
+	for _, kv := range environ {
+		name, value, ok := strings.Cut(kv, "=")
+		if !ok || name == "" {
+			continue
+		}
+		c.set(envKey(name), value, sourceEnvPrefix+name)
+	}
+	return c, nil
+}
+
+// environmentName returns the .NET environment name found in environ.
+func environmentName(environ []string) string {
+	var dotnet, aspnet string
+	for _, kv := range environ {
+		name, value, _ := strings.Cut(kv, "=")
+		switch name {
+		case "DOTNET_ENVIRONMENT":
+			dotnet = value
+		case "ASPNETCORE_ENVIRONMENT":
+			aspnet = value
+		}
+	}
+	switch {
+	case dotnet != "":
+		return dotnet
+	case aspnet != "":
+		return aspnet
+	}
+	return DefaultEnvironment
+}
+
+// connStrPrefixes are the Azure App Service connection-string variable
+// prefixes that .NET's environment-variable provider maps to
+// ConnectionStrings:{name}.
+var connStrPrefixes = []string{"CUSTOMCONNSTR_", "MYSQLCONNSTR_", "SQLAZURECONNSTR_", "SQLCONNSTR_"}
+
+// envKey turns an environment variable name into a configuration key.
+func envKey(name string) string {
+	for _, p := range connStrPrefixes {
+		if len(name) > len(p) && strings.EqualFold(name[:len(p)], p) {
+			return "ConnectionStrings:" + strings.ReplaceAll(name[len(p):], "__", ":")
+		}
+	}
+	return strings.ReplaceAll(name, "__", ":")
+}
+
+// NewConfig returns a Config holding values, for programs that already have
+// their configuration (from flags, another library, a test).
+//
+// Keys may be flat ("ConnectionStrings:cache"), nested
+// (map[string]any{"ConnectionStrings": map[string]any{"cache": ...}}), or
+// both. Accepted values: string, bool, integer and floating-point numbers,
+// fmt.Stringer (e.g. time.Duration, giving "5s"), nested maps with string
+// keys, and slices (elements become keys 0, 1, ...). A nil value is skipped.
+// Keys match case-insensitively, so two spellings of one key are an error,
+// as is a value of another type.
+func NewConfig(values map[string]any) (*Config, error) {
+	c := &Config{entries: make(map[string]entry)}
+	if err := c.addValues("", values); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// addValues flattens a user-supplied map into c.
+func (c *Config) addValues(prefix string, values map[string]any) error {
+	// Sorted, so that the error for a duplicate key is deterministic.
+	keys := make([]string, 0, len(values))
+	for k := range values {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if err := c.addValue(joinKey(prefix, k), values[k]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Config) addValue(key string, v any) error {
+	var s string
+	switch v := v.(type) {
+	case nil:
+		return nil
+	case map[string]any:
+		return c.addValues(key, v)
+	case map[string]string:
+		m := make(map[string]any, len(v))
+		for k, x := range v {
+			m[k] = x
+		}
+		return c.addValues(key, m)
+	case []any:
+		for i, x := range v {
+			if err := c.addValue(joinKey(key, strconv.Itoa(i)), x); err != nil {
+				return err
+			}
+		}
+		return nil
+	case []string:
+		for i, x := range v {
+			if err := c.addValue(joinKey(key, strconv.Itoa(i)), x); err != nil {
+				return err
+			}
+		}
+		return nil
+	case string:
+		s = v
+	case bool:
+		s = strconv.FormatBool(v)
+	case int:
+		s = strconv.FormatInt(int64(v), 10)
+	case int8:
+		s = strconv.FormatInt(int64(v), 10)
+	case int16:
+		s = strconv.FormatInt(int64(v), 10)
+	case int32:
+		s = strconv.FormatInt(int64(v), 10)
+	case int64:
+		s = strconv.FormatInt(v, 10)
+	case uint:
+		s = strconv.FormatUint(uint64(v), 10)
+	case uint8:
+		s = strconv.FormatUint(uint64(v), 10)
+	case uint16:
+		s = strconv.FormatUint(uint64(v), 10)
+	case uint32:
+		s = strconv.FormatUint(uint64(v), 10)
+	case uint64:
+		s = strconv.FormatUint(v, 10)
+	case float32:
+		s = strconv.FormatFloat(float64(v), 'f', -1, 32)
+	case float64:
+		s = strconv.FormatFloat(v, 'f', -1, 64)
+	case json.Number:
+		s = v.String()
+	case time.Duration:
+		s = v.String()
+	case fmt.Stringer:
+		s = v.String()
+	default:
+		return &ConfigError{Key: key, Source: SourceValues, Err: fmt.Errorf("unsupported value type %T", v)}
+	}
+	lk := strings.ToLower(key)
+	if old, ok := c.entries[lk]; ok {
+		return &ConfigError{Key: key, Source: SourceValues, Err: fmt.Errorf("key given twice (also as %q); keys are case-insensitive", old.key)}
+	}
+	c.entries[lk] = entry{key: key, value: s, source: SourceValues}
+	return nil
+}
+
+func joinKey(prefix, key string) string {
+	if prefix == "" {
+		return key
+	}
+	return prefix + ":" + key
+}
+
+// set stores one value; a later call for the same key (in any case) wins.
+func (c *Config) set(key, value, source string) {
+	c.entries[strings.ToLower(key)] = entry{key: key, value: value, source: source}
+}
+
+// String returns the value at key (levels separated by ':', any case) and
+// whether it is present. A present value may be empty.
+func (c *Config) String(key string) (string, bool) {
+	e, ok := c.lookup(key)
+	return e.value, ok
+}
+
+// Source says where the value at key came from: the path of the
+// appsettings file ("appsettings.json", "conf/appsettings.Development.json"),
+// "environment variable NAME" or "values" (NewConfig). It returns "" when
+// key is not present.
+func (c *Config) Source(key string) string {
+	e, _ := c.lookup(key)
+	return e.source
+}
+
+// Environment returns the environment name LoadConfig used to pick
+// appsettings.{Environment}.json; "" for a Config made by NewConfig.
+func (c *Config) Environment() string {
+	if c == nil {
+		return ""
+	}
+	return c.env
+}
+
+// Keys returns every key, as written by the source that set its value,
+// sorted case-insensitively.
+func (c *Config) Keys() []string {
+	if c == nil {
+		return nil
+	}
+	lower := make([]string, 0, len(c.entries))
+	for k := range c.entries {
+		lower = append(lower, k)
+	}
+	slices.Sort(lower)
+	keys := make([]string, len(lower))
+	for i, k := range lower {
+		keys[i] = c.entries[k].key
+	}
+	return keys
+}
+
+// Merge returns a new Config holding c's values overridden by over's: the
+// way to layer values from code on top of loaded configuration. Either may
+// be nil.
+func (c *Config) Merge(over *Config) *Config {
+	out := &Config{entries: make(map[string]entry), env: c.Environment()}
+	for _, src := range []*Config{c, over} {
+		if src == nil {
+			continue
+		}
+		for k, e := range src.entries {
+			out.entries[k] = e
+		}
+	}
+	if out.env == "" {
+		out.env = over.Environment()
+	}
+	return out
+}
+
+// Koanf returns the configuration as a koanf instance with ':' as the
+// delimiter and lower-case keys, for reading settings of your own
+// (Unmarshal into a struct matches field names case-insensitively). It is
+// a copy: changing it does not change c. When a key holds both a value and
+// child keys (possible in .NET configuration, not in koanf), the children
+// win.
+func (c *Config) Koanf() *koanf.Koanf {
+	if c == nil {
+		return koanf.New(":")
+	}
+	c.koOnce.Do(func() {
+		keys := make([]string, 0, len(c.entries))
+		for k := range c.entries {
+			keys = append(keys, k)
+		}
+		// Shorter keys first: a leaf "a:b" is replaced by the section
+		// "a:b" when "a:b:c" comes later.
+		slices.Sort(keys)
+		root := make(map[string]any)
+	next:
+		for _, k := range keys {
+			parts := strings.Split(k, ":")
+			m := root
+			for _, p := range parts[:len(parts)-1] {
+				child, ok := m[p].(map[string]any)
+				if !ok {
+					child = make(map[string]any)
+					m[p] = child
+				}
+				m = child
+			}
+			last := parts[len(parts)-1]
+			if _, isSection := m[last].(map[string]any); isSection {
+				continue next
+			}
+			m[last] = c.entries[k].value
+		}
+		ko := koanf.New(":")
+		// confmap never fails to read; Load can only fail on a parser.
+		_ = ko.Load(confmap.Provider(root, ""), nil)
+		c.ko = ko
+	})
+	return c.ko.Copy()
+}
+
+func (c *Config) lookup(key string) (entry, bool) {
+	if c == nil {
+		return entry{}, false
+	}
+	e, ok := c.entries[strings.ToLower(key)]
+	return e, ok
+}
+
+// child is one immediate child of a configuration section.
+type child struct {
+	name     string // as written, e.g. "ConnectTimeout"
+	lower    string // lower-case name
+	hasValue bool   // the child key itself holds a value
+	hasKids  bool   // the child has children of its own
+}
+
+// children lists the immediate children of section, sorted by lower-case
+// name.
+func (c *Config) children(section string) []child {
+	if c == nil {
+		return nil
+	}
+	prefix := strings.ToLower(section) + ":"
+	depth := strings.Count(prefix, ":")
+	byName := make(map[string]*child)
+	for lk, e := range c.entries {
+		rest, ok := strings.CutPrefix(lk, prefix)
+		if !ok {
+			continue
+		}
+		name, _, deeper := strings.Cut(rest, ":")
+		// The segment as written; lower-casing never adds or removes a ':'.
+		written := name
+		if parts := strings.Split(e.key, ":"); len(parts) > depth {
+			written = parts[depth]
+		}
+		ch := byName[name]
+		if ch == nil {
+			ch = &child{name: written, lower: name}
+			byName[name] = ch
+		}
+		if deeper {
+			ch.hasKids = true
+		} else {
+			ch.hasValue = true
+			ch.name = written
+		}
+	}
+	out := make([]child, 0, len(byName))
+	for _, ch := range byName {
+		out = append(out, *ch)
+	}
+	slices.SortFunc(out, func(a, b child) int { return strings.Compare(a.lower, b.lower) })
+	return out
+}
+
+// sourceUnder returns the source of key or, when key holds no value, of
+// the first key below it.
+func (c *Config) sourceUnder(key string) string {
+	if src := c.Source(key); src != "" {
+		return src
+	}
+	if c == nil {
+		return ""
+	}
+	prefix := strings.ToLower(key) + ":"
+	first := ""
+	for lk := range c.entries {
+		if strings.HasPrefix(lk, prefix) && (first == "" || lk < first) {
+			first = lk
+		}
+	}
+	return c.Source(first)
+}
+
+// ---- JSON files ----
+
+// keyValue is one flattened JSON value.
+type keyValue struct{ key, value string }
+
+// jsonParser flattens a JSON document the way .NET's
+// JsonConfigurationFileParser does.
+type jsonParser struct {
+	file string
+	data []byte
+	dec  *json.Decoder
+	seen map[string]string // lower-case key → key as written
+	out  []keyValue
+}
+
+// parseJSONConfig flattens an appsettings file. Errors name the file and a
+// line:column.
+func parseJSONConfig(file string, data []byte) ([]keyValue, error) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // UTF-8 BOM
+	clean, perr := stripJSONExtras(data)
+	if perr != nil {
+		return nil, fileErrorAt(file, data, perr.off, perr.msg, nil)
+	}
+	p := &jsonParser{file: file, data: clean, seen: make(map[string]string)}
+	if len(bytes.TrimSpace(clean)) == 0 {
+		return nil, &FileError{File: file, Line: 1, Column: 1, Msg: "the file is empty; a configuration file holds a JSON object"}
+	}
+	// Check the syntax of the whole document first: Unmarshal reports
+	// absolute offsets, the Decoder's Token does not for bad literals.
+	if err := json.Unmarshal(clean, new(json.RawMessage)); err != nil {
+		return nil, p.syntaxError(err)
+	}
+	p.dec = json.NewDecoder(bytes.NewReader(clean))
+	p.dec.UseNumber()
+
+	tok, err := p.dec.Token()
+	if err != nil {
+		return nil, p.syntaxError(err)
+	}
+	if tok != json.Delim('{') {
+		return nil, p.errorAt(p.tokenStart(0), "the top-level JSON element must be an object", nil)
+	}
+	if err := p.object(""); err != nil {
+		return nil, err
+	}
+	if _, err := p.dec.Token(); err != io.EOF {
+		if err != nil {
+			return nil, p.syntaxError(err)
+		}
+		return nil, p.errorAt(p.tokenStart(0), "unexpected data after the top-level object", nil)
+	}
+	return p.out, nil
+}
+
+// object reads the members of an object whose '{' was read.
+func (p *jsonParser) object(prefix string) error {
+	for p.dec.More() {
+		before := p.dec.InputOffset()
+		tok, err := p.dec.Token()
+		if err != nil {
+			return p.syntaxError(err)
+		}
+		name, ok := tok.(string)
+		if !ok {
+			return p.errorAt(p.tokenStart(before), "expected a property name", nil)
+		}
+		if err := p.value(joinKey(prefix, name), p.tokenStart(before)); err != nil {
+			return err
+		}
+	}
+	_, err := p.dec.Token() // '}'
+	if err != nil {
+		return p.syntaxError(err)
+	}
+	return nil
+}
+
+// array reads the elements of an array whose '[' was read.
+func (p *jsonParser) array(prefix string) error {
+	for i := 0; p.dec.More(); i++ {
+		before := p.dec.InputOffset()
+		if err := p.value(joinKey(prefix, strconv.Itoa(i)), p.tokenStart(before)); err != nil {
+			return err
+		}
+	}
+	_, err := p.dec.Token() // ']'
+	if err != nil {
+		return p.syntaxError(err)
+	}
+	return nil
+}
+
+// value reads the value for key; keyOff is where the key (or array
+// element) starts, for error messages.
+func (p *jsonParser) value(key string, keyOff int64) error {
+	tok, err := p.dec.Token()
+	if err != nil {
+		return p.syntaxError(err)
+	}
+	var s string
+	switch v := tok.(type) {
+	case json.Delim:
+		switch v {
+		case '{':
+			return p.object(key)
+		case '[':
+			return p.array(key)
+		}
+		return p.errorAt(p.dec.InputOffset()-1, fmt.Sprintf("unexpected %q", rune(v)), nil)
+	case string:
+		s = v
+	case json.Number:
+		s = v.String()
+	case bool:
+		s = strconv.FormatBool(v)
+	case nil:
+		s = ""
+	}
+	lk := strings.ToLower(key)
+	if old, dup := p.seen[lk]; dup {
+		return p.errorAt(keyOff, fmt.Sprintf("duplicate key %q (also %q); keys are case-insensitive", key, old), nil)
+	}
+	p.seen[lk] = key
+	p.out = append(p.out, keyValue{key: key, value: s})
+	return nil
+}
+
+// tokenStart returns the offset of the first significant byte at or after
+// off (the decoder's offset points after the previous token).
+func (p *jsonParser) tokenStart(off int64) int64 {
+	for off < int64(len(p.data)) {
+		switch p.data[off] {
+		case ' ', '\t', '\r', '\n', ',', ':':
+			off++
+			continue
+		}
+		break
+	}
+	return off
+}
+
+func (p *jsonParser) syntaxError(err error) error {
+	const eof = "unexpected end of JSON input"
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &se) && se.Error() != eof:
+		// Offset counts the bytes read, the bad one included.
+		return p.errorAt(max(se.Offset-1, 0), se.Error(), err)
+	case se != nil, errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return p.errorAt(int64(len(p.data)), eof, err)
+	}
+	return p.errorAt(p.dec.InputOffset(), err.Error(), err)
+}
+
+func (p *jsonParser) errorAt(off int64, msg string, cause error) error {
+	return fileErrorAt(p.file, p.data, off, msg, cause)
+}
+
+// FileError reports a malformed configuration file.
+type FileError struct {
+	// File is the path of the file as opened.
+	File string
+	// Line and Column (1-based; the column counts characters) locate the
+	// problem.
+	Line, Column int
+	// Msg describes the problem.
+	Msg string
+	// Err is the underlying error, if any (e.g. a *json.SyntaxError).
+	Err error
+}
+
+// Error returns "settings: FILE:LINE:COL: MSG".
+func (e *FileError) Error() string {
+	return fmt.Sprintf("settings: %s:%d:%d: %s", e.File, e.Line, e.Column, e.Msg)
+}
+
+// Unwrap returns the underlying error.
+func (e *FileError) Unwrap() error { return e.Err }
+
+func fileErrorAt(file string, data []byte, off int64, msg string, cause error) error {
+	if off > int64(len(data)) {
+		off = int64(len(data))
+	}
+	before := data[:off]
+	line := 1 + bytes.Count(before, []byte("\n"))
+	lineStart := bytes.LastIndexByte(before, '\n') + 1
+	col := 1 + utf8.RuneCount(before[lineStart:])
+	return &FileError{File: file, Line: line, Column: col, Msg: msg, Err: cause}
+}
+
+// jsonPosError is a problem at a byte offset, found before decoding.
+type jsonPosError struct {
+	off int64
+	msg string
+}
+
+// stripJSONExtras blanks out what .NET's JSON reader accepts and
+// encoding/json does not: // and /* */ comments, and a comma before a
+// closing '}' or ']'. Blanking (not removing) keeps every byte offset and
+// line, so that decoding errors point at the original text.
+func stripJSONExtras(data []byte) ([]byte, *jsonPosError) {
+	if !bytes.ContainsAny(data, "/,") {
+		return data, nil
+	}
+	out := bytes.Clone(data)
+	const (
+		normal = iota
+		inString
+		lineComment
+		blockComment
+	)
+	state := normal
+	escaped := false
+	comma := -1         // offset of a comma that may be trailing
+	var prev byte = ' ' // last significant byte outside comments
+	commentStart := 0
+	for i := 0; i < len(out); i++ {
+		b := out[i]
+		switch state {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case b == '\\':
+				escaped = true
+			case b == '"':
+				state = normal
+			}
+		case lineComment:
+			if b == '\n' {
+				state = normal
+			} else if b != '\r' {
+				out[i] = ' '
+			}
+		case blockComment:
+			if b == '*' && i+1 < len(out) && out[i+1] == '/' {
+				out[i], out[i+1] = ' ', ' '
+				i++
+				state = normal
+			} else if b != '\n' && b != '\r' {
+				out[i] = ' '
+			}
+		default:
+			switch b {
+			case ' ', '\t', '\r', '\n':
+				continue
+			case '/':
+				if i+1 < len(out) && (out[i+1] == '/' || out[i+1] == '*') {
+					if out[i+1] == '/' {
+						state = lineComment
+					} else {
+						state = blockComment
+						commentStart = i
+					}
+					out[i], out[i+1] = ' ', ' '
+					i++
+					continue
+				}
+			case '}', ']':
+				if comma >= 0 {
+					out[comma] = ' '
+				}
+			case '"':
+				state = inString
+			}
+			comma = -1
+			if b == ',' && prev != '{' && prev != '[' && prev != ',' {
+				comma = i
+			}
+			prev = b
+		}
+	}
+	if state == blockComment {
+		return nil, &jsonPosError{off: int64(commentStart), msg: "unterminated /* comment"}
+	}
+	return out, nil
+}

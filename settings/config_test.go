@@ -1,0 +1,404 @@
+package settings
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// writeFiles writes name → content into a fresh temporary directory.
+func writeFiles(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// mustLoad loads configuration from files and environ, failing the test on
+// error.
+func mustLoad(t *testing.T, files map[string]string, environ ...string) *Config {
+	t.Helper()
+	if environ == nil {
+		environ = []string{}
+	}
+	cfg, err := LoadConfig(LoadOptions{Dir: writeFiles(t, files), Environ: environ})
+	if err != nil {
+		t.Fatalf("LoadConfig: %v", err)
+	}
+	return cfg
+}
+
+func TestLoadConfigLayers(t *testing.T) {
+	base := `{
+		"ConnectionStrings": {"cache": "base:6379", "other": "other:6379"},
+		"Aspire": {"StackExchange": {"Redis": {"DisableTracing": true, "cache": {"HealthCheckTimeout": "00:00:03"}}}},
+		"Only": {"Base": 1.50}
+	}`
+	dev := `{"ConnectionStrings": {"Cache": "dev:6379"}, "Only": {"Dev": null}}`
+	tests := []struct {
+		name    string
+		files   map[string]string
+		environ []string
+		key     string
+		want    string
+		source  string // suffix of Source(key)
+	}{
+		{"base file", map[string]string{"appsettings.json": base}, nil,
+			"ConnectionStrings:cache", "base:6379", "appsettings.json"},
+		{"bool as string", map[string]string{"appsettings.json": base}, nil,
+			"Aspire:StackExchange:Redis:DisableTracing", "true", "appsettings.json"},
+		{"number as written", map[string]string{"appsettings.json": base}, nil,
+			"only:base", "1.50", "appsettings.json"},
+		{"environment file beats base file", map[string]string{"appsettings.json": base, "appsettings.Production.json": dev}, nil,
+			"connectionstrings:CACHE", "dev:6379", "appsettings.Production.json"},
+		{"base value kept when environment file lacks it", map[string]string{"appsettings.json": base, "appsettings.Production.json": dev}, nil,
+			"ConnectionStrings:other", "other:6379", "appsettings.json"},
+		{"null is empty", map[string]string{"appsettings.Production.json": dev}, nil,
+			"Only:Dev", "", "appsettings.Production.json"},
+		{"other environment's file ignored", map[string]string{"appsettings.json": base, "appsettings.Development.json": dev}, nil,
+			"ConnectionStrings:cache", "base:6379", "appsettings.json"},
+		{"DOTNET_ENVIRONMENT picks the file", map[string]string{"appsettings.json": base, "appsettings.Development.json": dev},
+			[]string{"DOTNET_ENVIRONMENT=Development"}, "ConnectionStrings:cache", "dev:6379", "appsettings.Development.json"},
+		{"env beats files", map[string]string{"appsettings.json": base, "appsettings.Production.json": dev},
+			[]string{"ConnectionStrings__cache=env:6379"}, "ConnectionStrings:cache", "env:6379", "environment variable ConnectionStrings__cache"},
+		{"env key case differs from file key", map[string]string{"appsettings.json": `{"connectionstrings": {"Cache": "file:1"}}`},
+			[]string{"CONNECTIONSTRINGS__CACHE=env:2"}, "ConnectionStrings:cache", "env:2", "environment variable CONNECTIONSTRINGS__CACHE"},
+		{"later variable wins", nil,
+			[]string{"ConnectionStrings__cache=one", "connectionstrings__CACHE=two"}, "ConnectionStrings:cache", "two", "environment variable connectionstrings__CACHE"},
+		{"nested env key", nil,
+			[]string{"Aspire__StackExchange__Redis__cache__DisableTracing=true"}, "aspire:stackexchange:redis:cache:disabletracing", "true", "environment variable Aspire__StackExchange__Redis__cache__DisableTracing"},
+		{"Azure App Service custom connection string", nil,
+			[]string{"CUSTOMCONNSTR_cache=azure:6380,ssl=true"}, "ConnectionStrings:cache", "azure:6380,ssl=true", "environment variable CUSTOMCONNSTR_cache"},
+		{"empty env value is present", nil,
+			[]string{"ConnectionStrings__cache="}, "ConnectionStrings:cache", "", "environment variable ConnectionStrings__cache"},
+		{"value with equals sign", nil,
+			[]string{"ConnectionStrings__cache=h:1,password=a=b"}, "ConnectionStrings:cache", "h:1,password=a=b", "environment variable ConnectionStrings__cache"},
+		{"array elements", map[string]string{"appsettings.json": `{"A": [10, {"B": "x"}, [true]]}`}, nil,
+			"a:1:b", "x", "appsettings.json"},
+		{"nested array", map[string]string{"appsettings.json": `{"A": [10, {"B": "x"}, [true]]}`}, nil,
+			"A:2:0", "true", "appsettings.json"},
+		{"colon in a JSON key is a level", map[string]string{"appsettings.json": `{"ConnectionStrings:cache": "flat:1"}`}, nil,
+			"ConnectionStrings:cache", "flat:1", "appsettings.json"},
+		{"comments and trailing commas", map[string]string{"appsettings.json": "\xef\xbb\xbf// the cache\n{\n  /* block\n comment */ \"A\": {\"B\": \"http://x//y\",},\n  \"C\": [1, 2,],\n}\n"}, nil,
+			"A:B", "http://x//y", "appsettings.json"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := mustLoad(t, tt.files, tt.environ...)
+			got, ok := cfg.String(tt.key)
+			if !ok || got != tt.want {
+				t.Errorf("String(%q) = %q, %v; want %q, true", tt.key, got, ok, tt.want)
+			}
+			if src := cfg.Source(tt.key); !strings.HasSuffix(src, tt.source) {
+				t.Errorf("Source(%q) = %q; want suffix %q", tt.key, src, tt.source)
+			}
+		})
+	}
+}
+
+func TestLoadConfigArrayKeys(t *testing.T) {
+	cfg := mustLoad(t, map[string]string{"appsettings.json": `{"C": [1, 2,], "E": {}, "F": []}`})
+	if got, want := cfg.Keys(), []string{"C:0", "C:1"}; !slices.Equal(got, want) {
+		t.Errorf("Keys() = %q; want %q (empty objects and arrays hold no value)", got, want)
+	}
+}
+
+func TestLoadConfigEnvironmentName(t *testing.T) {
+	tests := []struct {
+		name    string
+		opt     string
+		environ []string
+		want    string
+	}{
+		{"default", "", nil, "Production"},
+		{"DOTNET_ENVIRONMENT", "", []string{"DOTNET_ENVIRONMENT=Development"}, "Development"},
+		{"ASPNETCORE_ENVIRONMENT", "", []string{"ASPNETCORE_ENVIRONMENT=Staging"}, "Staging"},
+		{"DOTNET_ENVIRONMENT first", "", []string{"DOTNET_ENVIRONMENT=Development", "ASPNETCORE_ENVIRONMENT=Staging"}, "Development"},
+		{"empty DOTNET_ENVIRONMENT skipped", "", []string{"DOTNET_ENVIRONMENT=", "ASPNETCORE_ENVIRONMENT=Staging"}, "Staging"},
+		{"explicit wins", "Test", []string{"DOTNET_ENVIRONMENT=Development"}, "Test"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := writeFiles(t, map[string]string{"appsettings." + tt.want + ".json": `{"Picked": "yes"}`})
+			environ := append([]string{}, tt.environ...)
+			cfg, err := LoadConfig(LoadOptions{Dir: dir, Environment: tt.opt, Environ: environ})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := cfg.Environment(); got != tt.want {
+				t.Errorf("Environment() = %q; want %q", got, tt.want)
+			}
+			if v, _ := cfg.String("picked"); v != "yes" {
+				t.Errorf("appsettings.%s.json was not read", tt.want)
+			}
+		})
+	}
+}
+
+func TestLoadConfigNoFiles(t *testing.T) {
+	cfg, err := LoadConfig(LoadOptions{Dir: filepath.Join(t.TempDir(), "missing"), Environ: []string{"A__B=c", "=C:=x", "NOEQUALS"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Keys(); !slices.Equal(got, []string{"A:B"}) {
+		t.Errorf("Keys() = %q; want [A:B]", got)
+	}
+}
+
+func TestLoadConfigErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		content string
+		pos     string // "line:col"
+		msg     string
+	}{
+		{"missing comma", "{\n  \"A\": 1\n  \"B\": 2\n}", "3:3", "after object key:value pair"},
+		{"bad literal", "{\n  \"A\": tru\n}", "2:11", "invalid character"},
+		{"unterminated string", "{\"A\": \"x", "1:9", "unexpected end"},
+		{"unterminated object", "{\"A\": {\"B\": 1}", "1:15", "unexpected end"},
+		{"top-level array", "\n  [1, 2]", "2:3", "top-level JSON element must be an object"},
+		{"top-level string", "\"x\"", "1:1", "top-level JSON element must be an object"},
+		{"trailing data", "{\"A\": 1}\n{\"B\": 2}", "2:1", "after top-level value"},
+		{"duplicate key", "{\n  \"A\": {\"b\": 1},\n  \"a\": {\"B\": 2}\n}", "3:9", `duplicate key "a:B"`},
+		{"unterminated comment", "{\"A\": 1} /* oops", "1:10", "unterminated /* comment"},
+		{"non-ASCII before the error", "{\"Ä\": \"é\" x}", "1:11", "invalid character"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := writeFiles(t, map[string]string{"appsettings.json": tt.content})
+			_, err := LoadConfig(LoadOptions{Dir: dir, Environ: []string{}})
+			if err == nil {
+				t.Fatal("LoadConfig succeeded; want an error")
+			}
+			file := filepath.Join(dir, "appsettings.json")
+			if want := file + ":" + tt.pos + ":"; !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q does not contain %q", err, want)
+			}
+			if !strings.Contains(err.Error(), tt.msg) {
+				t.Errorf("error %q does not contain %q", err, tt.msg)
+			}
+			var fe *FileError
+			if !errors.As(err, &fe) || fe.File != file {
+				t.Errorf("error %v is not a *FileError for %s", err, file)
+			}
+		})
+	}
+}
+
+func TestLoadConfigEmptyFile(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"appsettings.Production.json": " \n"})
+	_, err := LoadConfig(LoadOptions{Dir: dir, Environ: []string{}})
+	if err == nil || !strings.Contains(err.Error(), "appsettings.Production.json") || !strings.Contains(err.Error(), "empty") {
+		t.Errorf("err = %v; want an error naming the empty file", err)
+	}
+}
+
+func TestLoadConfigUnreadableFile(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "appsettings.json"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadConfig(LoadOptions{Dir: dir, Environ: []string{}})
+	if err == nil || !strings.Contains(err.Error(), "appsettings.json") {
+		t.Errorf("err = %v; want an error naming appsettings.json", err)
+	}
+}
+
+func TestNewConfig(t *testing.T) {
+	cfg, err := NewConfig(map[string]any{
+		"ConnectionStrings:cache": "localhost:6379",
+		"Aspire": map[string]any{
+			"StackExchange": map[string]any{
+				"Redis": map[string]any{
+					"DisableTracing":     true,
+					"HealthCheckTimeout": 2 * time.Second,
+					"chat":               map[string]string{"DisableMetrics": "True"},
+					"ConfigurationOptions": map[string]any{
+						"ConnectTimeout": 250,
+						"Ratio":          0.5,
+						"Small":          uint8(7),
+						"Big":            int64(-1 << 40),
+						"Unsigned":       uint(9),
+						"Float32":        float32(0.25),
+						"Number":         json.Number("1e3"),
+					},
+				},
+			},
+		},
+		"List":    []any{"a", []string{"b"}},
+		"Skipped": nil,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string]string{
+		"connectionstrings:CACHE":                                        "localhost:6379",
+		"Aspire:StackExchange:Redis:DisableTracing":                      "true",
+		"Aspire:StackExchange:Redis:HealthCheckTimeout":                  "2s",
+		"Aspire:StackExchange:Redis:chat:DisableMetrics":                 "True",
+		"Aspire:StackExchange:Redis:ConfigurationOptions:ConnectTimeout": "250",
+		"Aspire:StackExchange:Redis:ConfigurationOptions:Ratio":          "0.5",
+		"Aspire:StackExchange:Redis:ConfigurationOptions:Small":          "7",
+		"Aspire:StackExchange:Redis:ConfigurationOptions:Big":            "-1099511627776",
+		"Aspire:StackExchange:Redis:ConfigurationOptions:Unsigned":       "9",
+		"Aspire:StackExchange:Redis:ConfigurationOptions:Float32":        "0.25",
+		"Aspire:StackExchange:Redis:ConfigurationOptions:Number":         "1e3",
+		"List:0":   "a",
+		"List:1:0": "b",
+	} {
+		if got, ok := cfg.String(key); !ok || got != want {
+			t.Errorf("String(%q) = %q, %v; want %q", key, got, ok, want)
+		}
+		if src := cfg.Source(key); src != SourceValues {
+			t.Errorf("Source(%q) = %q; want %q", key, src, SourceValues)
+		}
+	}
+	if _, ok := cfg.String("Skipped"); ok {
+		t.Error("a nil value is present")
+	}
+	if cfg.Source("nope") != "" {
+		t.Error("Source of a missing key is not empty")
+	}
+}
+
+func TestNewConfigErrors(t *testing.T) {
+	tests := []struct {
+		name   string
+		values map[string]any
+		key    string
+		msg    string
+	}{
+		{"two spellings", map[string]any{"ConnectionStrings:cache": "a", "ConnectionStrings": map[string]any{"Cache": "b"}},
+			"ConnectionStrings:cache", "given twice"},
+		{"unsupported type", map[string]any{"A": map[string]any{"B": struct{}{}}}, "A:B", "unsupported value type struct {}"},
+		{"unsupported in slice", map[string]any{"A": []any{1, []int{2}}}, "A:1", "unsupported value type []int"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := NewConfig(tt.values)
+			var ce *ConfigError
+			if !errors.As(err, &ce) {
+				t.Fatalf("err = %v; want a *ConfigError", err)
+			}
+			if !strings.EqualFold(ce.Key, tt.key) || !strings.Contains(err.Error(), tt.msg) {
+				t.Errorf("err = %v (key %q); want key %q and %q", err, ce.Key, tt.key, tt.msg)
+			}
+		})
+	}
+}
+
+func TestConfigNil(t *testing.T) {
+	var cfg *Config
+	if _, ok := cfg.String("a"); ok {
+		t.Error("nil Config has a value")
+	}
+	if cfg.Source("a") != "" || cfg.Environment() != "" || cfg.Keys() != nil || cfg.children("a") != nil || cfg.sourceUnder("a") != "" {
+		t.Error("nil Config is not empty")
+	}
+	if len(cfg.Koanf().Keys()) != 0 {
+		t.Error("nil Config's koanf is not empty")
+	}
+	if len(cfg.Merge(nil).Keys()) != 0 {
+		t.Error("nil.Merge(nil) is not empty")
+	}
+}
+
+func TestConfigMerge(t *testing.T) {
+	base := mustLoad(t, map[string]string{"appsettings.json": `{"A": "file", "B": "file"}`}, "DOTNET_ENVIRONMENT=Development")
+	over, err := NewConfig(map[string]any{"a": "code"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := base.Merge(over)
+	if v, _ := m.String("A"); v != "code" || m.Source("A") != SourceValues {
+		t.Errorf("A = %q from %q; want code from values", v, m.Source("A"))
+	}
+	if v, _ := m.String("B"); v != "file" {
+		t.Errorf("B = %q; want file", v)
+	}
+	if m.Environment() != "Development" {
+		t.Errorf("Environment() = %q; want Development", m.Environment())
+	}
+	if v, _ := base.String("A"); v != "file" {
+		t.Error("Merge changed its receiver")
+	}
+}
+
+func TestConfigKoanf(t *testing.T) {
+	cfg, err := NewConfig(map[string]any{
+		"ConnectionStrings:Cache": "localhost",
+		"A:B":                     "leaf",
+		"A:B:C":                   "child",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := cfg.Koanf()
+	if got := k.String("connectionstrings:cache"); got != "localhost" {
+		t.Errorf(`koanf String("connectionstrings:cache") = %q`, got)
+	}
+	if got := k.String("a:b:c"); got != "child" {
+		t.Errorf(`koanf String("a:b:c") = %q; want child`, got)
+	}
+	k.Delete("connectionstrings")
+	if got := cfg.Koanf().String("connectionstrings:cache"); got != "localhost" {
+		t.Error("changing the returned koanf changed the Config")
+	}
+}
+
+func TestConfigChildren(t *testing.T) {
+	cfg, err := NewConfig(map[string]any{
+		"S:One":       "1",
+		"s:one:deep":  "x",
+		"S:Two:Deep":  "y",
+		"S":           "value",
+		"Other:Three": "3",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := cfg.children("s")
+	want := []child{
+		{name: "One", lower: "one", hasValue: true, hasKids: true},
+		{name: "Two", lower: "two", hasKids: true},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("children = %+v; want %+v", got, want)
+	}
+	if got := cfg.sourceUnder("S:TWO"); got != SourceValues {
+		t.Errorf("sourceUnder(S:TWO) = %q", got)
+	}
+	if got := cfg.sourceUnder("S:Three"); got != "" {
+		t.Errorf("sourceUnder(S:Three) = %q", got)
+	}
+}
+
+func TestStripJSONExtrasKeepsOffsets(t *testing.T) {
+	in := "{\"a\": \"//not a comment\", /* c */ \"b\": [1,\n2, ], // x\n}"
+	out, perr := stripJSONExtras([]byte(in))
+	if perr != nil {
+		t.Fatal(perr.msg)
+	}
+	if len(out) != len(in) || strings.Count(string(out), "\n") != strings.Count(in, "\n") {
+		t.Fatalf("offsets changed: %q", out)
+	}
+	want := "{\"a\": \"//not a comment\",         \"b\": [1,\n2  ]      \n}"
+	if string(out) != want {
+		t.Errorf("stripJSONExtras = %q; want %q", out, want)
+	}
+	for _, bad := range []string{`[,]`, `{"a": 1,,}`} {
+		out, _ := stripJSONExtras([]byte(bad))
+		if string(out) != bad {
+			t.Errorf("stripJSONExtras(%q) = %q; a comma after no value must stay", bad, out)
+		}
+	}
+}

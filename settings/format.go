@@ -1,0 +1,116 @@
+package settings
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+)
+
+// String shows the settings with the connection string's passwords
+// replaced by "***" (see [Redact]).
+func (s Settings) String() string {
+	var b strings.Builder
+	b.WriteString("{ConnectionString:")
+	b.WriteString(strconv.Quote(Redact(s.ConnectionString)))
+	b.WriteString(" DisableHealthChecks:")
+	b.WriteString(strconv.FormatBool(s.DisableHealthChecks))
+	b.WriteString(" DisableTracing:")
+	b.WriteString(strconv.FormatBool(s.DisableTracing))
+	b.WriteString(" DisableMetrics:")
+	b.WriteString(strconv.FormatBool(s.DisableMetrics))
+	b.WriteString(" DisableAutoActivation:")
+	b.WriteString(strconv.FormatBool(s.DisableAutoActivation))
+	b.WriteString(" HealthCheckTimeout:")
+	b.WriteString(s.HealthCheckTimeout.String())
+	if n := len(s.configure); n > 0 {
+		b.WriteString(" ConfigureOptions:")
+		b.WriteString(strconv.Itoa(n))
+	}
+	b.WriteString("}")
+	return b.String()
+}
+
+// GoString is the %#v form of the settings, with the connection string's
+// passwords replaced by "***".
+func (s Settings) GoString() string {
+	return fmt.Sprintf("settings.Settings{ConnectionString:%q, DisableHealthChecks:%t, DisableTracing:%t, "+
+		"DisableMetrics:%t, DisableAutoActivation:%t, HealthCheckTimeout:%d}",
+		Redact(s.ConnectionString), s.DisableHealthChecks, s.DisableTracing,
+		s.DisableMetrics, s.DisableAutoActivation, int64(s.HealthCheckTimeout))
+}
+
+// Format makes every fmt verb (%v, %+v, %#v, %s, %q, %d, ...) print the
+// redacted form, so that no verb reaches the fields.
+func (s Settings) Format(f fmt.State, verb rune) { formatRedacted(f, verb, s.String(), s.GoString) }
+
+// LogValue makes slog log the settings as a group, the connection string
+// redacted.
+func (s Settings) LogValue() slog.Value {
+	attrs := []slog.Attr{
+		slog.String("connection_string", Redact(s.ConnectionString)),
+		slog.Bool("disable_health_checks", s.DisableHealthChecks),
+		slog.Bool("disable_tracing", s.DisableTracing),
+		slog.Bool("disable_metrics", s.DisableMetrics),
+		slog.Bool("disable_auto_activation", s.DisableAutoActivation),
+		slog.Duration("health_check_timeout", s.HealthCheckTimeout),
+	}
+	if n := len(s.configure); n > 0 {
+		attrs = append(attrs, slog.Int("configure_options", n))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// String shows the resolved client without secrets.
+func (r Resolved) String() string {
+	conn := "<nil>"
+	if r.Connection != nil {
+		conn = r.Connection.String()
+	}
+	return fmt.Sprintf("{Name:%s Source:%q Settings:%s Connection:%s}", r.Name, r.Source, r.Settings.String(), conn)
+}
+
+// GoString is the %#v form of the resolved client, without secrets.
+func (r Resolved) GoString() string {
+	conn := "nil"
+	if r.Connection != nil {
+		conn = r.Connection.GoString()
+	}
+	return fmt.Sprintf("settings.Resolved{Name:%q, Settings:%s, Connection:%s, Source:%q}",
+		r.Name, r.Settings.GoString(), conn, r.Source)
+}
+
+// Format makes every fmt verb print the redacted form.
+func (r Resolved) Format(f fmt.State, verb rune) { formatRedacted(f, verb, r.String(), r.GoString) }
+
+// LogValue makes slog log the resolved client as a group, without secrets.
+func (r Resolved) LogValue() slog.Value {
+	attrs := []slog.Attr{
+		slog.String("name", r.Name),
+		slog.String("source", r.Source),
+		slog.Any("settings", r.Settings),
+	}
+	if r.Connection != nil {
+		attrs = append(attrs, slog.Any("connection", r.Connection))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// formatRedacted prints s (or goString() for %#v) with the verb and flags
+// of f, so that widths and %q still work but no field is ever printed by
+// fmt's reflection.
+func formatRedacted(f fmt.State, verb rune, s string, goString func() string) {
+	if verb == 'v' && f.Flag('#') {
+		_, _ = io.WriteString(f, goString())
+		return
+	}
+	switch verb {
+	case 'v', 's', 'q', 'x', 'X':
+		// fmt.FormatString keeps width, precision and flags ('+' is
+		// meaningless for a string).
+		_, _ = fmt.Fprintf(f, fmt.FormatString(f, verb), s)
+	default:
+		_, _ = fmt.Fprintf(f, "%%!%c(%s)", verb, s)
+	}
+}

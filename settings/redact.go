@@ -1,0 +1,219 @@
+package settings
+
+import (
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// redacted replaces every secret in printed output.
+const redacted = "***"
+
+// Redact returns the connection string with every secret replaced by
+// "***": the values of password= and sentinelPassword= (in any case), the
+// password of a URI (redis://user:***@host), and the password in a URI
+// inside a value such as tunnel=. A password cannot contain a comma, so
+// pieces without '=' right after a password piece are taken for the rest of
+// the password and replaced too. Redact never fails; it also works on
+// strings that do not parse.
+func Redact(connectionString string) string {
+	if _, ok := uriScheme(connectionString); ok {
+		return redactURI(connectionString)
+	}
+	pieces := strings.Split(connectionString, ",")
+	afterSecret := false
+	for i, raw := range pieces {
+		p := strings.TrimSpace(raw)
+		if p == "" {
+			continue
+		}
+		eq := strings.IndexByte(p, '=')
+		switch {
+		case eq > 0:
+			key := strings.TrimSpace(p[:eq])
+			afterSecret = isSecretKey(key)
+			switch {
+			case afterSecret:
+				if strings.TrimSpace(p[eq+1:]) != "" {
+					pieces[i] = p[:eq+1] + redacted
+				}
+			case strings.Contains(p, "://"):
+				pieces[i] = p[:eq+1] + redactURI(p[eq+1:])
+			}
+		case afterSecret:
+			pieces[i] = redacted
+		default:
+			// "password:secret" and "password secret" are typos for
+			// password=secret.
+			if j := strings.IndexAny(p, ": \t"); j > 0 && isSecretKey(p[:j]) {
+				pieces[i] = p[:j+1] + redacted
+			}
+		}
+	}
+	return strings.Join(pieces, ",")
+}
+
+// redactURI replaces the password of scheme://user:password@host... with
+// "***". It takes the last '@' as the end of the user information, so
+// that a password with an unencoded '/', '?', '#' or '@' is still hidden.
+func redactURI(s string) string {
+	i := strings.Index(s, "://")
+	if i < 0 {
+		return s
+	}
+	rest := s[i+len("://"):]
+	at := strings.LastIndexByte(rest, '@')
+	if at < 0 {
+		return s
+	}
+	user, _, hasPass := strings.Cut(rest[:at], ":")
+	if !hasPass {
+		return s
+	}
+	return s[:i+len("://")] + user + ":" + redacted + rest[at:]
+}
+
+// String describes the connection on one line, passwords replaced by
+// "***", for example
+//
+//	standalone [localhost:6380] user=app password=*** tls=true serverName=localhost dialTimeout=5s readTimeout=5s writeTimeout=5s abortConnect=false
+func (c *Connection) String() string {
+	if c == nil {
+		return "<nil>"
+	}
+	var sb strings.Builder
+	sb.WriteString(c.Topology.String())
+	for _, f := range c.fields() {
+		sb.WriteByte(' ')
+		sb.WriteString(f.name)
+		sb.WriteByte('=')
+		sb.WriteString(f.text)
+	}
+	return sb.String()
+}
+
+// GoString is String in Go syntax, for %#v; passwords are "***".
+func (c *Connection) GoString() string {
+	if c == nil {
+		return "(*settings.Connection)(nil)"
+	}
+	var sb strings.Builder
+	sb.WriteString("&settings.Connection{Topology:settings.")
+	sb.WriteString(strings.ToUpper(c.Topology.String()[:1]) + c.Topology.String()[1:])
+	for _, f := range c.fields() {
+		sb.WriteString(", ")
+		sb.WriteString(f.name)
+		sb.WriteByte(':')
+		if f.goText != "" {
+			sb.WriteString(f.goText)
+		} else {
+			sb.WriteString(strconv.Quote(f.text))
+		}
+	}
+	sb.WriteByte('}')
+	return sb.String()
+}
+
+// LogValue implements slog.LogValuer: a group of the fields String shows,
+// with snake_case keys (dial_timeout, abort_connect, ...), passwords "***".
+func (c *Connection) LogValue() slog.Value {
+	if c == nil {
+		return slog.StringValue("<nil>")
+	}
+	attrs := []slog.Attr{slog.String("topology", c.Topology.String())}
+	for _, f := range c.fields() {
+		attrs = append(attrs, f.attr)
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// field is one printed property of a Connection.
+type field struct {
+	name   string
+	text   string // for String
+	goText string // for GoString when not a quoted string
+	attr   slog.Attr
+}
+
+// fields lists the properties worth printing, secrets redacted.
+func (c *Connection) fields() []field {
+	var fs []field
+	str := func(name, v string) {
+		fs = append(fs, field{name: name, text: v, attr: slog.String(snake(name), v)})
+	}
+	val := func(name string, v any) {
+		t := fmt.Sprint(v)
+		g, a := fmt.Sprintf("%#v", v), slog.Any(snake(name), v)
+		if d, ok := v.(time.Duration); ok {
+			g, a = strconv.Quote(t), slog.String(snake(name), d.String())
+		}
+		fs = append(fs, field{name: name, text: t, goText: g, attr: a})
+	}
+	o := c.Options
+	if o == nil {
+		val("endpoints", c.Endpoints)
+		val("abortConnect", c.AbortConnect)
+		return fs
+	}
+	val("endpoints", o.Addrs)
+	if o.MasterName != "" {
+		str("serviceName", o.MasterName)
+	}
+	if o.Username != "" {
+		str("user", o.Username)
+	}
+	if o.Password != "" || o.CredentialsProvider != nil || o.CredentialsProviderContext != nil {
+		str("password", redacted)
+	}
+	if o.SentinelUsername != "" {
+		str("sentinelUser", o.SentinelUsername)
+	}
+	if o.SentinelPassword != "" {
+		str("sentinelPassword", redacted)
+	}
+	if o.DB != 0 {
+		val("db", o.DB)
+	}
+	if t := o.TLSConfig; t != nil {
+		val("tls", true)
+		if t.ServerName != "" {
+			str("serverName", t.ServerName)
+		}
+		if t.InsecureSkipVerify {
+			val("insecureSkipVerify", true)
+		}
+	}
+	if o.ClientName != "" {
+		str("clientName", o.ClientName)
+	}
+	if o.Protocol != 0 {
+		val("protocol", o.Protocol)
+	}
+	if c.Tunnel != "" {
+		str("tunnel", c.Tunnel)
+	}
+	val("dialTimeout", o.DialTimeout)
+	val("readTimeout", o.ReadTimeout)
+	val("writeTimeout", o.WriteTimeout)
+	val("abortConnect", c.AbortConnect)
+	if len(c.Ignored) > 0 {
+		val("ignored", c.Ignored)
+	}
+	return fs
+}
+
+// snake turns a camelCase name into snake_case for log keys.
+func snake(name string) string {
+	var sb strings.Builder
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c >= 'A' && c <= 'Z' {
+			sb.WriteByte('_')
+			c += 'a' - 'A'
+		}
+		sb.WriteByte(c)
+	}
+	return sb.String()
+}

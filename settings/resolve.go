@@ -1,0 +1,639 @@
+package settings
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Configuration keys read by [Resolve].
+const (
+	// SectionKey is the configuration section of the integration's
+	// settings; Aspire:StackExchange:Redis:{name} holds a client's own.
+	SectionKey = "Aspire:StackExchange:Redis"
+	// ConnectionStringsKey is the section whose {name} key holds a client's
+	// connection string, the one an Aspire AppHost sets through the
+	// ConnectionStrings__{name} environment variable.
+	ConnectionStringsKey = "ConnectionStrings"
+	// ConfigurationOptionsKey is the sub-section, under SectionKey and
+	// under SectionKey:{name}, whose keys are StackExchange.Redis
+	// ConfigurationOptions properties.
+	ConfigurationOptionsKey = "ConfigurationOptions"
+)
+
+// sourceCode is the Resolved.Source of a connection string set by an Option.
+const sourceCode = "set in code"
+
+// Resolved is the outcome of [Resolve]: everything needed to build a
+// client. Printing it (fmt, slog) never shows a password.
+type Resolved struct {
+	// Name is the client's connection name.
+	Name string
+	// Settings are the final settings, after every configuration layer and
+	// the options.
+	Settings Settings
+	// Connection holds the final go-redis options: the parsed connection
+	// string, then the ConfigurationOptions sections, then the
+	// ConfigureOptions functions.
+	Connection *Connection
+	// Source says where the connection string came from, e.g.
+	// "ConnectionStrings:cache (environment variable ConnectionStrings__cache)".
+	// It never holds a secret.
+	Source string
+}
+
+// ConfigError reports a configuration value that cannot be used: a value
+// of the wrong type, an unknown ConfigurationOptions property, a connection
+// string that does not parse. It never holds a password.
+type ConfigError struct {
+	// Key is the full configuration key as a user would write it, e.g.
+	// "Aspire:StackExchange:Redis:cache:DisableTracing".
+	Key string
+	// Source is where the value came from (see [Config.Source]); may be "".
+	Source string
+	// Err is the cause.
+	Err error
+}
+
+// Error returns "settings: config key KEY (SOURCE): CAUSE".
+func (e *ConfigError) Error() string {
+	var b strings.Builder
+	b.WriteString("settings: config key ")
+	b.WriteString(e.Key)
+	if e.Source != "" {
+		b.WriteString(" (")
+		b.WriteString(e.Source)
+		b.WriteString(")")
+	}
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(detail(e.Err))
+	}
+	return b.String()
+}
+
+// detail is the message of err without the prefixes that the context
+// already gives ("settings: ", "connection string: ").
+func detail(err error) string {
+	msg := strings.TrimPrefix(err.Error(), "settings: ")
+	return strings.TrimPrefix(msg, "connection string: ")
+}
+
+// emptyError is a connection string that is present but empty.
+type emptyError struct{}
+
+func (emptyError) Error() string { return "the connection string is empty" }
+func (emptyError) Unwrap() error { return ErrInvalidConnectionString }
+
+// contextError adds context to an error message without repeating the
+// prefixes of the inner one.
+type contextError struct {
+	context string
+	err     error
+}
+
+func (e *contextError) Error() string { return e.context + ": " + detail(e.err) }
+func (e *contextError) Unwrap() error { return e.err }
+
+// Unwrap returns the cause.
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// noEndpointsError is Aspire's error for a client with nowhere to connect.
+type noEndpointsError struct{ name string }
+
+func (e *noEndpointsError) Error() string {
+	return "No endpoints specified. Ensure a valid connection string was provided in 'ConnectionStrings:" +
+		e.name + "' or for the 'Aspire:StackExchange:Redis:ConnectionString' configuration key."
+}
+
+func (e *noEndpointsError) Unwrap() error { return ErrNoEndpoints }
+
+// Resolve works out the settings and the go-redis options of the client
+// named name from cfg (nil means an empty configuration) and opts, with
+// Aspire's precedence; later wins:
+//
+//  1. [Defaults];
+//  2. section Aspire:StackExchange:Redis;
+//  3. section Aspire:StackExchange:Redis:{name};
+//  4. ConnectionStrings:{name}, which replaces ConnectionString when
+//     present (an empty value counts, and fails as an empty connection
+//     string);
+//  5. opts, in order.
+//
+// The go-redis options are then built from the connection string, then
+// Aspire:StackExchange:Redis:ConfigurationOptions, then
+// Aspire:StackExchange:Redis:{name}:ConfigurationOptions, then the
+// [ConfigureOptions] functions. See the package documentation for the keys,
+// the fallback to {NAME}_URI / {NAME}_HOST when no connection string is
+// set, and the errors.
+func Resolve(cfg *Config, name string, opts ...Option) (*Resolved, error) {
+	if name == "" {
+		return nil, errors.New("settings: the client name is empty")
+	}
+	named := SectionKey + ":" + name
+
+	s := Defaults()
+	var cs origin // where ConnectionString was set, if in configuration
+	for _, section := range []string{SectionKey, named} {
+		o, err := bindSettings(cfg, section, &s)
+		if err != nil {
+			return nil, err
+		}
+		if o.key != "" {
+			cs = o
+		}
+	}
+	csKey := ConnectionStringsKey + ":" + name
+	if v, ok := cfg.String(csKey); ok {
+		s.ConnectionString = v
+		cs = origin{key: csKey, source: cfg.Source(csKey)}
+	}
+
+	fromConfig := s.ConnectionString
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&s)
+		}
+	}
+	if cs.key != "" && s.ConnectionString != fromConfig {
+		cs = origin{source: sourceCode}
+	} else if cs.key == "" && s.ConnectionString != "" {
+		cs = origin{source: sourceCode}
+	}
+	if s.HealthCheckTimeout <= 0 {
+		return nil, fmt.Errorf("settings: client %q: HealthCheckTimeout must be greater than zero, got %v (set in code)", name, s.HealthCheckTimeout)
+	}
+
+	b := newConnBuilder()
+	switch {
+	case s.ConnectionString != "":
+		if err := b.parse(s.ConnectionString); err != nil {
+			return nil, cs.wrap(name, err)
+		}
+	case cs.key != "":
+		// Present in configuration, but empty: .NET fails to parse it.
+		return nil, cs.wrap(name, emptyError{})
+	default:
+		o, err := fallback(cfg, name, b)
+		if err != nil {
+			return nil, err
+		}
+		cs = o
+	}
+
+	post := postBuild{setBy: make(map[string]origin)}
+	for _, section := range []string{SectionKey, named} {
+		if err := applyConfigurationOptions(cfg, section+":"+ConfigurationOptionsKey, b, &post); err != nil {
+			return nil, err
+		}
+	}
+
+	conn, err := b.build()
+	if err != nil {
+		if errors.Is(err, ErrNoEndpoints) {
+			return nil, &noEndpointsError{name: name}
+		}
+		// A problem found once everything is known: blame the key that
+		// set the value last, else the connection string.
+		var pe *ParseError
+		if errors.As(err, &pe) && pe.Key != "" {
+			if o, ok := post.setBy[strings.ToLower(pe.Key)]; ok {
+				return nil, &ConfigError{Key: o.key, Source: o.source, Err: err}
+			}
+		}
+		return nil, cs.wrap(name, err)
+	}
+	if post.libraryName != nil {
+		conn.Options.IdentitySuffix = *post.libraryName
+	}
+	if len(s.configure) > 0 {
+		for _, fn := range s.configure {
+			if fn != nil {
+				fn(conn.Options)
+			}
+		}
+		// The functions may have changed the servers.
+		conn.Topology = topologyOf(conn.Options)
+		conn.Endpoints = slices.Clone(conn.Options.Addrs)
+	}
+
+	return &Resolved{Name: name, Settings: s, Connection: conn, Source: cs.String()}, nil
+}
+
+// topologyOf says which client redis.NewUniversalClient makes from o.
+func topologyOf(o *redis.UniversalOptions) Topology {
+	switch {
+	case o.MasterName != "":
+		return Sentinel
+	case o.IsClusterMode || len(o.Addrs) > 1:
+		return Cluster
+	}
+	return Standalone
+}
+
+// origin is where a value came from: a configuration key and its source.
+type origin struct {
+	key    string // as a user would write it; "" when not from configuration
+	source string
+}
+
+func (o origin) String() string {
+	switch {
+	case o.key == "":
+		return o.source
+	case o.source == "":
+		return o.key
+	}
+	return o.key + " (" + o.source + ")"
+}
+
+// wrap attaches the origin to an error about the connection string.
+func (o origin) wrap(name string, err error) error {
+	if o.key == "" {
+		return &contextError{context: fmt.Sprintf("settings: client %q: connection string (%s)", name, o.source), err: err}
+	}
+	return &ConfigError{Key: o.key, Source: o.source, Err: err}
+}
+
+// Settings keys, as written in the Aspire configuration schema.
+const (
+	keyConnectionString      = "ConnectionString"
+	keyDisableHealthChecks   = "DisableHealthChecks"
+	keyDisableTracing        = "DisableTracing"
+	keyDisableMetrics        = "DisableMetrics"
+	keyDisableAutoActivation = "DisableAutoActivation"
+	keyHealthCheckTimeout    = "HealthCheckTimeout"
+)
+
+// bindSettings applies the Settings keys of section to s, like .NET's
+// configuration binder: other keys (named sub-sections,
+// ConfigurationOptions, anything unknown) are ignored. It returns the
+// origin of ConnectionString when the section sets it.
+func bindSettings(cfg *Config, section string, s *Settings) (origin, error) {
+	var cs origin
+	key := func(k string) string { return section + ":" + k }
+
+	if v, ok := cfg.String(key(keyConnectionString)); ok {
+		s.ConnectionString = v
+		cs = origin{key: key(keyConnectionString), source: cfg.Source(key(keyConnectionString))}
+	}
+	for _, b := range []struct {
+		name string
+		dst  *bool
+	}{
+		{keyDisableHealthChecks, &s.DisableHealthChecks},
+		{keyDisableTracing, &s.DisableTracing},
+		{keyDisableMetrics, &s.DisableMetrics},
+		{keyDisableAutoActivation, &s.DisableAutoActivation},
+	} {
+		v, ok := cfg.String(key(b.name))
+		if !ok {
+			continue
+		}
+		x, err := parseBool(v)
+		if err != nil {
+			return cs, &ConfigError{Key: key(b.name), Source: cfg.Source(key(b.name)), Err: err}
+		}
+		*b.dst = x
+	}
+	if v, ok := cfg.String(key(keyHealthCheckTimeout)); ok {
+		d, err := parseTimeout(v)
+		if err != nil {
+			return cs, &ConfigError{Key: key(keyHealthCheckTimeout), Source: cfg.Source(key(keyHealthCheckTimeout)), Err: err}
+		}
+		s.HealthCheckTimeout = d
+	}
+	return cs, nil
+}
+
+// parseBool accepts what .NET's bool.Parse accepts: "true" or "false" in
+// any case, surrounding white space ignored.
+func parseBool(v string) (bool, error) {
+	switch t := strings.TrimSpace(v); {
+	case strings.EqualFold(t, "true"):
+		return true, nil
+	case strings.EqualFold(t, "false"):
+		return false, nil
+	}
+	return false, fmt.Errorf("%q is not a boolean (true or false)", v)
+}
+
+// parseTimeout reads a positive duration written as a .NET TimeSpan
+// ("00:00:05", "1.00:00:00", "00:00:00.250") or a Go duration ("5s").
+func parseTimeout(v string) (time.Duration, error) {
+	t := strings.TrimSpace(v)
+	var d time.Duration
+	var err error
+	switch {
+	case strings.Contains(t, ":"):
+		d, err = parseTimeSpan(t)
+	case t != "" && strings.Trim(t, "0123456789") == "":
+		// .NET reads a bare integer as days; a Go reader expects seconds.
+		// Neither guess is safe.
+		return 0, fmt.Errorf("%q has no unit: write a TimeSpan such as \"00:00:05\" or a Go duration such as \"5s\"", v)
+	default:
+		d, err = time.ParseDuration(t)
+		if err != nil {
+			err = fmt.Errorf("%q is not a duration: write a TimeSpan such as \"00:00:05\" or a Go duration such as \"5s\"", v)
+		}
+	}
+	if err != nil {
+		return 0, err
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("%q: the timeout must be greater than zero", v)
+	}
+	return d, nil
+}
+
+// parseTimeSpan reads the .NET TimeSpan forms that contain a colon:
+// [-][d.]hh:mm[:ss[.fffffff]] and [-]d:hh:mm:ss[.fffffff].
+func parseTimeSpan(v string) (time.Duration, error) {
+	bad := fmt.Errorf("%q is not a TimeSpan ([d.]hh:mm[:ss[.fffffff]])", v)
+	t, neg := strings.CutPrefix(v, "-")
+	var frac string
+	var days int64
+	parts := strings.Split(t, ":")
+	if len(parts) == 4 { // d:hh:mm:ss[.f]
+		n, err := parseUint(parts[0], 8)
+		if err != nil {
+			return 0, bad
+		}
+		days = n
+		parts = parts[1:]
+	} else if dot := strings.IndexByte(parts[0], '.'); dot >= 0 { // d.hh:...
+		n, err := parseUint(parts[0][:dot], 8)
+		if err != nil {
+			return 0, bad
+		}
+		days = n
+		parts[0] = parts[0][dot+1:]
+	}
+	if len(parts) < 2 || len(parts) > 3 {
+		return 0, bad
+	}
+	if len(parts) == 3 {
+		if sec, f, ok := strings.Cut(parts[2], "."); ok {
+			if f == "" || len(f) > 7 || strings.Trim(f, "0123456789") != "" {
+				return 0, bad
+			}
+			parts[2], frac = sec, f
+		}
+	}
+	limits := []int64{23, 59, 59}
+	units := []time.Duration{time.Hour, time.Minute, time.Second}
+	d := time.Duration(days) * 24 * time.Hour
+	for i, p := range parts {
+		n, err := parseUint(p, 2)
+		if err != nil || n > limits[i] {
+			return 0, bad
+		}
+		d += time.Duration(n) * units[i]
+	}
+	if frac != "" {
+		n, _ := strconv.ParseInt(frac+strings.Repeat("0", 7-len(frac)), 10, 64)
+		d += time.Duration(n) * 100 // ticks of 100ns
+	}
+	if neg {
+		d = -d
+	}
+	return d, nil
+}
+
+// parseUint parses 1 to maxDigits decimal digits.
+func parseUint(s string, maxDigits int) (int64, error) {
+	if s == "" || len(s) > maxDigits || strings.Trim(s, "0123456789") != "" {
+		return 0, strconv.ErrSyntax
+	}
+	return strconv.ParseInt(s, 10, 64)
+}
+
+// ---- connection properties fallback ----
+
+// envPrefix encodes a connection name the way an Aspire AppHost names the
+// connection-property variables ({PREFIX}_URI, ...): a name that is a valid
+// identifier ([A-Za-z_][A-Za-z0-9_]*) is kept; otherwise every character
+// that is not an ASCII letter or digit becomes '_' and a leading digit gets
+// a '_' prefix. The result is upper-cased.
+func envPrefix(name string) string {
+	var b strings.Builder
+	for i, r := range name {
+		switch {
+		case r >= '0' && r <= '9':
+			if i == 0 {
+				b.WriteByte('_')
+			}
+			b.WriteRune(r)
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r == '_':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	return strings.ToUpper(b.String())
+}
+
+// lookupProperty reads a connection property such as CACHE_URI. An
+// environment variable named A__B_URI lands in the configuration as
+// "A:B_URI", so both forms are tried. An empty value counts as absent.
+func lookupProperty(cfg *Config, key string) (value string, o origin) {
+	for _, k := range []string{key, strings.ReplaceAll(key, "__", ":")} {
+		if v, ok := cfg.String(k); ok && v != "" {
+			return v, origin{key: key, source: cfg.Source(k)}
+		}
+	}
+	return "", origin{}
+}
+
+// fallback reads the connection properties an Aspire AppHost injects when
+// no connection string is configured: {P}_URI, else {P}_HOST with
+// {P}_PORT and {P}_PASSWORD. It returns a zero origin when none is set.
+func fallback(cfg *Config, name string, b *connBuilder) (origin, error) {
+	p := envPrefix(name)
+	if uri, o := lookupProperty(cfg, p+"_URI"); o.key != "" {
+		if err := b.parse(uri); err != nil {
+			return o, &ConfigError{Key: o.key, Source: o.source, Err: err}
+		}
+		return o, nil
+	}
+	host, ho := lookupProperty(cfg, p+"_HOST")
+	if ho.key == "" {
+		// {P}_PORT alone is ignored: Kubernetes sets REDIS_PORT=tcp://...
+		// for a service named redis.
+		return origin{}, nil
+	}
+	if strings.ContainsAny(host, ",= \t") || strings.HasPrefix(host, "[") {
+		return ho, &ConfigError{Key: ho.key, Source: ho.source, Err: fmt.Errorf("%q is not a host name or IP address", host)}
+	}
+	endpoint := host
+	if strings.Contains(host, ":") { // IPv6
+		endpoint = "[" + host + "]"
+	}
+	used := []origin{ho}
+	if port, po := lookupProperty(cfg, p+"_PORT"); po.key != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(port))
+		if err != nil || n < 1 || n > 65535 {
+			return po, &ConfigError{Key: po.key, Source: po.source, Err: fmt.Errorf("%q is not a port number (1-65535)", port)}
+		}
+		endpoint += ":" + strconv.Itoa(n)
+		used = append(used, po)
+	}
+	if err := b.parse(endpoint); err != nil {
+		return ho, &ConfigError{Key: ho.key, Source: ho.source, Err: err}
+	}
+	if pw, po := lookupProperty(cfg, p+"_PASSWORD"); po.key != "" {
+		if err := b.set("password", pw); err != nil {
+			return po, &ConfigError{Key: po.key, Source: po.source, Err: err}
+		}
+		used = append(used, po)
+	}
+	parts := make([]string, len(used))
+	for i, o := range used {
+		parts[i] = o.String()
+	}
+	return origin{source: strings.Join(parts, ", ")}, nil
+}
+
+// ---- ConfigurationOptions ----
+
+// postBuild holds what the ConfigurationOptions sections leave for after
+// build.
+type postBuild struct {
+	// libraryName is LibraryName, which has no connection-string key.
+	libraryName *string
+	// setBy maps a lower-case connection-string key to the configuration
+	// key that set it last, to name it in errors from build.
+	setBy map[string]origin
+}
+
+// optionKind says how a ConfigurationOptions property is applied.
+type optionKind int
+
+const (
+	optSet           optionKind = iota // fed to the connection-string key
+	optIgnoredBool                     // validated as a boolean, no go-redis equivalent
+	optIgnoredSpan                     // validated as a TimeSpan, no go-redis equivalent
+	optLibraryName                     // go-redis IdentitySuffix
+	optChannelPrefix                   // string value, or the section {UseImplicitAutoPattern}
+)
+
+// configurationOption maps one StackExchange.Redis ConfigurationOptions
+// property to what Resolve does with it.
+type configurationOption struct {
+	name string // property name as in .NET
+	key  string // connection-string key, for optSet and optChannelPrefix
+	kind optionKind
+}
+
+// configurationOptions lists every property the Aspire configuration
+// schema allows under ConfigurationOptions, plus Tunnel.
+var configurationOptions = map[string]configurationOption{}
+
+func init() {
+	for _, o := range []configurationOption{
+		{"AbortOnConnectFail", "abortConnect", optSet},
+		{"AllowAdmin", "allowAdmin", optSet},
+		{"AsyncTimeout", "asyncTimeout", optSet},
+		{"ChannelPrefix", "channelPrefix", optChannelPrefix},
+		{"CheckCertificateRevocation", "checkCertificateRevocation", optSet},
+		{"ClientName", "name", optSet},
+		{"ConfigCheckSeconds", "configCheckSeconds", optSet},
+		{"ConfigurationChannel", "configChannel", optSet},
+		{"ConnectRetry", "connectRetry", optSet},
+		{"ConnectTimeout", "connectTimeout", optSet},
+		{"DefaultDatabase", "defaultDatabase", optSet},
+		{"DefaultVersion", "version", optSet},
+		{"HeartbeatConsistencyChecks", "", optIgnoredBool},
+		{"HeartbeatInterval", "", optIgnoredSpan},
+		{"HighIntegrity", "highIntegrity", optSet},
+		{"IncludeDetailInExceptions", "", optIgnoredBool},
+		{"IncludePerformanceCountersInExceptions", "", optIgnoredBool},
+		{"KeepAlive", "keepAlive", optSet},
+		{"LibraryName", "", optLibraryName},
+		{"Password", "password", optSet},
+		{"Protocol", "protocol", optSet},
+		{"Proxy", "proxy", optSet},
+		{"ResolveDns", "resolveDns", optSet},
+		{"ServiceName", "serviceName", optSet},
+		{"SetClientLibrary", "setlib", optSet},
+		{"Ssl", "ssl", optSet},
+		{"SslHost", "sslHost", optSet},
+		{"SslProtocols", "sslProtocols", optSet},
+		{"SyncTimeout", "syncTimeout", optSet},
+		{"TieBreaker", "tiebreaker", optSet},
+		{"Tunnel", "tunnel", optSet},
+		{"User", "user", optSet},
+	} {
+		configurationOptions[strings.ToLower(o.name)] = o
+	}
+}
+
+// applyConfigurationOptions feeds the ConfigurationOptions properties in
+// section to b, so that they get the connection string's validation.
+func applyConfigurationOptions(cfg *Config, section string, b *connBuilder, post *postBuild) error {
+	if v, ok := cfg.String(section); ok && strings.TrimSpace(v) != "" {
+		return &ConfigError{Key: section, Source: cfg.Source(section),
+			Err: errors.New("ConfigurationOptions must be a section of StackExchange.Redis ConfigurationOptions properties, not a value")}
+	}
+	for _, ch := range cfg.children(section) {
+		key := section + ":" + ch.name
+		lkey := section + ":" + ch.lower
+		src := cfg.sourceUnder(lkey)
+		fail := func(err error) error { return &ConfigError{Key: key, Source: src, Err: err} }
+
+		opt, known := configurationOptions[ch.lower]
+		if !known {
+			return fail(fmt.Errorf("%q is not a supported StackExchange.Redis ConfigurationOptions property", ch.name))
+		}
+		if opt.kind == optChannelPrefix && ch.hasKids {
+			// ChannelPrefix as an object: RedisChannel's only bindable
+			// member, UseImplicitAutoPattern, is static, so .NET sets no
+			// prefix. Validate and ignore it.
+			for _, gc := range cfg.children(lkey) {
+				gkey := key + ":" + gc.name
+				if gc.lower != "useimplicitautopattern" || gc.hasKids {
+					return &ConfigError{Key: gkey, Source: cfg.Source(lkey + ":" + gc.lower),
+						Err: fmt.Errorf("%q is not a property of ChannelPrefix (only UseImplicitAutoPattern is)", gc.name)}
+				}
+				v, _ := cfg.String(lkey + ":" + gc.lower)
+				if _, err := parseBool(v); err != nil {
+					return &ConfigError{Key: gkey, Source: cfg.Source(lkey + ":" + gc.lower), Err: err}
+				}
+			}
+			if !ch.hasValue {
+				continue
+			}
+		} else if ch.hasKids {
+			return fail(fmt.Errorf("%s takes a value, not a section", opt.name))
+		}
+		v, _ := cfg.String(lkey)
+
+		switch opt.kind {
+		case optSet, optChannelPrefix:
+			if opt.name == "SslProtocols" {
+				// .NET writes combined enum flags as "Tls12, Tls13".
+				v = strings.ReplaceAll(v, ",", "|")
+			}
+			if err := b.set(opt.key, v); err != nil {
+				return fail(err)
+			}
+			post.setBy[strings.ToLower(opt.key)] = origin{key: key, source: src}
+		case optIgnoredBool:
+			if _, err := parseBool(v); err != nil {
+				return fail(err)
+			}
+		case optIgnoredSpan:
+			if _, err := parseTimeSpan(strings.TrimSpace(v)); err != nil {
+				return fail(err)
+			}
+		case optLibraryName:
+			post.libraryName = &v
+		}
+	}
+	return nil
+}

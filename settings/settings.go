@@ -1,0 +1,78 @@
+package settings
+
+import (
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// DefaultHealthCheckTimeout bounds one run of a client's health check when
+// HealthCheckTimeout is not set.
+const DefaultHealthCheckTimeout = 5 * time.Second
+
+// Settings are the integration-level settings of one named client, the Go
+// counterpart of Aspire's StackExchangeRedisSettings.
+type Settings struct {
+	// ConnectionString is a StackExchange.Redis configuration string
+	// ("host:port,password=...,ssl=true") or a redis://, rediss://,
+	// valkey://, valkeys:// or unix:// URI.
+	ConnectionString string
+	// DisableHealthChecks removes the client's redis_<name> health check.
+	DisableHealthChecks bool
+	// DisableTracing installs no tracing hook on the client.
+	DisableTracing bool
+	// DisableMetrics installs no metrics hook on the client.
+	DisableMetrics bool
+	// DisableAutoActivation, true by default as in Aspire, skips the PING
+	// at start-up. Set it to false to connect when the application starts.
+	DisableAutoActivation bool
+	// HealthCheckTimeout bounds one run of the health check.
+	HealthCheckTimeout time.Duration
+
+	// configure edits the final go-redis options, after the connection
+	// string and the ConfigurationOptions sections were applied.
+	configure []func(*redis.UniversalOptions)
+}
+
+// Option changes Settings. Options run after every configuration source,
+// so they win.
+type Option func(*Settings)
+
+// Defaults returns the settings every client starts from.
+func Defaults() Settings {
+	return Settings{
+		DisableAutoActivation: true,
+		HealthCheckTimeout:    DefaultHealthCheckTimeout,
+	}
+}
+
+// WithConnectionString sets the connection string, overriding every
+// configuration source.
+func WithConnectionString(s string) Option {
+	return func(st *Settings) { st.ConnectionString = s }
+}
+
+// DisableTracing turns tracing off for the client.
+func DisableTracing() Option { return func(s *Settings) { s.DisableTracing = true } }
+
+// DisableMetrics turns metrics off for the client.
+func DisableMetrics() Option { return func(s *Settings) { s.DisableMetrics = true } }
+
+// DisableHealthChecks removes the client's health check.
+func DisableHealthChecks() Option { return func(s *Settings) { s.DisableHealthChecks = true } }
+
+// EnableAutoActivation makes the client PING its server when the
+// application starts (Aspire's DisableAutoActivation=false).
+func EnableAutoActivation() Option { return func(s *Settings) { s.DisableAutoActivation = false } }
+
+// WithHealthCheckTimeout sets the health check's time limit.
+func WithHealthCheckTimeout(d time.Duration) Option {
+	return func(s *Settings) { s.HealthCheckTimeout = d }
+}
+
+// ConfigureOptions edits the final go-redis options of the client, the
+// counterpart of Aspire's configureOptions delegate. It runs after the
+// connection string and the ConfigurationOptions sections were applied.
+func ConfigureOptions(fn func(*redis.UniversalOptions)) Option {
+	return func(s *Settings) { s.configure = append(s.configure, fn) }
+}
