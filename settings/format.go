@@ -24,6 +24,12 @@ func (s Settings) String() string {
 	b.WriteString(strconv.FormatBool(s.DisableAutoActivation))
 	b.WriteString(" HealthCheckTimeout:")
 	b.WriteString(s.HealthCheckTimeout.String())
+	if s.RecordQueryText {
+		b.WriteString(" RecordQueryText:true")
+	}
+	if s.Redisotel {
+		b.WriteString(" Redisotel:true")
+	}
 	if n := len(s.configure); n > 0 {
 		b.WriteString(" ConfigureOptions:")
 		b.WriteString(strconv.Itoa(n))
@@ -36,9 +42,9 @@ func (s Settings) String() string {
 // passwords replaced by "***".
 func (s Settings) GoString() string {
 	return fmt.Sprintf("settings.Settings{ConnectionString:%q, DisableHealthChecks:%t, DisableTracing:%t, "+
-		"DisableMetrics:%t, DisableAutoActivation:%t, HealthCheckTimeout:%d}",
+		"DisableMetrics:%t, DisableAutoActivation:%t, HealthCheckTimeout:%d, RecordQueryText:%t, Redisotel:%t}",
 		Redact(s.ConnectionString), s.DisableHealthChecks, s.DisableTracing,
-		s.DisableMetrics, s.DisableAutoActivation, int64(s.HealthCheckTimeout))
+		s.DisableMetrics, s.DisableAutoActivation, int64(s.HealthCheckTimeout), s.RecordQueryText, s.Redisotel)
 }
 
 // Format makes every fmt verb (%v, %+v, %#v, %s, %q, %d, ...) print the
@@ -55,6 +61,8 @@ func (s Settings) LogValue() slog.Value {
 		slog.Bool("disable_metrics", s.DisableMetrics),
 		slog.Bool("disable_auto_activation", s.DisableAutoActivation),
 		slog.Duration("health_check_timeout", s.HealthCheckTimeout),
+		slog.Bool("record_query_text", s.RecordQueryText),
+		slog.Bool("redisotel", s.Redisotel),
 	}
 	if n := len(s.configure); n > 0 {
 		attrs = append(attrs, slog.Int("configure_options", n))

@@ -268,6 +268,8 @@ const (
 	keyDisableMetrics        = "DisableMetrics"
 	keyDisableAutoActivation = "DisableAutoActivation"
 	keyHealthCheckTimeout    = "HealthCheckTimeout"
+	keyRecordQueryText       = "RecordQueryText"
+	keyRedisotel             = "Redisotel"
 )
 
 // bindSettings applies the Settings keys of section to s, like .NET's
@@ -290,6 +292,8 @@ func bindSettings(cfg *Config, section string, s *Settings) (origin, error) {
 		{keyDisableTracing, &s.DisableTracing},
 		{keyDisableMetrics, &s.DisableMetrics},
 		{keyDisableAutoActivation, &s.DisableAutoActivation},
+		{keyRecordQueryText, &s.RecordQueryText},
+		{keyRedisotel, &s.Redisotel},
 	} {
 		v, ok := cfg.String(key(b.name))
 		if !ok {

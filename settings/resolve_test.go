@@ -772,3 +772,49 @@ func TestRedaction(t *testing.T) {
 		t.Errorf("Resolved without a connection prints %q", got)
 	}
 }
+
+func TestResolveTelemetryOptIns(t *testing.T) {
+	cfg, err := NewConfig(map[string]any{
+		"ConnectionStrings:cache":                         "localhost",
+		"ConnectionStrings:chat":                          "localhost",
+		"Aspire:StackExchange:Redis:RecordQueryText":      "true",
+		"Aspire:StackExchange:Redis:chat:Redisotel":       "TRUE",
+		"Aspire:StackExchange:Redis:chat:RecordQueryText": "false",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name                 string
+		opts                 []Option
+		queryText, redisotel bool
+	}{
+		{"cache", nil, true, false},
+		{"chat", nil, false, true},
+		{"chat", []Option{RecordQueryText()}, true, true},
+		{"cache", []Option{UseRedisotel()}, true, true},
+	}
+	for _, tt := range tests {
+		r, err := Resolve(cfg, tt.name, tt.opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Settings.RecordQueryText != tt.queryText || r.Settings.Redisotel != tt.redisotel {
+			t.Errorf("%s %d opts: RecordQueryText=%t Redisotel=%t, want %t %t", tt.name, len(tt.opts),
+				r.Settings.RecordQueryText, r.Settings.Redisotel, tt.queryText, tt.redisotel)
+		}
+	}
+	if _, err := Resolve(mustNewConfig(t, map[string]any{"ConnectionStrings:x": "h", "Aspire:StackExchange:Redis:x:Redisotel": "sometimes"}), "x"); err == nil ||
+		!strings.Contains(err.Error(), "Aspire:StackExchange:Redis:x:Redisotel") {
+		t.Errorf("bad Redisotel value: err = %v", err)
+	}
+}
+
+func mustNewConfig(t *testing.T, v map[string]any) *Config {
+	t.Helper()
+	c, err := NewConfig(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
