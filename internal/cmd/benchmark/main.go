@@ -1,0 +1,481 @@
+// Command benchmark measures what this module's telemetry costs a go-redis
+// client, against raw go-redis, on a redis-server it starts itself.
+//
+// Workload (the one in the project's performance targets): C goroutines
+// share one client with PoolSize C and run N commands per trial, SET and
+// GET alternating over K keys with V-byte values. Every variant has its
+// own client, warmed up before measuring.
+//
+// A round runs raw, A, raw, B, raw, ... (the order of A, B, ... rotates
+// from round to round), and each variant's throughput is divided by the
+// mean of the raw trials just before and after it, so that the drift of a
+// shared, noisy machine cancels out as far as it can. The table shows per
+// variant the median of those ratios over the rounds and their range,
+// the median throughput, client CPU time per command (getrusage of this
+// process: hooks, SDK goroutines, garbage collector; not the server) and
+// its median difference to the neighbouring raw trials (the cost of the
+// variant in CPU time, less sensitive to a busy machine than throughput),
+// and allocations and bytes per command (runtime.MemStats). All columns
+// but min–max are medians over the rounds. The raw row compares
+// consecutive raw trials: it shows the noise floor of the run.
+//
+// Variants:
+//
+//	raw              go-redis, no hooks
+//	disabled         telemetry.Instrument with tracing and metrics disabled
+//	metrics          metrics only, SDK meter provider with a manual reader
+//	tracing+metrics  SDK tracer provider (AlwaysSample, batch span
+//	                 processor, discarding exporter) and the meter provider
+//	no-sdk           telemetry on, no SDK installed (otel global no-ops)
+//	redisotel        telemetry.Config.Redisotel with the same SDK providers
+//
+// Usage:
+//
+//	go run ./internal/cmd/benchmark [flags]
+//
+// Flags:
+//
+//	-n N            commands per trial (default 50000)
+//	-rounds R       rounds (default 6)
+//	-c C            goroutines and pool size (default 50)
+//	-keys K         distinct keys (default 1024)
+//	-value-size V   value size in bytes (default 3)
+//	-variants list  comma-separated variants to run (default all; raw is
+//	                always run, as the reference)
+//	-quick          smoke test: -n 10000 -rounds 2 (a few seconds)
+//	-redis-server p the server binary (default redis-server on PATH)
+//	-v              print every trial
+//
+// With the defaults it takes about one to two minutes on two cores.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/aspirego/redis/telemetry"
+)
+
+type options struct {
+	n, rounds, c, keys, valueSize int
+	variants                      string
+	quick, verbose                bool
+	serverPath                    string
+}
+
+func main() {
+	var o options
+	flag.IntVar(&o.n, "n", 50000, "commands per trial")
+	flag.IntVar(&o.rounds, "rounds", 6, "rounds")
+	flag.IntVar(&o.c, "c", 50, "goroutines and pool size")
+	flag.IntVar(&o.keys, "keys", 1024, "distinct keys")
+	flag.IntVar(&o.valueSize, "value-size", 3, "value size in bytes")
+	flag.StringVar(&o.variants, "variants", "", "comma-separated variants (default all)")
+	flag.BoolVar(&o.quick, "quick", false, "smoke test: -n 10000 -rounds 2")
+	flag.StringVar(&o.serverPath, "redis-server", "redis-server", "redis-server binary")
+	flag.BoolVar(&o.verbose, "v", false, "print every trial")
+	flag.Parse()
+	if o.quick {
+		o.n, o.rounds = 10000, 2
+	}
+	if err := run(o); err != nil {
+		fmt.Fprintln(os.Stderr, "benchmark:", err)
+		os.Exit(1)
+	}
+}
+
+// variant is one configuration under test.
+type variant struct {
+	name   string
+	client *redis.Client
+	close  func()
+	// per-round results
+	tput, cpu, allocs, bytes []float64
+	ratio                    []float64 // throughput / neighbouring raw throughput
+	cpuDelta                 []float64 // CPU µs/op - neighbouring raw CPU µs/op
+}
+
+func run(o options) error {
+	if o.n <= 0 || o.rounds <= 0 || o.c <= 0 || o.keys <= 0 || o.valueSize < 0 {
+		return errors.New("-n, -rounds, -c and -keys must be positive")
+	}
+	srv, err := startServer(o.serverPath)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() { <-sig; srv.stop(); os.Exit(2) }()
+
+	variants, err := buildVariants(o, srv.addr)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		for _, v := range variants {
+			v.close()
+		}
+	}()
+
+	keys := make([]string, o.keys)
+	for i := range keys {
+		keys[i] = "key:" + strconv.Itoa(i)
+	}
+	value := strings.Repeat("x", o.valueSize)
+
+	printHeader(o, srv)
+	start := time.Now()
+	for _, v := range variants { // warm-up: fill the pools, the caches
+		if _, err := trial(v.client, o, keys, value, o.n/10+o.c); err != nil {
+			return fmt.Errorf("warm-up %s: %w", v.name, err)
+		}
+	}
+	raw, others := variants[0], variants[1:]
+	for r := range o.rounds {
+		// raw, A, raw, B, raw, ...: each variant is compared with the mean
+		// of the raw trials just before and after it, which cancels most
+		// of the drift of a shared machine. The order rotates per round.
+		order := others
+		if len(others) > 0 {
+			k := r % len(others)
+			order = append(slices.Clone(others[k:]), others[:k]...)
+		}
+		prev, err := measure(raw, o, keys, value, r)
+		if err != nil {
+			return err
+		}
+		for _, v := range order {
+			m, err := measure(v, o, keys, value, r)
+			if err != nil {
+				return err
+			}
+			after, err := measure(raw, o, keys, value, r)
+			if err != nil {
+				return err
+			}
+			v.ratio = append(v.ratio, m.tput/((prev.tput+after.tput)/2))
+			v.cpuDelta = append(v.cpuDelta, m.cpuUs-(prev.cpuUs+after.cpuUs)/2)
+			raw.ratio = append(raw.ratio, after.tput/prev.tput)
+			raw.cpuDelta = append(raw.cpuDelta, after.cpuUs-prev.cpuUs)
+			prev = after
+		}
+	}
+	printTable(variants)
+	fmt.Printf("\nLoad average at the end: %s. ", loadAvg())
+	fmt.Printf("Medians over %d rounds of %d commands a trial, in %s. The raw row compares consecutive raw trials: the noise floor.\n",
+		o.rounds, o.n, time.Since(start).Round(time.Second))
+	return nil
+}
+
+// discard is a span exporter that drops everything.
+type discard struct{}
+
+func (discard) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
+func (discard) Shutdown(context.Context) error                             { return nil }
+
+func sdkProviders() (*sdktrace.TracerProvider, *sdkmetric.MeterProvider, func()) {
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()), sdktrace.WithBatcher(discard{}))
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+	return tp, mp, func() {
+		_ = tp.Shutdown(context.Background())
+		_ = mp.Shutdown(context.Background())
+	}
+}
+
+func buildVariants(o options, addr string) ([]*variant, error) {
+	all := []string{"raw", "disabled", "metrics", "tracing+metrics", "no-sdk", "redisotel"}
+	want := all
+	if o.variants != "" {
+		want = []string{"raw"}
+		for _, v := range strings.Split(o.variants, ",") {
+			v = strings.TrimSpace(v)
+			if !slices.Contains(all, v) {
+				return nil, fmt.Errorf("unknown variant %q (have %s)", v, strings.Join(all, ", "))
+			}
+			if !slices.Contains(want, v) {
+				want = append(want, v)
+			}
+		}
+	}
+	var out []*variant
+	for _, name := range want {
+		c := redis.NewClient(&redis.Options{
+			Addr:                     addr,
+			PoolSize:                 o.c,
+			DisableIdentity:          true,
+			MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
+		})
+		v := &variant{name: name, client: c}
+		cleanups := []func(){func() { _ = c.Close() }}
+		var cfg *telemetry.Config
+		switch name {
+		case "disabled":
+			cfg = &telemetry.Config{Name: name, DisableTracing: true, DisableMetrics: true}
+		case "metrics":
+			_, mp, stop := sdkProviders()
+			cleanups = append(cleanups, stop)
+			cfg = &telemetry.Config{Name: name, MeterProvider: mp, DisableTracing: true}
+		case "tracing+metrics", "redisotel":
+			tp, mp, stop := sdkProviders()
+			cleanups = append(cleanups, stop)
+			cfg = &telemetry.Config{Name: name, TracerProvider: tp, MeterProvider: mp, Redisotel: name == "redisotel"}
+		case "no-sdk":
+			cfg = &telemetry.Config{Name: name}
+		}
+		if cfg != nil {
+			stop, err := telemetry.Instrument(c, *cfg)
+			if err != nil {
+				return nil, err
+			}
+			cleanups = append(cleanups, func() { _ = stop() })
+		}
+		v.close = func() {
+			for i := len(cleanups) - 1; i >= 0; i-- {
+				cleanups[i]()
+			}
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+type result struct {
+	tput, cpuUs, allocs, bytes float64
+}
+
+// measure runs one trial of v and records it.
+func measure(v *variant, o options, keys []string, value string, round int) (result, error) {
+	m, err := trial(v.client, o, keys, value, o.n)
+	if err != nil {
+		return m, fmt.Errorf("round %d %s: %w", round+1, v.name, err)
+	}
+	v.tput = append(v.tput, m.tput)
+	v.cpu = append(v.cpu, m.cpuUs)
+	v.allocs = append(v.allocs, m.allocs)
+	v.bytes = append(v.bytes, m.bytes)
+	if o.verbose {
+		fmt.Printf("round %d %-16s %9.0f ops/s %6.2f µs/op %5.1f allocs/op\n", round+1, v.name, m.tput, m.cpuUs, m.allocs)
+	}
+	return m, nil
+}
+
+// trial runs n commands and measures them.
+func trial(c *redis.Client, o options, keys []string, value string, n int) (result, error) {
+	ctx := context.Background()
+	runtime.GC()
+	var ms0, ms1 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
+	cpu0 := cpuTime()
+	t0 := time.Now()
+
+	var next atomic.Int64
+	var firstErr atomic.Pointer[error]
+	var wg sync.WaitGroup
+	for range o.c {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				key := keys[(i/2)%len(keys)]
+				var err error
+				if i%2 == 0 {
+					err = c.Set(ctx, key, value, 0).Err()
+				} else {
+					err = c.Get(ctx, key).Err()
+				}
+				if err != nil && err != redis.Nil {
+					firstErr.CompareAndSwap(nil, &err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+
+	elapsed := time.Since(t0)
+	cpu := cpuTime() - cpu0
+	runtime.ReadMemStats(&ms1)
+	if p := firstErr.Load(); p != nil {
+		return result{}, *p
+	}
+	return result{
+		tput:   float64(n) / elapsed.Seconds(),
+		cpuUs:  float64(cpu.Microseconds()) / float64(n),
+		allocs: float64(ms1.Mallocs-ms0.Mallocs) / float64(n),
+		bytes:  float64(ms1.TotalAlloc-ms0.TotalAlloc) / float64(n),
+	}, nil
+}
+
+// cpuTime is the user+system CPU time of this process.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func printTable(vs []*variant) {
+	fmt.Println()
+	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(w, "variant\tthroughput vs raw\tmin–max\tops/s\tCPU µs/op\tCPU µs/op vs raw\tallocs/op\tB/op\t")
+	for _, v := range vs {
+		fmt.Fprintf(w, "%s\t%.3f\t%.3f–%.3f\t%.0f\t%.2f\t%+.2f\t%.1f\t%.0f\t\n",
+			v.name, median(v.ratio), slices.Min(v.ratio), slices.Max(v.ratio),
+			median(v.tput), median(v.cpu), median(v.cpuDelta), median(v.allocs), median(v.bytes))
+	}
+	_ = w.Flush()
+}
+
+func printHeader(o options, srv *server) {
+	fmt.Printf("date        %s\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
+	fmt.Printf("machine     %d CPUs (GOMAXPROCS %d), %s, %s/%s\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), cpuModel(), runtime.GOOS, runtime.GOARCH)
+	fmt.Printf("go          %s; %s\n", runtime.Version(), srv.version)
+	fmt.Printf("load        %s (1/5/15-minute load average at start)\n", loadAvg())
+	fmt.Printf("workload    %d goroutines, PoolSize %d, %d commands/trial, SET/GET over %d keys, %d-byte values, %d rounds\n",
+		o.c, o.c, o.n, o.keys, o.valueSize, o.rounds)
+}
+
+// loadAvg is the system load average: other work on the machine makes the
+// numbers noisy.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+func cpuModel() string {
+	f, err := os.Open("/proc/cpuinfo")
+	if err != nil {
+		return "unknown CPU"
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown CPU"
+}
+
+// server is the redis-server this command runs.
+type server struct {
+	cmd     *exec.Cmd
+	addr    string
+	version string
+	dir     string
+	once    sync.Once
+}
+
+func startServer(path string) (*server, error) {
+	bin, err := exec.LookPath(path)
+	if err != nil {
+		return nil, fmt.Errorf("redis-server not found (%w); install it (apt-get install redis-server) or pass -redis-server", err)
+	}
+	ver, _ := exec.Command(bin, "--version").Output()
+	for attempt := 0; ; attempt++ {
+		port, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		dir, err := os.MkdirTemp("", "redis-bench-")
+		if err != nil {
+			return nil, err
+		}
+		cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+			"--save", "", "--appendonly", "no", "--dir", dir, "--logfile", "")
+		cmd.Stdout, cmd.Stderr = nil, nil
+		if err := cmd.Start(); err != nil {
+			return nil, fmt.Errorf("starting %s: %w", bin, err)
+		}
+		s := &server{cmd: cmd, addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), version: strings.TrimSpace(string(ver)), dir: dir}
+		if err := s.waitReady(); err == nil {
+			return s, nil
+		} else if attempt >= 3 {
+			s.stop()
+			return nil, err
+		}
+		s.stop()
+	}
+}
+
+func (s *server) waitReady() error {
+	c := redis.NewClient(&redis.Options{Addr: s.addr, DisableIdentity: true, MaxRetries: -1,
+		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}})
+	defer c.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := c.Ping(context.Background()).Err()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("redis-server on %s did not answer: %w", s.addr, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (s *server) stop() {
+	s.once.Do(func() {
+		_ = s.cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { _ = s.cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			_ = s.cmd.Process.Kill()
+			<-done
+		}
+		_ = os.RemoveAll(s.dir)
+	})
+}
+
+// freePort returns a loopback port that was free a moment ago.
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}

@@ -1,0 +1,184 @@
+// Package telemetry traces and measures go-redis clients with OpenTelemetry,
+// following the current database semantic conventions, at a cost close to
+// that of the OpenTelemetry SDK itself.
+//
+// [Instrument] installs go-redis hooks on a client; [Config] chooses the
+// providers and what is recorded; the returned stop function unregisters
+// the pool-metric callbacks when the client is closed. [NewOTLPProviders]
+// builds SDK providers that export over OTLP as configured by the OTEL_*
+// environment variables an Aspire AppHost injects, so that a Go service
+// shows up in the Aspire dashboard next to .NET ones.
+//
+//	stop, err := telemetry.Instrument(rdb, telemetry.Config{Name: "cache"})
+//	...
+//	defer stop()
+//
+// # Spans
+//
+// Every command is one span of kind CLIENT named after the command in upper
+// case (GET, HSET). Attributes, all provided when the span starts:
+//
+//	db.system.name     redis
+//	db.operation.name  the command: GET (the span name)
+//	db.namespace       the database index from the client options, "0"
+//	                   for clusters (a SELECT on a pooled connection is not
+//	                   followed)
+//	server.address     the server the command went to: the configured
+//	server.port        address for a standalone client, the node of a
+//	                   cluster or ring client, the current primary of a
+//	                   sentinel-managed client (a unix socket path has no
+//	                   port)
+//
+// Per call, when the span is recorded:
+//
+//	db.operation.batch.size  pipelines and transactions (see below)
+//	db.stored_procedure.name EVALSHA and FCALL: the SHA1 or function name
+//	db.query.text            only with Config.QueryText (see below)
+//	error.type               on failure (see below)
+//	db.response.status_code  on an error reply: its prefix
+//
+// A failed command sets the span status to Error with the error message as
+// description, and error.type to:
+//
+//   - for an error reply from the server, its prefix (ERR, WRONGTYPE, MOVED,
+//     NOSCRIPT, ...), which is also db.response.status_code; _OTHER when the
+//     reply has no upper-case prefix;
+//   - context.Canceled or context.DeadlineExceeded;
+//   - timeout for other timeouts (a net.Error whose Timeout() is true);
+//   - redis.ErrClosed, redis.ErrPoolTimeout, redis.ErrPoolExhausted, io.EOF,
+//     io.ErrUnexpectedEOF;
+//   - otherwise the Go type of the innermost wrapped error, for example
+//     *net.OpError or *net.DNSError.
+//
+// redis.Nil (a missing key) is not an error, in spans or in metrics.
+//
+// A pipeline is one span named PIPELINE, or PIPELINE GET when all its
+// commands are GETs; a MULTI/EXEC transaction is one span named MULTI or
+// MULTI SET. Both carry db.operation.batch.size (the number of commands,
+// without MULTI and EXEC). A pipeline of one command is recorded as that
+// command, as the conventions ask. The batch fails when any of its
+// commands fails (other than with redis.Nil).
+//
+// Span contexts are not handed down to go-redis: a command's span is the
+// child of the span in the caller's context and has no children.
+//
+// # What is not recorded
+//
+// Commands on a context marked by internal/untraced (health checks) produce
+// neither a span nor a measurement.
+//
+// Connection set-up is not recorded, like the dial itself: HELLO, AUTH,
+// SELECT, READONLY and CLIENT SETNAME, SETINFO, MAINT_NOTIFICATIONS and
+// TRACKING, which go-redis sends on every new connection before the
+// command that needed it (with Redis older than 7.2, CLIENT SETINFO would
+// also fail each time). Config.ConnectionSetup records them. The same
+// commands sent by the application are skipped too unless it is set.
+//
+// Command arguments are not recorded. Config.QueryText records a sanitised
+// db.query.text: the command, its first argument when that is a key or a
+// subcommand (at most 128 bytes of it), and "?" for every other argument,
+// up to 32: "SET user:42 ? ? ?", "CONFIG SET ? ?". ECHO, PING, EVAL and
+// FCALL replace every argument. AUTH, HELLO and MIGRATE keep only their
+// name: their arguments can hold a password. Keys may be personal data,
+// which is why this is opt-in. A batch records up to 16 commands separated
+// by "; ".
+//
+// # Metrics
+//
+// Each command (or batch) is measured in db.client.operation.duration, a
+// histogram in seconds with the conventions' advisory buckets 0.001, 0.005,
+// 0.01, 0.05, 0.1, 0.5, 1, 5 and 10, with the attributes db.system.name,
+// db.operation.name, db.namespace, server.address, server.port, and
+// error.type and db.response.status_code on failure (the same values as on
+// the span). The attribute sets are built once per operation, endpoint and
+// outcome, so recording allocates nothing.
+//
+// The connection pool is observed when metrics are collected, with
+// db.client.connection.pool.name = Config.Name (the address when empty):
+//
+//	db.client.connection.count           {connection}  state=idle|used
+//	db.client.connection.max             {connection}  PoolSize + pipeline pool size
+//	db.client.connection.idle.max        {connection}  MaxIdleConns (when set)
+//	db.client.connection.idle.min        {connection}  MinIdleConns
+//	db.client.connection.pending_requests {request}    commands waiting for a connection
+//	db.client.connection.timeouts        {timeout}     counter
+//	redis.client.connection.wait_time    s             counter: total time spent waiting
+//	redis.client.connection.waits        {wait}        counter: number of waits
+//
+// go-redis keeps only the total time spent waiting for a connection, not
+// each wait, so the conventions' db.client.connection.wait_time histogram
+// cannot be derived; the two redis.* counters give the mean wait instead.
+// The main and the pipeline pool of a client are counted together; for a
+// cluster or ring client the counts are summed over the nodes and the
+// limits are per node.
+//
+// # Cluster, ring and sentinel clients
+//
+// A cluster (or ring) client gets one hook on itself, which sees every
+// command exactly once, and one hook on each node client, which tells the
+// first hook, through the context, which node ran the command. MOVED and
+// ASK redirections and retries do not duplicate spans: the command is
+// reported with the node that answered last. Commands sent to a node client
+// directly (ClusterClient.ForEachMaster and go-redis' own COMMAND and
+// CLUSTER SLOTS requests) are recorded once, by the node. Nodes are hooked
+// as go-redis creates them (OnNewNode), so instrument a cluster client
+// before its first command; commands to nodes created earlier report the
+// first configured address.
+//
+// A sentinel-managed client (redis.NewFailoverClient) reports the address
+// of the primary its last connection was made to, which follows failovers.
+//
+// # Providers
+//
+// Nil providers in Config mean the otel globals. While the global tracer
+// provider is still otel's default (no SDK installed yet), commands are not
+// traced at all and cost nothing; once otel.SetTracerProvider is called,
+// spans flow without instrumenting again. The same holds for the meter
+// provider. Known no-op providers (trace/noop, metric/noop) are detected
+// when Instrument runs; with both no-op, no hook is installed. With
+// DisableTracing and DisableMetrics both set nothing is installed at all,
+// and the client is exactly a raw go-redis client.
+//
+// # redisotel compatibility mode
+//
+// Config.Redisotel instruments the client with go-redis' own
+// extra/redisotel instead, for dashboards built on its names (semantic
+// conventions v1.24: span names like "get", db.system,
+// db.client.connections.* metrics in milliseconds). It is set up safely: no
+// db.statement, no caller capture (code.*), no dial spans, AUTH and HELLO
+// filtered, pool callbacks unregistered by stop, and commands on an
+// untraced context produce no span (redisotel's per-command use_time
+// histogram still counts them). It is much slower: see Performance.
+//
+// # OTLP export
+//
+// [NewOTLPProviders] reads OTEL_EXPORTER_OTLP_ENDPOINT,
+// OTEL_EXPORTER_OTLP_PROTOCOL (grpc or http/protobuf; Aspire sets grpc),
+// OTEL_TRACES_EXPORTER and OTEL_METRICS_EXPORTER (otlp or none) and
+// OTEL_SDK_DISABLED itself; the SDK and the exporters read
+// OTEL_EXPORTER_OTLP_HEADERS (Aspire's x-otlp-api-key), the certificate,
+// compression and timeout variables, OTEL_SERVICE_NAME,
+// OTEL_RESOURCE_ATTRIBUTES, OTEL_TRACES_SAMPLER, OTEL_BSP_* and
+// OTEL_METRIC_EXPORT_INTERVAL. Without an endpoint it returns nil and no
+// error. The Aspire dashboard's OTLP endpoint uses the ASP.NET development
+// certificate: on Linux point SSL_CERT_FILE (or
+// OTEL_EXPORTER_OTLP_CERTIFICATE) at it; macOS and Windows use the system
+// store, where it is trusted.
+//
+// # Performance
+//
+// Measured with internal/cmd/benchmark (50 goroutines, SET/GET over 1024
+// keys, redis-server on loopback, 2 vCPUs), relative to raw go-redis in the
+// same run:
+//
+//	telemetry disabled                  1.00   no hook, same allocations
+//	no SDK installed (global no-ops)    ~1.00  no allocation
+//	metrics only (SDK)                  ~0.92  no allocation
+//	tracing + metrics (SDK, AlwaysSample) ~0.75 +5 allocations/command
+//	redisotel mode (SDK)                ~0.60 +12 allocations/command
+//
+// Most of the cost of tracing is the SDK's own span (about 1.5 KB and four
+// allocations per span, the batch processor and the garbage collector); the
+// metric's cost is mostly the SDK's per-measurement attribute handling. See
+// the repository's docs/benchmarks.md for the latest full table.
+package telemetry

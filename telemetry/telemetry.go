@@ -1,0 +1,231 @@
+package telemetry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/metric"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/semconv/v1.43.0/dbconv"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Config selects what Instrument records for one client and where it
+// goes. The zero value traces and measures through the otel globals.
+type Config struct {
+	// Name is the client's name (the Aspire connection name), reported as
+	// db.client.connection.pool.name. Empty: the server address.
+	Name string
+	// TracerProvider receives the spans. Nil: otel.GetTracerProvider() at
+	// the time of Instrument; while that is still otel's default provider
+	// (no SDK installed yet) nothing is traced, and tracing starts when
+	// otel.SetTracerProvider is called.
+	TracerProvider trace.TracerProvider
+	// MeterProvider receives the metrics. Nil: otel.GetMeterProvider(), in
+	// the same way.
+	MeterProvider metric.MeterProvider
+	// DisableTracing records no spans; DisableMetrics no metrics. With both
+	// set Instrument installs nothing at all.
+	DisableTracing, DisableMetrics bool
+	// QueryText records a sanitised db.query.text on spans: the command,
+	// its key and a "?" for every other argument. Keys may be personal
+	// data, so it is off by default. Arguments of AUTH, HELLO and MIGRATE
+	// are never recorded.
+	QueryText bool
+	// ConnectionSetup also records the commands go-redis sends when it
+	// opens a connection (HELLO, AUTH, SELECT, READONLY, CLIENT SETNAME,
+	// SETINFO, MAINT_NOTIFICATIONS, TRACKING), which are otherwise skipped
+	// like the dial itself. The same commands sent by the application are
+	// skipped too unless this is set.
+	ConnectionSetup bool
+	// Redisotel instruments the client with go-redis' own redisotel
+	// package instead of this package's hooks, for dashboards built on its
+	// names (semantic conventions v1.24). It costs about twice as much CPU
+	// per command as this package's hooks; see the package documentation.
+	// stop unregisters its pool callbacks but cannot remove its hooks.
+	Redisotel bool
+}
+
+// durationBuckets are the advisory bucket boundaries of
+// db.client.operation.duration from the semantic conventions.
+var durationBuckets = []float64{0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10}
+
+// Instrument installs tracing and metrics hooks on client, which must be a
+// *redis.Client (standalone or sentinel-managed), a *redis.ClusterClient or
+// a *redis.Ring, as returned by redis.NewUniversalClient. Call it right
+// after creating the client, before its first command: cluster and ring
+// node clients created earlier report the configured seed address instead
+// of their own.
+//
+// The returned stop unregisters the pool-metric callbacks (so a closed
+// client is no longer kept alive by the meter provider) and turns the
+// hooks into pass-throughs; go-redis has no way to remove a hook. stop is
+// safe to call more than once.
+//
+// With DisableTracing and DisableMetrics both set nothing is installed and
+// stop does nothing.
+func Instrument(client redis.UniversalClient, cfg Config) (stop func() error, err error) {
+	if client == nil {
+		return nil, fmt.Errorf("telemetry: client %q: nil client", cfg.Name)
+	}
+	switch client.(type) {
+	case *redis.Client, *redis.ClusterClient, *redis.Ring:
+	default:
+		return nil, fmt.Errorf("telemetry: client %q: %w %T", cfg.Name, ErrUnsupportedClient, client)
+	}
+	if cfg.DisableTracing && cfg.DisableMetrics {
+		return func() error { return nil }, nil
+	}
+	if cfg.Redisotel {
+		return instrumentRedisotel(client, cfg)
+	}
+
+	in := &instrumentation{queryText: cfg.QueryText, setup: cfg.ConnectionSetup}
+	if !cfg.DisableTracing {
+		in.tracer = newTracerSource(cfg.TracerProvider)
+		in.tracing = in.tracer.tracer != nil
+	}
+	var reg metric.Registration
+	if !cfg.DisableMetrics {
+		mp, noop, src := resolveMeterProvider(cfg.MeterProvider)
+		if !noop {
+			meter := mp.Meter(ScopeName, metric.WithSchemaURL(semconv.SchemaURL))
+			d, err := dbconv.NewClientOperationDuration(meter, metric.WithExplicitBucketBoundaries(durationBuckets...))
+			if err != nil {
+				return nil, fmt.Errorf("telemetry: client %q: creating %s: %w", cfg.Name, d.Name(), err)
+			}
+			in.metrics, in.meter, in.duration = true, src, d.Inst()
+			reg, err = registerPoolMetrics(meter, client, poolName(client, cfg.Name))
+			if err != nil {
+				return nil, fmt.Errorf("telemetry: client %q: %w", cfg.Name, err)
+			}
+		}
+	}
+	if in.tracing || in.metrics {
+		addHooks(client, in)
+	}
+
+	var once sync.Once
+	var stopErr error
+	return func() error {
+		once.Do(func() {
+			in.stopped.Store(true)
+			if reg != nil {
+				if err := reg.Unregister(); err != nil {
+					stopErr = fmt.Errorf("telemetry: client %q: unregistering pool metrics: %w", cfg.Name, err)
+				}
+			}
+		})
+		return stopErr
+	}, nil
+}
+
+// addHooks installs the hooks for the client's topology.
+func addHooks(client redis.UniversalClient, in *instrumentation) {
+	switch c := client.(type) {
+	case *redis.Client:
+		opt := c.Options()
+		h := &hook{in: in, db: opt.DB}
+		if isFailover(opt) {
+			h.dynamic = true
+			h.eps = make(map[string]*endpoint)
+			h.t.cur = new(atomic.Pointer[endpoint])
+			h.t.cur.Store(newEndpoint("", opt.DB))
+		} else {
+			h.t.fixed = newEndpoint(opt.Addr, opt.DB)
+		}
+		c.AddHook(h)
+	case *redis.ClusterClient:
+		var seed string
+		if addrs := c.Options().Addrs; len(addrs) > 0 {
+			seed = addrs[0]
+		}
+		addMultiNodeHooks(c, in, seed, 0)
+	case *redis.Ring:
+		var seed string
+		for _, a := range c.Options().Addrs {
+			seed = a
+			break
+		}
+		addMultiNodeHooks(c, in, seed, c.Options().DB)
+	}
+}
+
+// multiNode is what cluster and ring clients have in common.
+type multiNode interface {
+	AddHook(redis.Hook)
+	OnNewNode(func(*redis.Client))
+}
+
+// addMultiNodeHooks puts one hook on the cluster (or ring) client, which
+// sees every command exactly once, and one on every node client, which
+// reports through the context which node ran it (and records commands sent
+// to the node directly, such as those of ForEachMaster). Cluster nodes are
+// hooked as they are created; a ring creates its shards up front, so those
+// are hooked here too.
+func addMultiNodeHooks(c multiNode, in *instrumentation, seed string, db int) {
+	var mu sync.Mutex
+	seen := map[*redis.Client]bool{} // during Instrument only: no node hooked twice
+	hookNode := func(node *redis.Client) {
+		mu.Lock()
+		if seen != nil {
+			if seen[node] {
+				mu.Unlock()
+				return
+			}
+			seen[node] = true
+		}
+		mu.Unlock()
+		opt := node.Options()
+		node.AddHook(&hook{in: in, db: opt.DB, node: true, t: target{fixed: newEndpoint(opt.Addr, opt.DB)}})
+	}
+	c.OnNewNode(hookNode)
+	if r, ok := c.(*redis.Ring); ok {
+		_ = r.ForEachShard(context.Background(), func(_ context.Context, node *redis.Client) error {
+			hookNode(node)
+			return nil
+		})
+	}
+	mu.Lock()
+	seen = nil
+	mu.Unlock()
+	c.AddHook(&hook{in: in, db: db, t: target{
+		fixed:   newEndpoint("", db),
+		cluster: &clusterTarget{seed: newEndpoint(seed, db)},
+	}})
+}
+
+// isFailover reports whether opt belongs to a sentinel-managed client
+// (redis.NewFailoverClient), whose Addr is a placeholder.
+func isFailover(opt *redis.Options) bool {
+	return opt.Addr == "FailoverClient" && opt.Dialer != nil
+}
+
+// poolName is db.client.connection.pool.name: the client name, else the
+// address in the form the semantic conventions suggest.
+func poolName(client redis.UniversalClient, name string) string {
+	if name != "" {
+		return name
+	}
+	switch c := client.(type) {
+	case *redis.Client:
+		opt := c.Options()
+		return opt.Addr + "/" + strconv.Itoa(opt.DB)
+	case *redis.ClusterClient:
+		if addrs := c.Options().Addrs; len(addrs) > 0 {
+			return addrs[0]
+		}
+	case *redis.Ring:
+		for _, a := range c.Options().Addrs {
+			return a
+		}
+	}
+	return "redis"
+}
+
+var errNoStats = errors.New("client has no pool statistics")
