@@ -1,0 +1,43 @@
+// Package fxmodule wires the Redis integration into an uber fx
+// application: it loads configuration the way a .NET host does, collects
+// every client's health check behind one HTTP handler, and, when asked,
+// sets up OTLP export for the Aspire dashboard.
+//
+//	fx.New(
+//		fxmodule.Module,
+//		fx.Provide(rediscache.Client("cache")),
+//		fx.Provide(keyed.Client("chat")),
+//		fx.Invoke(run),
+//	)
+//
+// # Configuration
+//
+// Module provides a *settings.Config loaded from appsettings.json,
+// appsettings.{Environment}.json (working directory) and the environment,
+// later winning, keys case-insensitive (see settings.LoadConfig). A
+// service that has its own configuration replaces it with
+// fx.Replace(cfg), cfg built by settings.NewConfig.
+//
+// # Health
+//
+// Module provides an http.Handler tagged name:"health" that serves
+// /health (every check) and /alive (checks tagged live), built from the
+// healthcheck.Group value group, into which every client puts its
+// redis_<name> check. Mount it on your own mux:
+//
+//	fx.Invoke(fx.Annotate(func(mux *http.ServeMux, h http.Handler) {
+//		mux.Handle("/health", h)
+//		mux.Handle("/alive", h)
+//	}, fx.ParamTags(``, `name:"health"`)))
+//
+// or set the configuration key HealthChecks:Address (for example
+// HealthChecks__Address=:8081) and Module serves both paths on that
+// address from start to stop.
+//
+// # Telemetry
+//
+// Module provides no TracerProvider or MeterProvider: clients use the ones
+// in the container when present and the otel globals otherwise. Add OTLP
+// to build SDK providers from the OTEL_* variables an Aspire AppHost
+// injects.
+package fxmodule

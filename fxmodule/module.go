@@ -1,0 +1,98 @@
+package fxmodule
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"go.uber.org/fx"
+
+	"github.com/aspirego/redis/healthcheck"
+	"github.com/aspirego/redis/settings"
+)
+
+// Configuration keys read by Module, besides the clients' own.
+const (
+	// HealthAddressKey, when set (e.g. ":8081"), makes Module serve /health
+	// and /alive on that address.
+	HealthAddressKey = "HealthChecks:Address"
+	// HealthDetailsKey, when true, adds each failing check's (redacted)
+	// error text to the JSON health report.
+	HealthDetailsKey = "HealthChecks:Details"
+)
+
+// Module loads configuration, collects health checks and serves them. See
+// the package documentation.
+var Module = fx.Module("aspirego/redis",
+	fx.Provide(LoadConfig),
+	fx.Provide(fx.Annotate(NewChecker, fx.ParamTags(`group:"`+healthcheck.Group+`"`))),
+	fx.Provide(fx.Annotate(NewHealthHandler, fx.ResultTags(`name:"health"`))),
+	fx.Invoke(fx.Annotate(serveHealth, fx.ParamTags(``, ``, `name:"health"`, `optional:"true"`))),
+)
+
+// LoadConfig loads appsettings.json, appsettings.{Environment}.json from
+// the working directory and the environment, as settings.LoadConfig does
+// with its defaults.
+func LoadConfig() (*settings.Config, error) {
+	return settings.LoadConfig(settings.LoadOptions{})
+}
+
+// NewChecker builds the checker from every contributed check.
+func NewChecker(checks []healthcheck.Check) (*healthcheck.Checker, error) {
+	return healthcheck.New(checks...)
+}
+
+// NewHealthHandler returns the handler serving /health and /alive, with
+// error details when HealthChecks:Details is true.
+func NewHealthHandler(cfg *settings.Config, checker *healthcheck.Checker) (http.Handler, error) {
+	var opts []healthcheck.HandlerOption
+	if v, ok := cfg.String(HealthDetailsKey); ok {
+		on, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, fmt.Errorf("fxmodule: configuration key %s: %q is not a boolean", HealthDetailsKey, v)
+		}
+		if on {
+			opts = append(opts, healthcheck.WithDetails())
+		}
+	}
+	return checker.Handler(opts...), nil
+}
+
+func serveHealth(lc fx.Lifecycle, cfg *settings.Config, h http.Handler, logger *slog.Logger) error {
+	addr, ok := cfg.String(HealthAddressKey)
+	if !ok || addr == "" {
+		return nil
+	}
+	if logger == nil {
+		logger = slog.Default()
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	done := make(chan struct{})
+	lc.Append(fx.Hook{
+		OnStart: func(ctx context.Context) error {
+			ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", addr)
+			if err != nil {
+				return fmt.Errorf("fxmodule: %s=%q: %w", HealthAddressKey, addr, err)
+			}
+			logger.Info("serving health checks", slog.String("address", ln.Addr().String()))
+			go func() {
+				defer close(done)
+				if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+					logger.Error("health server stopped", slog.String("error", err.Error()))
+				}
+			}()
+			return nil
+		},
+		OnStop: func(ctx context.Context) error {
+			err := srv.Shutdown(ctx)
+			<-done
+			return err
+		},
+	})
+	return nil
+}

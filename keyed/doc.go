@@ -1,0 +1,23 @@
+// Package keyed provides named ("keyed") Redis clients for uber fx, the
+// counterpart of .NET Aspire's AddKeyedRedisClient.
+//
+// A service that talks to more than one Redis server gives each one a
+// name:
+//
+//	fx.New(
+//		fxmodule.Module,
+//		fx.Provide(rediscache.Client("cache")), // un-keyed redis.UniversalClient
+//		fx.Provide(keyed.Client("chat")),       // redis.UniversalClient tagged name:"chat"
+//		fx.Invoke(func(p struct {
+//			fx.In
+//			Cache redis.UniversalClient
+//			Chat  redis.UniversalClient `name:"chat"`
+//		}) { /* ... */ }),
+//	)
+//
+// Each keyed client resolves its own ConnectionStrings:<name> and
+// Aspire:StackExchange:Redis:<name> settings, has its own health check
+// redis_<name> and its own telemetry, and is closed when the application
+// stops. Providing two keyed clients of one name fails at fx.New with an
+// error that names the client.
+package keyed

@@ -1,0 +1,134 @@
+package rediscache
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync/atomic"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/aspirego/redis/settings"
+)
+
+// A connection string that names one node of a Redis Cluster builds a
+// standalone client here, where StackExchange.Redis would discover the
+// cluster from that node. Discovering it would need a round trip to the
+// server before the client exists (the kind of client, *redis.Client or
+// *redis.ClusterClient, is fixed when it is built and already handed out
+// by New and fx), and New does not dial. Making every one-endpoint client a
+// cluster client instead would change what a standalone server does
+// (transactions split by slot, one database only). So discovery is opt-in:
+// list the nodes ("host1:port1,host2:port2,...") or set IsClusterMode:
+//
+//	rediscache.New("cache", deps, settings.ConfigureOptions(func(o *redis.UniversalOptions) {
+//		o.IsClusterMode = true // one address is enough: the client asks it for the others
+//	}))
+//
+// What guardRedirects adds is a clear failure when that is forgotten: a
+// standalone client that receives a MOVED or ASK redirection returns a
+// *RedirectError that says what to write, and logs it once.
+
+// RedirectError is the error of a command that a standalone client sent to
+// a Redis Cluster node, which answered with a MOVED or ASK redirection to
+// another node: the key lives elsewhere and a standalone client cannot
+// follow. It wraps the server's reply, so redis.IsMovedError and
+// redis.IsAskError still recognise it.
+//
+// The fix is in the configuration: list the cluster's nodes in the
+// connection string, or set IsClusterMode with settings.ConfigureOptions
+// so that the client discovers the cluster from the one node it is given.
+type RedirectError struct {
+	// Name is the client's name.
+	Name string
+	// Addr is the node the client is configured with.
+	Addr string
+	// Err is the redirection reply, such as "MOVED 3999 127.0.0.1:7001".
+	Err error
+}
+
+func (e *RedirectError) Error() string {
+	return fmt.Sprintf("rediscache: client %q: %v: %s is a Redis Cluster node, but the client is standalone "+
+		"and cannot follow redirections; list the cluster's nodes in the connection string (host1:port1,host2:port2,...) "+
+		"or set IsClusterMode with settings.ConfigureOptions", e.Name, e.Err, e.Addr)
+}
+
+// Unwrap returns the redirection reply.
+func (e *RedirectError) Unwrap() error { return e.Err }
+
+// guardRedirects installs, on a standalone client only, a hook that turns
+// MOVED and ASK replies into *RedirectError and logs the first one. It
+// costs one comparison per command that succeeds.
+func guardRedirects(client redis.UniversalClient, name string, conn *settings.Connection, logger *slog.Logger) {
+	c, ok := client.(*redis.Client)
+	if !ok || conn.Topology != settings.Standalone {
+		return
+	}
+	g := &redirectGuard{name: name, addr: c.Options().Addr, logger: logger}
+	c.AddHook(g)
+}
+
+type redirectGuard struct {
+	name, addr string
+	logger     *slog.Logger
+	logged     atomic.Bool
+}
+
+func (g *redirectGuard) DialHook(next redis.DialHook) redis.DialHook {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		return next(ctx, network, addr)
+	}
+}
+
+func (g *redirectGuard) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		err := next(ctx, cmd)
+		if err == nil || err == redis.Nil {
+			return err
+		}
+		if werr := g.wrap(err); werr != nil {
+			cmd.SetErr(werr)
+			return werr
+		}
+		return err
+	}
+}
+
+func (g *redirectGuard) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		err := next(ctx, cmds)
+		if err == nil {
+			return nil
+		}
+		for _, cmd := range cmds {
+			if cerr := cmd.Err(); cerr != nil {
+				if werr := g.wrap(cerr); werr != nil {
+					cmd.SetErr(werr)
+				}
+			}
+		}
+		if werr := g.wrap(err); werr != nil {
+			return werr
+		}
+		return err
+	}
+}
+
+// wrap returns err as a *RedirectError when it is a MOVED or ASK reply
+// that is not wrapped yet, and nil otherwise.
+func (g *redirectGuard) wrap(err error) *RedirectError {
+	if _, done := err.(*RedirectError); done {
+		return nil
+	}
+	_, moved := redis.IsMovedError(err)
+	_, ask := redis.IsAskError(err)
+	if !moved && !ask {
+		return nil
+	}
+	if g.logged.CompareAndSwap(false, true) {
+		g.logger.Warn("redis server is a cluster node but the client is standalone; list the cluster's nodes in the connection string or set IsClusterMode",
+			slog.String("node", g.addr), slog.String("reply", err.Error()))
+	}
+	return &RedirectError{Name: g.name, Addr: g.addr, Err: err}
+}

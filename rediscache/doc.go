@@ -1,0 +1,53 @@
+// Package rediscache builds go-redis clients the way .NET Aspire's
+// AddRedisClient builds StackExchange.Redis multiplexers: from a named
+// connection in configuration, instrumented with OpenTelemetry,
+// health-checked, and tied to the application's lifecycle.
+//
+// # With fx
+//
+//	fx.New(
+//		fxmodule.Module,                        // configuration, /health, telemetry wiring
+//		fx.Provide(rediscache.Client("cache")), // redis.UniversalClient from ConnectionStrings:cache
+//		fx.Invoke(func(rdb redis.UniversalClient) { /* ... */ }),
+//	)
+//
+// Client resolves the connection called "cache" with the Aspire
+// precedence (see package settings): ConnectionStrings:cache, the
+// Aspire:StackExchange:Redis and Aspire:StackExchange:Redis:cache sections,
+// the CACHE_URI / CACHE_HOST+CACHE_PORT connection properties, then the
+// option funcs passed to Client. The client is a *redis.Client for one
+// endpoint or a sentinel service, a *redis.ClusterClient for several.
+// Its health check, redis_cache, joins the healthcheck.Group value group.
+// For more clients, use package keyed.
+//
+// # Without fx
+//
+// Everything Client does is callable in plain Go:
+//
+//	cfg, err := settings.LoadConfig(settings.LoadOptions{})
+//	inst, err := rediscache.New("cache", rediscache.Deps{Config: cfg})
+//	defer inst.Close()
+//	err = inst.Start(ctx) // PING at start-up, when the settings ask for it
+//	inst.Client.Set(ctx, "k", "v", 0)
+//
+// # Lifecycle
+//
+// go-redis does not dial at construction, and neither does New. With
+// abortConnect=true or DisableAutoActivation=false, Start (fx OnStart)
+// sends one PING bounded by the start context; with abortConnect=true its
+// failure aborts start-up with a *ConnectError naming the client. By
+// default (abortConnect=false, as in Aspire) the application starts while
+// Redis is down, health reports Unhealthy, and commands succeed once Redis
+// is back. Close (fx OnStop) closes the client and unregisters its
+// telemetry.
+//
+// # Logging
+//
+// Lifecycle events (built, connected, closed) go to the *slog.Logger in the
+// container, or slog.Default(), with the attribute redis.client=<name>;
+// go-redis's own log lines go there too, with every known password
+// scrubbed. No password is ever logged.
+//
+// For unit tests of services that use these clients, see package
+// rediscachetest.
+package rediscache

@@ -1,0 +1,190 @@
+package rediscache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/aspirego/redis/healthcheck"
+	"github.com/aspirego/redis/settings"
+	"github.com/aspirego/redis/telemetry"
+)
+
+// Deps are what New takes from its surroundings. Every field is optional.
+type Deps struct {
+	// Config is the loaded configuration. Nil means an empty configuration:
+	// the connection must then come from option funcs.
+	Config *settings.Config
+	// TracerProvider and MeterProvider default to the otel globals.
+	TracerProvider trace.TracerProvider
+	MeterProvider  metric.MeterProvider
+	// Logger receives lifecycle events and go-redis's own log lines.
+	// Nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Instance is one named client with everything built around it: its
+// resolved settings, its health check and its telemetry. Start and Close
+// are its lifecycle; fx calls them for clients provided by Client.
+type Instance struct {
+	// Name is the client's connection name, as in ConnectionStrings:{Name}.
+	Name string
+	// Client is the go-redis client: a *redis.Client for a standalone server
+	// or a sentinel-managed primary, a *redis.ClusterClient for a cluster.
+	Client redis.UniversalClient
+	// Resolved is the configuration the client was built from.
+	Resolved *settings.Resolved
+	// Checks holds the client's health check, or nothing when health checks
+	// are disabled.
+	Checks []healthcheck.Check
+
+	logger        *slog.Logger
+	stopTelemetry func() error
+	closeOnce     sync.Once
+	closeErr      error
+}
+
+// New resolves the client called name from deps.Config and opts with the
+// Aspire precedence, and builds it. It does not dial: go-redis connects on
+// the first command. Call Start to connect eagerly when the settings ask
+// for it, and Close when done.
+func New(name string, deps Deps, opts ...settings.Option) (*Instance, error) {
+	res, err := settings.Resolve(deps.Config, name, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("rediscache: client %q: %w", name, err)
+	}
+	logger := deps.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	routeGoRedisLogs(logger, res.Connection.Options)
+	logger = logger.With(slog.String("redis.client", name))
+
+	ropts := res.Connection.Options
+	if ropts.MaintNotificationsConfig == nil {
+		// Redis Enterprise maintenance notifications are off unless
+		// configured: in go-redis's "auto" mode every new connection sends
+		// CLIENT MAINT_NOTIFICATIONS, which other servers reject, and a
+		// closed cluster client leaves the feature's goroutines running.
+		ropts.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
+	}
+	client := redis.NewUniversalClient(ropts)
+	inst := &Instance{Name: name, Client: client, Resolved: res, logger: logger}
+	// A standalone client pointed at one node of a Redis Cluster gets a
+	// clear error, instead of a bare MOVED or ASK reply, when a key lives
+	// on another node (see discover.go for why it does not discover the
+	// cluster itself).
+	guardRedirects(client, name, res.Connection, logger)
+
+	stop, err := telemetry.Instrument(client, telemetry.Config{
+		Name:           name,
+		TracerProvider: deps.TracerProvider,
+		MeterProvider:  deps.MeterProvider,
+		DisableTracing: res.Settings.DisableTracing,
+		DisableMetrics: res.Settings.DisableMetrics,
+		QueryText:      res.Settings.RecordQueryText,
+		Redisotel:      res.Settings.Redisotel,
+	})
+	if err != nil {
+		_ = client.Close()
+		return nil, fmt.Errorf("rediscache: client %q: telemetry: %w", name, err)
+	}
+	inst.stopTelemetry = stop
+
+	if !res.Settings.DisableHealthChecks {
+		inst.Checks = []healthcheck.Check{healthcheck.Redis(name, client, res.Settings.HealthCheckTimeout)}
+	}
+	logger.Info("redis client built",
+		slog.String("target", res.Connection.String()),
+		slog.String("topology", res.Connection.Topology.String()),
+		slog.String("source", res.Source))
+	return inst, nil
+}
+
+// activates reports whether Start pings the server.
+func (i *Instance) activates() bool {
+	return i.Resolved.Connection.AbortConnect || !i.Resolved.Settings.DisableAutoActivation
+}
+
+// Start connects the client when its settings ask for it: abortConnect=true
+// or DisableAutoActivation=false. It sends one PING bounded by ctx and by
+// the connect budget, connectTimeout times the dial attempts
+// (connectRetry, 5 by default), as StackExchange.Redis bounds its first
+// connect. With
+// abortConnect=true a failed PING is returned as an error naming the
+// client; otherwise it is logged and the client keeps retrying on later
+// commands, as Aspire's abortConnect=false does.
+func (i *Instance) Start(ctx context.Context) error {
+	if !i.activates() {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, connectBudget(i.Resolved.Connection.Options))
+	defer cancel()
+	err := i.Client.Ping(ctx).Err()
+	switch {
+	case err == nil:
+		i.logger.Info("redis client connected", slog.String("target", i.Resolved.Connection.String()))
+		return nil
+	case i.Resolved.Connection.AbortConnect:
+		return &ConnectError{Name: i.Name, Target: i.Resolved.Connection.String(), Err: err}
+	default:
+		i.logger.Warn("redis client could not connect at start; it will retry on use",
+			slog.String("target", i.Resolved.Connection.String()),
+			slog.String("error", err.Error()))
+		return nil
+	}
+}
+
+// connectBudget is how long the start-up PING may take.
+func connectBudget(o *redis.UniversalOptions) time.Duration {
+	dial := o.DialTimeout
+	if dial <= 0 {
+		dial = 5 * time.Second
+	}
+	attempts := o.DialerRetries
+	if attempts <= 0 {
+		attempts = 5
+	}
+	return dial * time.Duration(attempts)
+}
+
+// Close closes the client and its telemetry. It is safe to call more than
+// once; later calls return the first result.
+func (i *Instance) Close() error {
+	i.closeOnce.Do(func() {
+		var errs []error
+		if err := i.Client.Close(); err != nil && !errors.Is(err, redis.ErrClosed) {
+			errs = append(errs, fmt.Errorf("rediscache: client %q: close: %w", i.Name, err))
+		}
+		if i.stopTelemetry != nil {
+			if err := i.stopTelemetry(); err != nil {
+				errs = append(errs, fmt.Errorf("rediscache: client %q: telemetry: %w", i.Name, err))
+			}
+		}
+		i.closeErr = errors.Join(errs...)
+		i.logger.Info("redis client closed")
+	})
+	return i.closeErr
+}
+
+// ConnectError is returned by Start when abortConnect=true and the server
+// could not be reached.
+type ConnectError struct {
+	Name   string // the client's name
+	Target string // the redacted connection target
+	Err    error
+}
+
+func (e *ConnectError) Error() string {
+	return fmt.Sprintf("rediscache: client %q: abortConnect=true and connecting to %s failed: %v", e.Name, e.Target, e.Err)
+}
+
+func (e *ConnectError) Unwrap() error { return e.Err }

@@ -1,0 +1,61 @@
+package rediscache
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// goRedisLogs routes go-redis's process-wide log lines to slog. go-redis
+// has one logger for the whole process, so its lines go to the logger of
+// the client built last, and every password of every client built so far is
+// scrubbed from them.
+var goRedisLogs = &logAdapter{}
+
+type logAdapter struct {
+	mu        sync.RWMutex
+	logger    *slog.Logger
+	secrets   []string
+	installed bool
+}
+
+func routeGoRedisLogs(logger *slog.Logger, opts *redis.UniversalOptions) {
+	goRedisLogs.mu.Lock()
+	defer goRedisLogs.mu.Unlock()
+	goRedisLogs.logger = logger
+	for _, s := range []string{opts.Password, opts.SentinelPassword} {
+		if s != "" && !slices.Contains(goRedisLogs.secrets, s) {
+			goRedisLogs.secrets = append(goRedisLogs.secrets, s)
+		}
+	}
+	if !goRedisLogs.installed {
+		goRedisLogs.installed = true
+		redis.SetLogger(goRedisLogs)
+	}
+}
+
+// Printf implements go-redis's logging interface.
+func (a *logAdapter) Printf(ctx context.Context, format string, v ...any) {
+	a.mu.RLock()
+	logger, secrets := a.logger, a.secrets
+	a.mu.RUnlock()
+	if logger == nil {
+		return
+	}
+	msg := scrub(fmt.Sprintf(format, v...), secrets)
+	logger.LogAttrs(ctx, slog.LevelWarn, msg, slog.String("logger", "go-redis"))
+}
+
+func scrub(msg string, secrets []string) string {
+	for _, s := range secrets {
+		if len(s) >= 3 {
+			msg = strings.ReplaceAll(msg, s, "***")
+		}
+	}
+	return msg
+}

@@ -1,0 +1,53 @@
+// Package rediscachetest helps unit-test services that use
+// rediscache.Client and keyed.Client: it starts an in-memory Redis
+// (miniredis) for a test and points the named clients at it.
+//
+//	srv, opt := rediscachetest.Start(t, "cache")
+//	app := fxtest.New(t, opt, fx.Provide(rediscache.Client("cache")), fx.Invoke(useCache))
+//	app.RequireStart()
+//
+// The returned fx.Option lays a configuration over whatever the
+// application loads (files, environment), so the service's own module
+// stays as it is in production. Telemetry keeps working: pass your own
+// providers into the container to observe spans.
+package rediscachetest
+
+import (
+	"testing"
+
+	"github.com/alicebob/miniredis/v2"
+	"go.uber.org/fx"
+
+	"github.com/aspirego/redis/rediscache"
+	"github.com/aspirego/redis/settings"
+)
+
+// Start starts a miniredis server that is closed when the test ends and
+// returns it with an fx option that points the clients called names at it
+// (every name shares the server; call Start again for separate servers).
+func Start(t testing.TB, names ...string) (*miniredis.Miniredis, fx.Option) {
+	t.Helper()
+	srv := miniredis.RunT(t)
+	return srv, Option(t, srv, names...)
+}
+
+// Option returns an fx option that points the clients called names at srv.
+func Option(t testing.TB, srv *miniredis.Miniredis, names ...string) fx.Option {
+	t.Helper()
+	cfg, err := settings.NewConfig(Values(srv, names...))
+	if err != nil {
+		t.Fatalf("rediscachetest: %v", err)
+	}
+	return fx.Supply(fx.Annotated{Group: rediscache.ConfigGroup, Target: cfg})
+}
+
+// Values returns the configuration that points the clients called names at
+// srv, for settings.NewConfig or rediscache.New without fx. The connection
+// string turns off what miniredis does not implement (CLIENT SETINFO).
+func Values(srv *miniredis.Miniredis, names ...string) map[string]any {
+	conns := make(map[string]any, len(names))
+	for _, n := range names {
+		conns[n] = srv.Addr() + ",setlib=false"
+	}
+	return map[string]any{"ConnectionStrings": conns}
+}
