@@ -163,7 +163,7 @@ func Example() {
 		fx.In
 		Cache  redis.UniversalClient
 		Chat   redis.UniversalClient `name:"chat"`
-		Health http.Handler     `name:"health"`
+		Health http.Handler          `name:"health"`
 	}
 	app := fx.New(fx.NopLogger,
 		fxmodule.Module,
