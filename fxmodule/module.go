@@ -7,7 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
+	"strings"
 	"time"
 
 	"go.uber.org/fx"
@@ -52,12 +52,13 @@ func NewChecker(checks []healthcheck.Check) (*healthcheck.Checker, error) {
 func NewHealthHandler(cfg *settings.Config, checker *healthcheck.Checker) (http.Handler, error) {
 	var opts []healthcheck.HandlerOption
 	if v, ok := cfg.String(HealthDetailsKey); ok {
-		on, err := strconv.ParseBool(v)
-		if err != nil {
-			return nil, fmt.Errorf("fxmodule: configuration key %s: %q is not a boolean", HealthDetailsKey, v)
-		}
-		if on {
+		// true or false in any case, as for the clients' settings.
+		switch v = strings.TrimSpace(v); {
+		case strings.EqualFold(v, "true"):
 			opts = append(opts, healthcheck.WithDetails())
+		case strings.EqualFold(v, "false"):
+		default:
+			return nil, fmt.Errorf("fxmodule: configuration key %s (%s): %q is not true or false", HealthDetailsKey, cfg.Source(HealthDetailsKey), v)
 		}
 	}
 	return checker.Handler(opts...), nil

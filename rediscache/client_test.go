@@ -359,6 +359,9 @@ func TestAbortConnect(t *testing.T) {
 	if strings.Contains(err.Error(), "hunter22") || strings.Contains(logs.String(), "hunter22") {
 		t.Errorf("password leaked: error %q, logs %s", err, logs)
 	}
+	if !strings.Contains(logs.String(), `"msg":"redis client closed"`) {
+		t.Errorf("a client whose start failed was not closed; logs: %s", logs)
+	}
 }
 
 func TestStartsWhileRedisIsDown(t *testing.T) {

@@ -48,6 +48,7 @@ type RedirectError struct {
 	Err error
 }
 
+// Error names the client and node and says what to configure.
 func (e *RedirectError) Error() string {
 	return fmt.Sprintf("rediscache: client %q: %v: %s is a Redis Cluster node, but the client is standalone "+
 		"and cannot follow redirections; list the cluster's nodes in the connection string (host1:port1,host2:port2,...) "+

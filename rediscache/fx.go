@@ -65,8 +65,15 @@ func Constructor(name string, opts ...settings.Option) func(Params) (redis.Unive
 			return nil, nil, err
 		}
 		p.Lifecycle.Append(fx.Hook{
-			OnStart: inst.Start,
-			OnStop:  func(context.Context) error { return inst.Close() },
+			OnStart: func(ctx context.Context) error {
+				if err := inst.Start(ctx); err != nil {
+					// fx runs no OnStop for a hook whose OnStart failed.
+					_ = inst.Close()
+					return err
+				}
+				return nil
+			},
+			OnStop: func(context.Context) error { return inst.Close() },
 		})
 		return inst.Client, inst.Checks, nil
 	}

@@ -183,8 +183,10 @@ type ConnectError struct {
 	Err    error
 }
 
+// Error names the client and its redacted target.
 func (e *ConnectError) Error() string {
 	return fmt.Sprintf("rediscache: client %q: abortConnect=true and connecting to %s failed: %v", e.Name, e.Target, e.Err)
 }
 
+// Unwrap returns the PING's error.
 func (e *ConnectError) Unwrap() error { return e.Err }

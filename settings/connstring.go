@@ -154,7 +154,7 @@ type Connection struct {
 //	sslHost                     TLSConfig.ServerName (default: the endpoints' common host);
 //	                            alone it does not enable TLS, as in StackExchange.Redis
 //	sslProtocols                TLSConfig.MinVersion/MaxVersion from Tls, Tls11, Tls12, Tls13
-//	                            joined with '|' or the .NET number (3072|12288 = 15360);
+//	                            joined with '|' or the .NET enum's number (15360 for Tls12|Tls13);
 //	                            None and Default: Go's defaults; Ssl2, Ssl3, and sets with a
 //	                            gap (Tls|Tls13): an error
 //	syncTimeout (ms, >= 1)      ReadTimeout and WriteTimeout (default 5 s)

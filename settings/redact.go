@@ -78,7 +78,7 @@ func redactURI(s string) string {
 // String describes the connection on one line, passwords replaced by
 // "***", for example
 //
-//	standalone [localhost:6380] user=app password=*** tls=true serverName=localhost dialTimeout=5s readTimeout=5s writeTimeout=5s abortConnect=false
+//	standalone endpoints=[localhost:6380] user=app password=*** tls=true serverName=localhost dialTimeout=5s readTimeout=5s writeTimeout=5s abortConnect=false
 func (c *Connection) String() string {
 	if c == nil {
 		return "<nil>"
