@@ -117,7 +117,7 @@ func (i *Instance) activates() bool {
 // Start connects the client when its settings ask for it: abortConnect=true
 // or DisableAutoActivation=false. It sends one PING bounded by ctx and by
 // the connect budget, connectTimeout times the dial attempts
-// (connectRetry, 5 by default), as StackExchange.Redis bounds its first
+// (connectRetry, 3 by default), as StackExchange.Redis bounds its first
 // connect. With
 // abortConnect=true a failed PING is returned as an error naming the
 // client; otherwise it is logged and the client keeps retrying on later
@@ -151,7 +151,7 @@ func connectBudget(o *redis.UniversalOptions) time.Duration {
 	}
 	attempts := o.DialerRetries
 	if attempts <= 0 {
-		attempts = 5
+		attempts = 5 // go-redis's default when the options were built in code
 	}
 	return dial * time.Duration(attempts)
 }

@@ -128,7 +128,8 @@ type Connection struct {
 //	                            check revocation lists
 //	configChannel               accepted, ignored: go-redis does not listen for reconfiguration broadcasts
 //	configCheckSeconds (int)    accepted, ignored: go-redis has no periodic configuration check
-//	connectRetry (int, >= 0)    DialerRetries (dial attempts; 0 means a single attempt)
+//	connectRetry (int, >= 0)    DialerRetries (dial attempts; 0 means a single attempt;
+//	                            3 when absent, as in StackExchange.Redis)
 //	connectTimeout (ms, >= 1)   DialTimeout (default 5 s, or syncTimeout if larger)
 //	defaultDatabase (>= 0)      DB; an error with a cluster, which has only database 0
 //	highIntegrity               false: accepted. true: an error, go-redis has no per-command integrity check
@@ -269,6 +270,8 @@ const (
 	keyConfigChannel      = "configChannel"
 	keyConfigCheckSeconds = "configCheckSeconds"
 	keyConnectRetry       = "connectRetry"
+
+	defaultConnectRetry   = 3
 	keyConnectTimeout     = "connectTimeout"
 	keyDefaultDatabase    = "defaultDatabase"
 	keyHighIntegrity      = "highIntegrity"
@@ -831,6 +834,10 @@ func (b *connBuilder) build() (*Connection, error) {
 	if b.writeTimeout.ok {
 		o.WriteTimeout = b.writeTimeout.v
 	}
+	// Dial attempts: StackExchange.Redis's default of 3, not go-redis's 5,
+	// which with go-redis's command retries lets a hanging connect take
+	// about 26 times connectTimeout.
+	o.DialerRetries = defaultConnectRetry
 	if b.connectRetry.ok {
 		o.DialerRetries = max(b.connectRetry.v, 1)
 	}

@@ -36,6 +36,7 @@ func baseOptions(addrs ...string) *redis.UniversalOptions {
 		ReadTimeout:           5 * time.Second,
 		WriteTimeout:          5 * time.Second,
 		ContextTimeoutEnabled: true,
+		DialerRetries:         3,
 	}
 }
 

@@ -106,6 +106,9 @@ func StartSentinel(t testing.TB, opts SentinelOptions) *SentinelSet {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	if err := set.Nodes[0].waitReplicas(1, opts.Timeout); err != nil {
+		t.Fatalf("testserver: replica %s never acknowledged a write: %v", set.Nodes[1].Addr, err)
+	}
 
 	quorum := opts.Sentinels/2 + 1
 	for range opts.Sentinels {

@@ -603,6 +603,33 @@ func (s *Server) DoErr(args ...any) (any, error) {
 	return v, nil
 }
 
+// waitReplicas writes a probe key and waits, on the same connection, until
+// n replicas acknowledged it (WAIT): a replica that reports a live link
+// may not have acknowledged anything yet, and a failover before its first
+// acknowledgement would lose every earlier write.
+func (s *Server) waitReplicas(n int, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout+CommandTimeout)
+	defer cancel()
+	s.mu.Lock()
+	c, err := s.dialLocked(ctx)
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	if _, err := c.do(ctx, "SET", "testserver:replication-probe", "1"); err != nil {
+		return err
+	}
+	v, err := c.do(ctx, "WAIT", n, timeout.Milliseconds())
+	if err != nil {
+		return err
+	}
+	if acked, _ := v.(int64); acked < int64(n) {
+		return fmt.Errorf("WAIT %d: %d replicas acknowledged", n, acked)
+	}
+	return nil
+}
+
 // Do is DoErr that fails the test on error (with the server's passwords
 // masked in the message: an error reply can echo arguments).
 func (s *Server) Do(t testing.TB, args ...any) any {
