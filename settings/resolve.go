@@ -419,12 +419,13 @@ func parseUint(s string, maxDigits int) (int64, error) {
 
 // ---- connection properties fallback ----
 
-// envPrefix encodes a connection name the way an Aspire AppHost names the
-// connection-property variables ({PREFIX}_URI, ...): a name that is a valid
+// PropertyPrefix encodes a connection name the way an Aspire AppHost names
+// the connection-property variables ({PREFIX}_URI, _HOST, _PORT,
+// _PASSWORD) that Resolve falls back to: a name that is a valid
 // identifier ([A-Za-z_][A-Za-z0-9_]*) is kept; otherwise every character
 // that is not an ASCII letter or digit becomes '_' and a leading digit gets
 // a '_' prefix. The result is upper-cased.
-func envPrefix(name string) string {
+func PropertyPrefix(name string) string {
 	var b strings.Builder
 	for i, r := range name {
 		switch {
@@ -458,7 +459,7 @@ func lookupProperty(cfg *Config, key string) (value string, o origin) {
 // no connection string is configured: {P}_URI, else {P}_HOST with
 // {P}_PORT and {P}_PASSWORD. It returns a zero origin when none is set.
 func fallback(cfg *Config, name string, b *connBuilder) (origin, error) {
-	p := envPrefix(name)
+	p := PropertyPrefix(name)
 	if uri, o := lookupProperty(cfg, p+"_URI"); o.key != "" {
 		if err := b.parse(uri); err != nil {
 			return o, &ConfigError{Key: o.key, Source: o.source, Err: err}

@@ -373,8 +373,8 @@ func TestEnvPrefix(t *testing.T) {
 		"a.b c":              "A_B_C",
 		"café":               "CAF_",
 	} {
-		if got := envPrefix(name); got != want {
-			t.Errorf("envPrefix(%q) = %q; want %q", name, got, want)
+		if got := PropertyPrefix(name); got != want {
+			t.Errorf("PropertyPrefix(%q) = %q; want %q", name, got, want)
 		}
 	}
 }

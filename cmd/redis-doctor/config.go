@@ -15,28 +15,6 @@ var settingKeys = []string{
 	"DisableAutoActivation", "HealthCheckTimeout", "RecordQueryText", "Redisotel",
 }
 
-// envPrefix is the prefix of the connection-property variables an Aspire
-// AppHost injects for name (cache → CACHE_URI), as settings.Resolve reads
-// them: name upper-cased, every character other than an ASCII letter or
-// digit turned into '_', a leading digit prefixed with '_'.
-func envPrefix(name string) string {
-	var b strings.Builder
-	for i, r := range name {
-		switch {
-		case r >= '0' && r <= '9':
-			if i == 0 {
-				b.WriteByte('_')
-			}
-			b.WriteRune(r)
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r == '_':
-			b.WriteRune(r)
-		default:
-			b.WriteByte('_')
-		}
-	}
-	return strings.ToUpper(b.String())
-}
-
 // section keys of the connection.
 func (d *doctor) generalSection() string { return settings.SectionKey }
 func (d *doctor) namedSection() string   { return settings.SectionKey + ":" + d.opts.name }
@@ -120,7 +98,7 @@ func (d *doctor) describeKeys() []configKey {
 	general := strings.ToLower(d.generalSection()) + ":"
 	named := general + name + ":"
 	csKey := strings.ToLower(d.connectionStringKey())
-	prefix := strings.ToLower(envPrefix(d.opts.name))
+	prefix := strings.ToLower(settings.PropertyPrefix(d.opts.name))
 	props := map[string]bool{prefix + "_uri": true, prefix + "_host": true, prefix + "_port": true, prefix + "_password": true}
 
 	present := func(key string) bool { _, ok := d.cfg.String(key); return ok }
@@ -173,11 +151,11 @@ func (d *doctor) describeKeys() []configKey {
 			case hasConnectionString:
 				note = "not used: a connection string is configured"
 			case lk != prefix+"_uri" && present(prefix+"_URI"):
-				note = "not used: " + envPrefix(d.opts.name) + "_URI wins"
+				note = "not used: " + settings.PropertyPrefix(d.opts.name) + "_URI wins"
 			case lk == prefix+"_port" && !present(prefix+"_HOST"):
-				note = "ignored without " + envPrefix(d.opts.name) + "_HOST"
+				note = "ignored without " + settings.PropertyPrefix(d.opts.name) + "_HOST"
 			case lk == prefix+"_password" && !present(prefix+"_HOST"):
-				note = "ignored without " + envPrefix(d.opts.name) + "_HOST"
+				note = "ignored without " + settings.PropertyPrefix(d.opts.name) + "_HOST"
 			default:
 				note = "used"
 			}

@@ -110,7 +110,7 @@ func (d *doctor) configProblem(err error) {
 		return
 	}
 	n := d.opts.name
-	p := envPrefix(n)
+	p := settings.PropertyPrefix(n)
 	file := filepath.Join(d.report.Config.Dir, "appsettings.json")
 	hints := []string{
 		"Set the connection in one of these places:",
