@@ -7,6 +7,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // discard is a span exporter that drops everything.
@@ -96,5 +97,47 @@ func BenchmarkHookPipeline(b *testing.B) {
 	b.Run("tracing+metrics", func(b *testing.B) {
 		tp, mp := sdkProviders(b)
 		run(b, benchClient(b, false, Config{TracerProvider: tp, MeterProvider: mp}))
+	})
+}
+
+// floorHook is the least a tracing hook can do: start and end one SDK span
+// per command, with no attributes and no metrics. BenchmarkHookFloor
+// compares it with this package's hook.
+type floorHook struct{ tr trace.Tracer }
+
+func (floorHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h floorHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		_, span := h.tr.Start(ctx, "GET")
+		err := next(ctx, cmd)
+		span.End()
+		return err
+	}
+}
+func (floorHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+// BenchmarkHookFloor measures the bare SDK span (floor) next to this
+// package's tracing hook, interleaved.
+func BenchmarkHookFloor(b *testing.B) {
+	ctx := context.Background()
+	run := func(b *testing.B, c *redis.Client) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = c.Get(ctx, "key").Err()
+		}
+	}
+	b.Run("floor", func(b *testing.B) {
+		tp, _ := sdkProviders(b)
+		c := redis.NewClient(testOptions("127.0.0.1:1"))
+		b.Cleanup(func() { _ = c.Close() })
+		c.AddHook(floorHook{tr: tp.Tracer("floor")})
+		c.AddHook(stopHook{})
+		run(b, c)
+	})
+	b.Run("tracing", func(b *testing.B) {
+		tp, _ := sdkProviders(b)
+		run(b, benchClient(b, false, Config{TracerProvider: tp, DisableMetrics: true}))
 	})
 }

@@ -3,6 +3,8 @@ package telemetry
 import (
 	"context"
 	"fmt"
+	"sync"
+	"weak"
 
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel/attribute"
@@ -50,10 +52,64 @@ func limitsOf(client redis.UniversalClient) poolLimits {
 	return poolLimits{}
 }
 
-// registerPoolMetrics registers the observable pool instruments of client
-// and one callback that reads its PoolStats (main and pipeline pools
+// nodeSet remembers the node clients of a cluster client, weakly: a node
+// that go-redis drops and closes is forgotten once collected.
+//
+// ClusterClient.PoolStats would load the cluster state, over the network,
+// when the client has not run a command yet; a metrics collection must not
+// do that, so the nodes' own statistics are summed instead.
+type nodeSet struct {
+	mu    sync.Mutex
+	nodes []weak.Pointer[redis.Client]
+}
+
+func (s *nodeSet) add(c *redis.Client) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nodes = append(s.nodes, weak.Make(c))
+}
+
+// PoolStats sums the statistics of the live nodes, like
+// ClusterClient.PoolStats.
+func (s *nodeSet) PoolStats() *redis.PoolStats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	acc := &redis.PoolStats{}
+	live := s.nodes[:0]
+	for _, wp := range s.nodes {
+		c := wp.Value()
+		if c == nil {
+			continue
+		}
+		live = append(live, wp)
+		st := c.PoolStats()
+		acc.Timeouts += st.Timeouts
+		acc.WaitCount += st.WaitCount
+		acc.WaitDurationNs += st.WaitDurationNs
+		acc.TotalConns += st.TotalConns
+		acc.IdleConns += st.IdleConns
+		acc.PendingRequests += st.PendingRequests
+		if p := st.PipelineStats; p != nil {
+			acc.Timeouts += p.Timeouts
+			acc.WaitCount += p.WaitCount
+			acc.WaitDurationNs += p.WaitDurationNs
+			acc.TotalConns += p.TotalConns
+			acc.IdleConns += p.IdleConns
+			acc.PendingRequests += p.PendingRequests
+		}
+	}
+	clear(s.nodes[len(live):])
+	s.nodes = live
+	return acc
+}
+
+// poolStatser is what the pool callback reads.
+type poolStatser interface{ PoolStats() *redis.PoolStats }
+
+// registerPoolMetrics registers the observable pool instruments of a
+// client and one callback that reads stats (main and pipeline pools
 // together; cluster and ring clients sum over their nodes).
-func registerPoolMetrics(meter metric.Meter, client redis.UniversalClient, pool string) (metric.Registration, error) {
+func registerPoolMetrics(meter metric.Meter, client redis.UniversalClient, stats poolStatser, pool string) (metric.Registration, error) {
 	count, err := dbconv.NewClientConnectionCountObservable(meter)
 	if err != nil {
 		return nil, fmt.Errorf("creating %s: %w", count.Name(), err)
@@ -96,13 +152,9 @@ func registerPoolMetrics(meter metric.Meter, client redis.UniversalClient, pool 
 	idle := metric.WithAttributeSet(attribute.NewSet(poolAttr, semconv.DBClientConnectionStateIdle))
 	used := metric.WithAttributeSet(attribute.NewSet(poolAttr, semconv.DBClientConnectionStateUsed))
 	lim := limitsOf(client)
-	statser, ok := client.(interface{ PoolStats() *redis.PoolStats })
-	if !ok {
-		return nil, fmt.Errorf("%T: %w", client, errNoStats)
-	}
 
 	return meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
-		s := statser.PoolStats()
+		s := stats.PoolStats()
 		total, idleConns := int64(s.TotalConns), int64(s.IdleConns)
 		pend, tmo := int64(s.PendingRequests), int64(s.Timeouts)
 		waitNs, waitCount := s.WaitDurationNs, int64(s.WaitCount)

@@ -2,7 +2,6 @@ package telemetry
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -91,6 +90,7 @@ func Instrument(client redis.UniversalClient, cfg Config) (stop func() error, er
 		in.tracing = in.tracer.tracer != nil
 	}
 	var reg metric.Registration
+	var nodes *nodeSet // cluster pool statistics
 	if !cfg.DisableMetrics {
 		mp, noop, src := resolveMeterProvider(cfg.MeterProvider)
 		if !noop {
@@ -100,14 +100,22 @@ func Instrument(client redis.UniversalClient, cfg Config) (stop func() error, er
 				return nil, fmt.Errorf("telemetry: client %q: creating %s: %w", cfg.Name, d.Name(), err)
 			}
 			in.metrics, in.meter, in.duration = true, src, d.Inst()
-			reg, err = registerPoolMetrics(meter, client, poolName(client, cfg.Name))
+			var stats poolStatser
+			switch c := client.(type) {
+			case *redis.ClusterClient:
+				nodes = &nodeSet{}
+				stats = nodes
+			case poolStatser:
+				stats = c
+			}
+			reg, err = registerPoolMetrics(meter, client, stats, poolName(client, cfg.Name))
 			if err != nil {
 				return nil, fmt.Errorf("telemetry: client %q: %w", cfg.Name, err)
 			}
 		}
 	}
 	if in.tracing || in.metrics {
-		addHooks(client, in)
+		addHooks(client, in, nodes)
 	}
 
 	var once sync.Once
@@ -125,8 +133,9 @@ func Instrument(client redis.UniversalClient, cfg Config) (stop func() error, er
 	}, nil
 }
 
-// addHooks installs the hooks for the client's topology.
-func addHooks(client redis.UniversalClient, in *instrumentation) {
+// addHooks installs the hooks for the client's topology; cluster nodes are
+// also added to nodes, when not nil.
+func addHooks(client redis.UniversalClient, in *instrumentation, nodes *nodeSet) {
 	switch c := client.(type) {
 	case *redis.Client:
 		opt := c.Options()
@@ -145,14 +154,14 @@ func addHooks(client redis.UniversalClient, in *instrumentation) {
 		if addrs := c.Options().Addrs; len(addrs) > 0 {
 			seed = addrs[0]
 		}
-		addMultiNodeHooks(c, in, seed, 0)
+		addMultiNodeHooks(c, in, seed, 0, nodes)
 	case *redis.Ring:
 		var seed string
 		for _, a := range c.Options().Addrs {
 			seed = a
 			break
 		}
-		addMultiNodeHooks(c, in, seed, c.Options().DB)
+		addMultiNodeHooks(c, in, seed, c.Options().DB, nil)
 	}
 }
 
@@ -168,7 +177,7 @@ type multiNode interface {
 // to the node directly, such as those of ForEachMaster). Cluster nodes are
 // hooked as they are created; a ring creates its shards up front, so those
 // are hooked here too.
-func addMultiNodeHooks(c multiNode, in *instrumentation, seed string, db int) {
+func addMultiNodeHooks(c multiNode, in *instrumentation, seed string, db int, nodes *nodeSet) {
 	var mu sync.Mutex
 	seen := map[*redis.Client]bool{} // during Instrument only: no node hooked twice
 	hookNode := func(node *redis.Client) {
@@ -181,6 +190,9 @@ func addMultiNodeHooks(c multiNode, in *instrumentation, seed string, db int) {
 			seen[node] = true
 		}
 		mu.Unlock()
+		if nodes != nil {
+			nodes.add(node)
+		}
 		opt := node.Options()
 		node.AddHook(&hook{in: in, db: opt.DB, node: true, t: target{fixed: newEndpoint(opt.Addr, opt.DB)}})
 	}
@@ -227,5 +239,3 @@ func poolName(client redis.UniversalClient, name string) string {
 	}
 	return "redis"
 }
-
-var errNoStats = errors.New("client has no pool statistics")

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unsafe"
@@ -926,5 +927,41 @@ func TestHooksInstalled(t *testing.T) {
 		if got := hookCount(t, c); got != tt.want {
 			t.Errorf("%s: %d hooks, want %d", tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestClusterPoolMetricsDoNotConnect checks that collecting the pool
+// metrics of a cluster client that has not run a command yet does not
+// make it load the cluster state (ClusterClient.PoolStats would).
+func TestClusterPoolMetricsDoNotConnect(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var accepted atomic.Int32
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			_ = c.Close()
+		}
+	}()
+	t.Cleanup(func() { _ = ln.Close(); <-done })
+
+	env := newEnv(t)
+	c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{ln.Addr().String()}, DisableIdentity: true})
+	t.Cleanup(func() { _ = c.Close() })
+	instrument(t, c, Config{Name: "cluster", MeterProvider: env.mp, DisableTracing: true})
+	m := env.metrics(t)
+	if _, ok := m["db.client.connection.count"]; !ok {
+		t.Error("no db.client.connection.count")
+	}
+	if n := accepted.Load(); n != 0 {
+		t.Errorf("collecting metrics opened %d connections", n)
 	}
 }

@@ -44,6 +44,7 @@
 //	                always run, as the reference)
 //	-quick          smoke test: -n 10000 -rounds 2 (a few seconds)
 //	-redis-server p the server binary (default redis-server on PATH)
+//	-cpuprofile f   write a CPU profile of the measured rounds to f
 //	-v              print every trial
 //
 // With the defaults it takes about one to two minutes on two cores.
@@ -60,6 +61,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -81,7 +83,7 @@ type options struct {
 	n, rounds, c, keys, valueSize int
 	variants                      string
 	quick, verbose                bool
-	serverPath                    string
+	serverPath, cpuProfile        string
 }
 
 func main() {
@@ -95,6 +97,7 @@ func main() {
 	flag.BoolVar(&o.quick, "quick", false, "smoke test: -n 10000 -rounds 2")
 	flag.StringVar(&o.serverPath, "redis-server", "redis-server", "redis-server binary")
 	flag.BoolVar(&o.verbose, "v", false, "print every trial")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured rounds to this file")
 	flag.Parse()
 	if o.quick {
 		o.n, o.rounds = 10000, 2
@@ -151,6 +154,17 @@ func run(o options) error {
 		if _, err := trial(v.client, o, keys, value, o.n/10+o.c); err != nil {
 			return fmt.Errorf("warm-up %s: %w", v.name, err)
 		}
+	}
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	raw, others := variants[0], variants[1:]
 	for r := range o.rounds {
