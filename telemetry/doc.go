@@ -76,7 +76,7 @@
 //
 // # What is not recorded
 //
-// Commands on a context marked by internal/untraced (health checks) produce
+// Health-check commands (their context is marked inside this module) produce
 // neither a span nor a measurement.
 //
 // Connection set-up is not recorded, like the dial itself: HELLO, AUTH,
@@ -157,9 +157,11 @@
 // extra/redisotel instead, for dashboards built on its names (semantic
 // conventions v1.24: span names like "get", db.system,
 // db.client.connections.* metrics in milliseconds). It is set up safely: no
-// db.statement, no caller capture (code.*), no dial spans, AUTH and HELLO
-// filtered, pool callbacks unregistered by stop, and commands on an
-// untraced context produce no span (redisotel's per-command use_time
+// db.statement, no caller capture (code.*), no dial spans, AUTH and a
+// HELLO that carries credentials filtered (the credential-free HELLO sent
+// when a connection opens is recorded, as a span named "hello"), pool
+// callbacks unregistered by stop, and health-check commands produce no
+// span (redisotel's per-command use_time
 // histogram still counts them). It is much slower: see Performance.
 //
 // # OTLP export
