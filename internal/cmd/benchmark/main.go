@@ -23,6 +23,10 @@
 //
 //	raw              go-redis, no hooks
 //	disabled         telemetry.Instrument with tracing and metrics disabled
+//	rediscache       the client rediscache.New builds from a connection
+//	                 string, tracing and metrics disabled: what a service
+//	                 gets with telemetry off (its timeouts, the redirect
+//	                 guard of standalone clients)
 //	metrics          metrics only, SDK meter provider with a manual reader
 //	tracing+metrics  SDK tracer provider (AlwaysSample, batch span
 //	                 processor, discarding exporter) and the meter provider
@@ -56,6 +60,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -76,6 +81,8 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/aspirego/redis/rediscache"
+	"github.com/aspirego/redis/settings"
 	"github.com/aspirego/redis/telemetry"
 )
 
@@ -219,7 +226,7 @@ func sdkProviders() (*sdktrace.TracerProvider, *sdkmetric.MeterProvider, func())
 }
 
 func buildVariants(o options, addr string) ([]*variant, error) {
-	all := []string{"raw", "disabled", "metrics", "tracing+metrics", "no-sdk", "redisotel"}
+	all := []string{"raw", "disabled", "rediscache", "metrics", "tracing+metrics", "no-sdk", "redisotel"}
 	want := all
 	if o.variants != "" {
 		want = []string{"raw"}
@@ -235,6 +242,14 @@ func buildVariants(o options, addr string) ([]*variant, error) {
 	}
 	var out []*variant
 	for _, name := range want {
+		if name == "rediscache" {
+			v, err := rediscacheVariant(o, addr)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+			continue
+		}
 		c := redis.NewClient(&redis.Options{
 			Addr:                     addr,
 			PoolSize:                 o.c,
@@ -273,6 +288,24 @@ func buildVariants(o options, addr string) ([]*variant, error) {
 		out = append(out, v)
 	}
 	return out, nil
+}
+
+// rediscacheVariant is the client a service gets from rediscache.New with
+// telemetry off.
+func rediscacheVariant(o options, addr string) (*variant, error) {
+	inst, err := rediscache.New("rediscache", rediscache.Deps{Logger: slog.New(slog.DiscardHandler)},
+		settings.WithConnectionString(addr+",setlib=false"),
+		settings.DisableTracing(), settings.DisableMetrics(), settings.DisableHealthChecks(),
+		settings.ConfigureOptions(func(opts *redis.UniversalOptions) { opts.PoolSize = o.c }))
+	if err != nil {
+		return nil, err
+	}
+	c, ok := inst.Client.(*redis.Client)
+	if !ok {
+		_ = inst.Close()
+		return nil, fmt.Errorf("rediscache variant: got %T, want *redis.Client", inst.Client)
+	}
+	return &variant{name: "rediscache", client: c, close: func() { _ = inst.Close() }}, nil
 }
 
 type result struct {
