@@ -20,11 +20,10 @@ import (
 // by New and fx), and New does not dial. Making every one-endpoint client a
 // cluster client instead would change what a standalone server does
 // (transactions split by slot, one database only). So discovery is opt-in:
-// list the nodes ("host1:port1,host2:port2,...") or set IsClusterMode:
-//
-//	rediscache.New("cache", deps, settings.ConfigureOptions(func(o *redis.UniversalOptions) {
-//		o.IsClusterMode = true // one address is enough: the client asks it for the others
-//	}))
+// list the nodes ("host1:port1,host2:port2,...") or set the ClusterMode
+// setting (Aspire:StackExchange:Redis:cache:ClusterMode=true in
+// configuration, or settings.EnableClusterMode() in code): one address is
+// then enough, the client asks it for the others.
 //
 // What guardRedirects adds is a clear failure when that is forgotten: a
 // standalone client that receives a MOVED or ASK redirection returns a
@@ -37,8 +36,8 @@ import (
 // redis.IsAskError still recognise it.
 //
 // The fix is in the configuration: list the cluster's nodes in the
-// connection string, or set IsClusterMode with settings.ConfigureOptions
-// so that the client discovers the cluster from the one node it is given.
+// connection string, or set the ClusterMode setting so that the client
+// discovers the cluster from the one node it is given.
 type RedirectError struct {
 	// Name is the client's name.
 	Name string
@@ -52,7 +51,7 @@ type RedirectError struct {
 func (e *RedirectError) Error() string {
 	return fmt.Sprintf("rediscache: client %q: %v: %s is a Redis Cluster node, but the client is standalone "+
 		"and cannot follow redirections; list the cluster's nodes in the connection string (host1:port1,host2:port2,...) "+
-		"or set IsClusterMode with settings.ConfigureOptions", e.Name, e.Err, e.Addr)
+		"or set Aspire:StackExchange:Redis:%s:ClusterMode=true (settings.EnableClusterMode())", e.Name, e.Err, e.Addr, e.Name)
 }
 
 // Unwrap returns the redirection reply.
@@ -128,7 +127,7 @@ func (g *redirectGuard) wrap(err error) *RedirectError {
 		return nil
 	}
 	if g.logged.CompareAndSwap(false, true) {
-		g.logger.Warn("redis server is a cluster node but the client is standalone; list the cluster's nodes in the connection string or set IsClusterMode",
+		g.logger.Warn("redis server is a cluster node but the client is standalone; list the cluster's nodes in the connection string or set the ClusterMode setting",
 			slog.String("node", g.addr), slog.String("reply", err.Error()))
 	}
 	return &RedirectError{Name: g.name, Addr: g.addr, Err: err}

@@ -33,9 +33,10 @@
 //  5. the [Option] functions passed to Resolve.
 //
 // The settings keys are ConnectionString, DisableHealthChecks,
-// DisableTracing, DisableMetrics, DisableAutoActivation, RecordQueryText,
-// Redisotel (true or false, in any case; the last two are this SDK's
-// telemetry opt-ins) and HealthCheckTimeout (a .NET TimeSpan such as "00:00:05" or a
+// DisableTracing, DisableMetrics, DisableAutoActivation, ClusterMode,
+// RecordQueryText, Redisotel (true or false, in any case; the last three
+// are this SDK's own: ClusterMode discovers a Redis Cluster from one
+// node, the other two are telemetry opt-ins) and HealthCheckTimeout (a .NET TimeSpan such as "00:00:05" or a
 // Go duration such as "5s"; greater than zero). Other keys in those
 // sections are ignored, as .NET's configuration binder ignores them; a
 // value of the wrong type is a [*ConfigError] naming the full key.

@@ -24,6 +24,9 @@ func (s Settings) String() string {
 	b.WriteString(strconv.FormatBool(s.DisableAutoActivation))
 	b.WriteString(" HealthCheckTimeout:")
 	b.WriteString(s.HealthCheckTimeout.String())
+	if s.ClusterMode {
+		b.WriteString(" ClusterMode:true")
+	}
 	if s.RecordQueryText {
 		b.WriteString(" RecordQueryText:true")
 	}
@@ -42,9 +45,9 @@ func (s Settings) String() string {
 // passwords replaced by "***".
 func (s Settings) GoString() string {
 	return fmt.Sprintf("settings.Settings{ConnectionString:%q, DisableHealthChecks:%t, DisableTracing:%t, "+
-		"DisableMetrics:%t, DisableAutoActivation:%t, HealthCheckTimeout:%d, RecordQueryText:%t, Redisotel:%t}",
+		"DisableMetrics:%t, DisableAutoActivation:%t, HealthCheckTimeout:%d, ClusterMode:%t, RecordQueryText:%t, Redisotel:%t}",
 		Redact(s.ConnectionString), s.DisableHealthChecks, s.DisableTracing,
-		s.DisableMetrics, s.DisableAutoActivation, int64(s.HealthCheckTimeout), s.RecordQueryText, s.Redisotel)
+		s.DisableMetrics, s.DisableAutoActivation, int64(s.HealthCheckTimeout), s.ClusterMode, s.RecordQueryText, s.Redisotel)
 }
 
 // Format makes every fmt verb (%v, %+v, %#v, %s, %q, %d, ...) print the
@@ -61,6 +64,7 @@ func (s Settings) LogValue() slog.Value {
 		slog.Bool("disable_metrics", s.DisableMetrics),
 		slog.Bool("disable_auto_activation", s.DisableAutoActivation),
 		slog.Duration("health_check_timeout", s.HealthCheckTimeout),
+		slog.Bool("cluster_mode", s.ClusterMode),
 		slog.Bool("record_query_text", s.RecordQueryText),
 		slog.Bool("redisotel", s.Redisotel),
 	}

@@ -211,6 +211,11 @@ func Resolve(cfg *Config, name string, opts ...Option) (*Resolved, error) {
 	if post.libraryName != nil {
 		conn.Options.IdentitySuffix = *post.libraryName
 	}
+	if s.ClusterMode {
+		if err := clusterMode(conn); err != nil {
+			return nil, fmt.Errorf("settings: client %q: ClusterMode: %w", name, err)
+		}
+	}
 	if len(s.configure) > 0 {
 		for _, fn := range s.configure {
 			if fn != nil {
@@ -234,6 +239,23 @@ func topologyOf(o *redis.UniversalOptions) Topology {
 		return Cluster
 	}
 	return Standalone
+}
+
+// clusterMode turns conn into a cluster connection that discovers the
+// cluster from its endpoints.
+func clusterMode(conn *Connection) error {
+	o := conn.Options
+	switch {
+	case o.MasterName != "":
+		return errors.New("a sentinel connection (serviceName) cannot also be a cluster")
+	case o.DB != 0:
+		return fmt.Errorf("a cluster has only database 0, but defaultDatabase is %d", o.DB)
+	case o.Dialer != nil && conn.Tunnel == "":
+		return errors.New("a unix socket cannot be a cluster")
+	}
+	o.IsClusterMode = true
+	conn.Topology = Cluster
+	return nil
 }
 
 // origin is where a value came from: a configuration key and its source.
@@ -269,6 +291,7 @@ const (
 	keyDisableAutoActivation = "DisableAutoActivation"
 	keyHealthCheckTimeout    = "HealthCheckTimeout"
 	keyRecordQueryText       = "RecordQueryText"
+	keyClusterMode           = "ClusterMode"
 	keyRedisotel             = "Redisotel"
 )
 
@@ -292,6 +315,7 @@ func bindSettings(cfg *Config, section string, s *Settings) (origin, error) {
 		{keyDisableTracing, &s.DisableTracing},
 		{keyDisableMetrics, &s.DisableMetrics},
 		{keyDisableAutoActivation, &s.DisableAutoActivation},
+		{keyClusterMode, &s.ClusterMode},
 		{keyRecordQueryText, &s.RecordQueryText},
 		{keyRedisotel, &s.Redisotel},
 	} {

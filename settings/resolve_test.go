@@ -818,3 +818,46 @@ func mustNewConfig(t *testing.T, v map[string]any) *Config {
 	}
 	return c
 }
+
+func TestResolveClusterMode(t *testing.T) {
+	tests := []struct {
+		name    string
+		values  map[string]any
+		opts    []Option
+		wantErr string
+	}{
+		{name: "config key", values: map[string]any{"ConnectionStrings:c": "node1:7000", "Aspire:StackExchange:Redis:c:ClusterMode": "true"}},
+		{name: "top-level key", values: map[string]any{"ConnectionStrings:c": "node1:7000", "Aspire:StackExchange:Redis:ClusterMode": "True"}},
+		{name: "option", values: map[string]any{"ConnectionStrings:c": "node1:7000"}, opts: []Option{EnableClusterMode()}},
+		{name: "with a database", values: map[string]any{"ConnectionStrings:c": "node1:7000,defaultDatabase=2"}, opts: []Option{EnableClusterMode()},
+			wantErr: `settings: client "c": ClusterMode: a cluster has only database 0, but defaultDatabase is 2`},
+		{name: "with sentinel", values: map[string]any{"ConnectionStrings:c": "s:26379,serviceName=m"}, opts: []Option{EnableClusterMode()},
+			wantErr: "sentinel connection (serviceName) cannot also be a cluster"},
+		{name: "unix socket", values: map[string]any{"ConnectionStrings:c": "unix:///tmp/redis.sock"}, opts: []Option{EnableClusterMode()},
+			wantErr: "a unix socket cannot be a cluster"},
+		{name: "bad value", values: map[string]any{"ConnectionStrings:c": "node1:7000", "Aspire:StackExchange:Redis:c:ClusterMode": "yes please"},
+			wantErr: "Aspire:StackExchange:Redis:c:ClusterMode"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := Resolve(mustNewConfig(t, tt.values), "c", tt.opts...)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want it to contain %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !r.Settings.ClusterMode || !r.Connection.Options.IsClusterMode || r.Connection.Topology != Cluster {
+				t.Errorf("ClusterMode=%t IsClusterMode=%t Topology=%v, want true true cluster",
+					r.Settings.ClusterMode, r.Connection.Options.IsClusterMode, r.Connection.Topology)
+			}
+		})
+	}
+	r, err := Resolve(mustNewConfig(t, map[string]any{"ConnectionStrings:c": "node1:7000"}), "c")
+	if err != nil || r.Connection.Options.IsClusterMode || r.Connection.Topology != Standalone {
+		t.Errorf("without ClusterMode: %v, IsClusterMode=%t, Topology=%v", err, r.Connection.Options.IsClusterMode, r.Connection.Topology)
+	}
+}

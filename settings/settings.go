@@ -28,6 +28,13 @@ type Settings struct {
 	DisableAutoActivation bool
 	// HealthCheckTimeout bounds one run of the health check.
 	HealthCheckTimeout time.Duration
+	// ClusterMode makes a connection string that names one node of a Redis
+	// Cluster build a cluster client, which discovers the other nodes
+	// from it (StackExchange.Redis does that on its own; go-redis must be
+	// told, because the kind of client is fixed before the first dial).
+	// A setting rather than a connection-string key, so that a string
+	// shared with .NET services stays valid for them.
+	ClusterMode bool
 	// RecordQueryText adds a sanitised db.query.text to spans: the command,
 	// its key and "?" for every other argument. Keys can be personal data,
 	// so it is off by default; AUTH and HELLO arguments are never recorded.
@@ -72,6 +79,10 @@ func DisableHealthChecks() Option { return func(s *Settings) { s.DisableHealthCh
 // EnableAutoActivation makes the client PING its server when the
 // application starts (Aspire's DisableAutoActivation=false).
 func EnableAutoActivation() Option { return func(s *Settings) { s.DisableAutoActivation = false } }
+
+// EnableClusterMode makes the client a cluster client even when its
+// connection string names one node (see Settings.ClusterMode).
+func EnableClusterMode() Option { return func(s *Settings) { s.ClusterMode = true } }
 
 // RecordQueryText turns on the sanitised db.query.text span attribute.
 func RecordQueryText() Option { return func(s *Settings) { s.RecordQueryText = true } }

@@ -306,7 +306,7 @@ func TestCluster(t *testing.T) {
 			if _, ok := redis.IsMovedError(err); !ok {
 				t.Errorf("redis.IsMovedError does not recognise %v", err)
 			}
-			for _, want := range []string{`client "cache"`, "MOVED", node.Addr, "IsClusterMode", "list the cluster's nodes"} {
+			for _, want := range []string{`client "cache"`, "MOVED", node.Addr, "Aspire:StackExchange:Redis:cache:ClusterMode=true", "list the cluster's nodes"} {
 				if !strings.Contains(err.Error(), want) {
 					t.Errorf("error %q lacks %q", err, want)
 				}
@@ -349,6 +349,37 @@ func TestCluster(t *testing.T) {
 				t.Errorf("keys reached %d nodes, want 3", len(nodes))
 			}
 			newHealth(t, one).requireHealthy(t)
+		})
+
+		t.Run("one node, ClusterMode in configuration", func(t *testing.T) {
+			node := cl.Primaries(t)[0]
+			cfg, err := settings.NewConfig(map[string]any{
+				"ConnectionStrings:cache":                      node.Addr + ",password=" + pw,
+				"Aspire:StackExchange:Redis:cache:ClusterMode": "true",
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			inst, err := rediscache.New("cache", rediscache.Deps{Config: cfg, Logger: logs.logger()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer inst.Close()
+			if _, ok := inst.Client.(*redis.ClusterClient); !ok {
+				t.Fatalf("client is %T, want *redis.ClusterClient", inst.Client)
+			}
+			owner := owners(t, c)
+			nodes := map[string]bool{}
+			for i := range 100 {
+				k := fmt.Sprintf("configured:%d", i)
+				if err := inst.Client.Set(ctx, k, i, 0).Err(); err != nil {
+					t.Fatalf("SET %s: %v", k, err)
+				}
+				nodes[owner[testserver.Slot(k)]] = true
+			}
+			if len(nodes) != 3 {
+				t.Errorf("keys reached %d nodes, want 3", len(nodes))
+			}
 		})
 
 		t.Run("fx", func(t *testing.T) {

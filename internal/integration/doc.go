@@ -12,7 +12,7 @@
 //     *redis.ClusterClient; keys in all 16384 slots round-trip; MOVED and ASK
 //     are followed while a slot migrates under a reader and writer; the health
 //     check covers every primary; every command is one span naming the node
-//     that served it. One node with IsClusterMode discovers the rest; one
+//     that served it. One node with ClusterMode discovers the rest; one
 //     node without it is a standalone client that returns a
 //     *rediscache.RedirectError for keys on other nodes.
 //   - Sentinel: "host:port,serviceName=mymaster,password=...,sentinelPassword=..."
