@@ -12,7 +12,7 @@ import (
 // The integration's settings keys, as in the Aspire configuration schema.
 var settingKeys = []string{
 	"ConnectionString", "DisableHealthChecks", "DisableTracing", "DisableMetrics",
-	"DisableAutoActivation", "HealthCheckTimeout", "RecordQueryText", "Redisotel",
+	"DisableAutoActivation", "HealthCheckTimeout", "ClusterMode", "RecordQueryText", "Redisotel",
 }
 
 // section keys of the connection.
@@ -199,6 +199,9 @@ func (d *doctor) describeSettings(res *settings.Resolved) []setting {
 		{"DisableMetrics", fmt.Sprint(s.DisableMetrics)},
 		{"DisableAutoActivation", fmt.Sprint(s.DisableAutoActivation)},
 		{"HealthCheckTimeout", s.HealthCheckTimeout.String()},
+		{"ClusterMode", fmt.Sprint(s.ClusterMode)},
+		{"RecordQueryText", fmt.Sprint(s.RecordQueryText)},
+		{"Redisotel", fmt.Sprint(s.Redisotel)},
 	}
 	out := make([]setting, 0, len(values))
 	for _, v := range values {
