@@ -172,13 +172,16 @@ func (in *instrumentation) processBatch(ctx context.Context, cmds []redis.Cmder,
 	}
 	nctx, capt := t.wrap(ctx)
 	err := next(nctx, cmds)
-	if err == nil {
-		err = firstError(cmds)
+	// go-redis returns the first command's error, which may be redis.Nil
+	// while a later command failed: the batch failed then.
+	recErr := err
+	if recErr == nil || recErr == redis.Nil {
+		recErr = firstError(cmds)
 	}
 	if fep := t.finalEndpoint(ep, capt); fep != ep {
 		oi = fep.op(kind, name)
 	}
-	in.end(ctx, &c, oi, err)
+	in.end(ctx, &c, oi, recErr)
 	return err
 }
 

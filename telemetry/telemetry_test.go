@@ -433,6 +433,16 @@ func TestPipelines(t *testing.T) {
 			_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error { p.Set(ctx, "s", "x", 0); p.LPush(ctx, "s", "v"); return nil })
 			return err
 		}, "PIPELINE", 2, true},
+		{"failure after a nil in a pipeline", func(c *redis.Client) error {
+			// go-redis returns the first error, redis.Nil; the batch failed all the same.
+			_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error {
+				p.Get(ctx, "missing")
+				p.Set(ctx, "s", "x", 0)
+				p.LPush(ctx, "s", "v")
+				return nil
+			})
+			return err
+		}, "PIPELINE", 3, true},
 		{"nil in a pipeline is no failure", func(c *redis.Client) error {
 			_, err := c.Pipelined(ctx, func(p redis.Pipeliner) error { p.Get(ctx, "missing1"); p.Get(ctx, "missing2"); return nil })
 			if err == redis.Nil {
