@@ -118,10 +118,9 @@ func (i *Instance) activates() bool {
 // or DisableAutoActivation=false. It sends one PING bounded by ctx and by
 // the connect budget, connectTimeout times the dial attempts
 // (connectRetry, 3 by default), as StackExchange.Redis bounds its first
-// connect. With
-// abortConnect=true a failed PING is returned as an error naming the
-// client; otherwise it is logged and the client keeps retrying on later
-// commands, as Aspire's abortConnect=false does.
+// connect. With abortConnect=true a failed PING is returned as an error
+// naming the client; otherwise it is logged and the client keeps retrying
+// on later commands, as Aspire's abortConnect=false does.
 func (i *Instance) Start(ctx context.Context) error {
 	if !i.activates() {
 		return nil
