@@ -3,6 +3,8 @@
 GO        ?= go
 PKGS      ?= ./...
 FUZZTIME  ?= 60s
+# staticcheck from PATH, else the pinned version through the module proxy.
+STATICCHECK ?= $(shell command -v staticcheck 2>/dev/null || echo "$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2")
 
 .PHONY: check test lint fmt fuzz bench run tidy-check
 
@@ -18,7 +20,7 @@ lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet $(PKGS)
-	staticcheck $(PKGS)
+	$(STATICCHECK) $(PKGS)
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
