@@ -83,6 +83,10 @@ type Connection struct {
 	// Ignored lists the keywords that were accepted but have no effect in
 	// Go (see ParseConnectionString), for logs and diagnostics.
 	Ignored []string
+	// CommandMap is StackExchange.Redis's command map ($COMMAND=name
+	// pieces): upper-case command name to the name it is sent under, or
+	// "" when the command is disabled. Nil when the string has none.
+	CommandMap map[string]string
 }
 
 // ParseConnectionString parses a connection string into go-redis options.
