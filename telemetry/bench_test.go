@@ -74,6 +74,12 @@ func BenchmarkHook(b *testing.B) {
 		tp, mp := sdkProviders(b)
 		run(b, benchClient(b, false, Config{TracerProvider: tp, MeterProvider: mp}))
 	})
+	// The cost of db.system (the default, ConventionsAspire) is the
+	// difference between tracing+metrics and this.
+	b.Run("tracing+metrics-stable", func(b *testing.B) {
+		tp, mp := sdkProviders(b)
+		run(b, benchClient(b, false, Config{TracerProvider: tp, MeterProvider: mp, Conventions: ConventionsStable}))
+	})
 	b.Run("redisotel", func(b *testing.B) {
 		tp, mp := sdkProviders(b)
 		run(b, benchClient(b, false, Config{TracerProvider: tp, MeterProvider: mp, Redisotel: true}))

@@ -19,6 +19,7 @@
 // case (GET, HSET), with these attributes:
 //
 //	db.system.name     redis
+//	db.system          redis (the old name; see Semantic-convention versions)
 //	db.operation.name  the command: GET (the span name)
 //	db.namespace       the database index from the client options, "0"
 //	                   for clusters (a SELECT on a pooled connection is not
@@ -38,7 +39,7 @@
 //	db.response.status_code  on an error reply: its prefix
 //
 // A failed command sets the span status to Error with the error message as
-// description, and error.type to:
+// description (but see What is not recorded), and error.type to:
 //
 //   - for an error reply from the server, its prefix (ERR, WRONGTYPE, MOVED,
 //     NOSCRIPT, ...), which is also db.response.status_code; _OTHER when the
@@ -86,6 +87,15 @@
 // also fail each time). Config.ConnectionSetup records them. The same
 // commands sent by the application are skipped too unless it is set.
 //
+// The error reply of a failed command whose arguments can hold a secret
+// (AUTH, HELLO, MIGRATE, ACL, CONFIG, SENTINEL) is not recorded: Redis
+// echoes some arguments in its error replies (a malformed ACL SETUSER
+// modifier, which can be a password; a value CONFIG SET rejects). The span
+// status then reads "ERR (server reply not recorded: ...)", error.type is
+// the reply's prefix when it is a known error code (ERR, WRONGPASS,
+// NOPERM, ...) and _OTHER otherwise. The same holds for a batch with such a
+// command in it. In redisotel mode those commands are not traced.
+//
 // Command arguments are not recorded. Config.QueryText records a sanitised
 // db.query.text: the command, its first argument when that is a key or a
 // subcommand (at most 128 bytes of it), and "?" for every other argument,
@@ -94,6 +104,26 @@
 // name: their arguments can hold a password. Keys may be personal data,
 // which is why this is opt-in. A batch records up to 16 commands separated
 // by "; ".
+//
+// # Semantic-convention versions
+//
+// Besides the current names, spans carry db.system=redis by default,
+// because the Aspire dashboard builds its span summary ("DATA redis GET")
+// and database icon from that old name only; without it a Redis span shows
+// as a bare "GET". The variable OTEL_SEMCONV_STABILITY_OPT_IN, which
+// OpenTelemetry instrumentations read during the database conventions'
+// migration, changes that (Config.Conventions overrides it):
+//
+//	(unset)        current names + db.system
+//	database       current names only
+//	database/dup   current names + the v1.24 names the migration guide maps
+//	               them from: db.system, db.operation,
+//	               db.redis.database_index and, with Config.QueryText,
+//	               db.statement (database/dup wins over database)
+//
+// Metrics carry the current names only. server.address and server.port
+// are what the dashboard links a span to its Redis resource by
+// (server.address:server.port, 127.0.0.1 read as localhost).
 //
 // # Metrics
 //

@@ -35,13 +35,16 @@ const maxCachedOps = 512
 type endpoint struct {
 	hostport string               // as dialled or configured; "" = not known yet
 	base     []attribute.KeyValue // db.system.name, db.namespace, server.*
+	old      []attribute.KeyValue // span only: db.system (and v1.24 names with database/dup)
+	conv     Conventions
 	ops      [numKinds]opCache
 }
 
 // newEndpoint describes the server at addr (host:port, a unix socket path,
-// or "" when not known) using database index db.
-func newEndpoint(addr string, db int) *endpoint {
-	ep := &endpoint{hostport: addr}
+// or "" when not known) using database index db, with the span attribute
+// names conv selects.
+func newEndpoint(addr string, db int, conv Conventions) *endpoint {
+	ep := &endpoint{hostport: addr, conv: conv, old: conv.oldEndpointAttrs(db)}
 	ep.base = []attribute.KeyValue{semconv.DBSystemNameRedis, semconv.DBNamespace(strconv.Itoa(db))}
 	if addr != "" {
 		host, port, err := net.SplitHostPort(addr)
@@ -113,8 +116,10 @@ func lenMap[V any](m *map[string]V) int {
 // opInfo is everything about one operation on one endpoint that does not
 // change from call to call.
 type opInfo struct {
-	name string   // span name and db.operation.name: GET, PIPELINE GET, MULTI
-	ok   *outcome // success
+	name string               // span name and db.operation.name: GET, PIPELINE GET, MULTI
+	ok   *outcome             // success
+	old  []attribute.KeyValue // the old names spans carry (see Conventions)
+	n    int                  // len(ok.spanAttrs) - len(old): the shared attributes
 	errs atomic.Pointer[map[string]*outcome]
 	mu   sync.Mutex
 	// setup is set for commands go-redis also sends while setting up a new
@@ -129,12 +134,19 @@ type opInfo struct {
 // result carry: the span attributes (set in one call) and the metric
 // attribute set.
 type outcome struct {
-	spanAttrs []attribute.KeyValue // db.system.name, db.operation.name, db.namespace, server.*, error.*
+	spanAttrs []attribute.KeyValue // db.system.name, db.operation.name, db.namespace, server.*, error.*, old names
 	rec       []metric.RecordOption
 }
 
-func newOutcome(kvs []attribute.KeyValue) *outcome {
-	return &outcome{spanAttrs: kvs, rec: []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(kvs...))}}
+// newOutcome builds the outcome from the attributes spans and metrics
+// share (kvs) and the old names only spans carry (old).
+func newOutcome(kvs, old []attribute.KeyValue) *outcome {
+	span := kvs
+	if len(old) > 0 {
+		span = make([]attribute.KeyValue, 0, len(kvs)+len(old))
+		span = append(append(span, kvs...), old...)
+	}
+	return &outcome{spanAttrs: span, rec: []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(kvs...))}}
 }
 
 func newOpInfo(ep *endpoint, kind opKind, cmd string) *opInfo {
@@ -148,7 +160,10 @@ func newOpInfo(ep *endpoint, kind opKind, cmd string) *opInfo {
 	if name == "" {
 		name = "redis" // no command name at all: the span is named after the system
 	}
-	oi := &opInfo{name: name}
+	oi := &opInfo{name: name, old: ep.old}
+	if ep.conv == ConventionsDup {
+		oi.old = append(oi.old[:len(oi.old):len(oi.old)], oldDBOperation.String(name))
+	}
 	if kind == kindCommand {
 		oi.setup = setupNames[cmd]
 		switch cmd {
@@ -159,7 +174,8 @@ func newOpInfo(ep *endpoint, kind opKind, cmd string) *opInfo {
 	kvs := make([]attribute.KeyValue, 0, len(ep.base)+1)
 	kvs = append(kvs, ep.base...)
 	kvs = append(kvs, semconv.DBOperationName(name))
-	oi.ok = newOutcome(kvs)
+	oi.ok = newOutcome(kvs, oi.old)
+	oi.n = len(kvs)
 	return oi
 }
 
@@ -183,10 +199,10 @@ func (oi *opInfo) outcome(errType, status string) *outcome {
 			return o
 		}
 	}
-	kvs := make([]attribute.KeyValue, 0, len(oi.ok.spanAttrs)+2)
-	kvs = append(kvs, oi.ok.spanAttrs...)
+	kvs := make([]attribute.KeyValue, 0, oi.n+2)
+	kvs = append(kvs, oi.ok.spanAttrs[:oi.n]...)
 	kvs = append(kvs, errorAttrs(errType, status)...)
-	o := newOutcome(kvs)
+	o := newOutcome(kvs, oi.old)
 	if old != nil && len(*old) >= maxCachedOps {
 		return o // a pathological number of error types: correct, uncached
 	}

@@ -82,6 +82,25 @@ func classifyError(err error) (errType, status string) {
 	return errOther, ""
 }
 
+// knownErrorCodes are the error-reply prefixes Redis, Valkey and Garnet
+// send. For a command whose reply is withheld (hidesReply) a prefix
+// outside this list is recorded as _OTHER, so that no word of a reply that
+// starts with something else (an echoed argument) is recorded.
+var knownErrorCodes = map[string]bool{
+	"ERR": true, "WRONGTYPE": true, "WRONGPASS": true, "NOPERM": true, "NOAUTH": true,
+	"NOPROTO": true, "NOSCRIPT": true, "BUSY": true, "BUSYKEY": true, "LOADING": true,
+	"READONLY": true, "MOVED": true, "ASK": true, "TRYAGAIN": true, "CLUSTERDOWN": true,
+	"CROSSSLOT": true, "MASTERDOWN": true, "MISCONF": true, "EXECABORT": true,
+	"NOREPLICAS": true, "OOM": true, "UNBLOCKED": true, "NOGOODSLAVE": true, "IOERR": true,
+	"UNKILLABLE": true, "NOTBUSY": true, "NOTFOUND": true,
+}
+
+// withheldStatus is the span status description of a failed command whose
+// error reply is withheld: its error.type and why.
+func withheldStatus(errType string) string {
+	return errType + " (server reply not recorded: the command's arguments may hold a secret)"
+}
+
 // errorPrefix returns the leading upper-case word of a Redis error reply
 // ("WRONGTYPE Operation against a key..." → "WRONGTYPE"), or "" when the
 // reply has none.

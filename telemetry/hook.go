@@ -19,6 +19,7 @@ import (
 // instrumentation is the state shared by every hook installed by one
 // Instrument call.
 type instrumentation struct {
+	conv      Conventions
 	queryText bool
 	setup     bool // record connection set-up commands
 	stopped   atomic.Bool
@@ -77,17 +78,28 @@ func (in *instrumentation) begin(ctx context.Context, tr trace.Tracer, rec bool,
 // end finishes the span and records the duration. oi is the operation at
 // the endpoint the command went to (which may differ from the one the span
 // started with, for cluster and sentinel clients).
-func (in *instrumentation) end(ctx context.Context, c *call, oi *opInfo, err error) {
+//
+// hide (a command whose arguments can hold a secret, see hidesReply)
+// withholds the error's text from the span status, and an error.type that
+// is not a known error code.
+func (in *instrumentation) end(ctx context.Context, c *call, oi *opInfo, err error, hide bool) {
 	var errType, status string
 	if err != nil && err != redis.Nil {
 		errType, status = classifyError(err)
+		if hide && status != "" && !knownErrorCodes[status] {
+			errType, status = errOther, ""
+		}
 	}
 	out := oi.outcome(errType, status)
 	if c.span != nil {
 		if c.recording {
 			c.span.SetAttributes(out.spanAttrs...)
 			if errType != "" {
-				c.span.SetStatus(codes.Error, err.Error())
+				if hide {
+					c.span.SetStatus(codes.Error, withheldStatus(errType))
+				} else {
+					c.span.SetStatus(codes.Error, err.Error())
+				}
 			}
 		}
 		c.span.End()
@@ -123,7 +135,7 @@ func (in *instrumentation) processCmd(ctx context.Context, cmd redis.Cmder, next
 	if fep := t.finalEndpoint(ep, capt); fep != ep {
 		oi = fep.op(kindCommand, name)
 	}
-	in.end(ctx, &c, oi, err)
+	in.end(ctx, &c, oi, err, err != nil && hidesReply(name))
 	return err
 }
 
@@ -137,8 +149,18 @@ func (in *instrumentation) cmdExtras(span trace.Span, cmd redis.Cmder, oi *opInf
 		}
 	}
 	if in.queryText {
-		span.SetAttributes(semconv.DBQueryText(queryText(cmd)))
+		in.setQueryText(span, queryText(cmd))
 	}
+}
+
+// setQueryText records db.query.text (and db.statement with
+// ConventionsDup).
+func (in *instrumentation) setQueryText(span trace.Span, q string) {
+	if in.conv == ConventionsDup {
+		span.SetAttributes(semconv.DBQueryText(q), oldDBStatement.String(q))
+		return
+	}
+	span.SetAttributes(semconv.DBQueryText(q))
 }
 
 // processBatch is processCmd for a pipeline or a MULTI/EXEC transaction.
@@ -167,7 +189,7 @@ func (in *instrumentation) processBatch(ctx context.Context, cmds []redis.Cmder,
 			c.span.SetAttributes(semconv.DBOperationBatchSize(len(inner)))
 		}
 		if in.queryText {
-			c.span.SetAttributes(semconv.DBQueryText(batchQueryText(inner)))
+			in.setQueryText(c.span, batchQueryText(inner))
 		}
 	}
 	nctx, capt := t.wrap(ctx)
@@ -181,7 +203,7 @@ func (in *instrumentation) processBatch(ctx context.Context, cmds []redis.Cmder,
 	if fep := t.finalEndpoint(ep, capt); fep != ep {
 		oi = fep.op(kind, name)
 	}
-	in.end(ctx, &c, oi, recErr)
+	in.end(ctx, &c, oi, recErr, recErr != nil && anyHidesReply(inner))
 	return err
 }
 
@@ -330,7 +352,7 @@ func (h *hook) observe(addr string) {
 	defer h.mu.Unlock()
 	ep := h.eps[addr]
 	if ep == nil {
-		ep = newEndpoint(addr, h.db)
+		ep = newEndpoint(addr, h.db, h.in.conv)
 		if len(h.eps) < maxCachedOps {
 			h.eps[addr] = ep
 		}

@@ -14,10 +14,45 @@ const (
 	queryTextSeparator = "; "
 )
 
-// nameOnly lists commands whose arguments never appear in db.query.text,
-// not even as placeholders: they carry credentials (AUTH, HELLO ... AUTH,
-// MIGRATE ... AUTH/AUTH2).
-var nameOnly = map[string]bool{"auth": true, "hello": true, "migrate": true}
+// secrecy says how much of a command may be recorded.
+type secrecy uint8
+
+const (
+	// secretReply: db.query.text keeps the subcommand with "?" for the
+	// arguments, but the server's error reply is not recorded: it may echo
+	// an argument (ACL SETUSER echoes a malformed modifier, which can be a
+	// password; CONFIG SET echoes the value it rejects; SENTINEL SET
+	// auth-pass).
+	secretReply secrecy = 1 + iota
+	// secretAll: besides, no argument appears in db.query.text, not even as
+	// a placeholder: they carry credentials (AUTH, HELLO ... AUTH,
+	// MIGRATE ... AUTH/AUTH2).
+	secretAll
+)
+
+// secretCommands lists the commands whose arguments can hold a secret: the
+// one table behind query texts, span status descriptions and error.type.
+var secretCommands = map[string]secrecy{
+	"auth": secretAll, "hello": secretAll, "migrate": secretAll,
+	"acl": secretReply, "config": secretReply, "sentinel": secretReply,
+}
+
+// nameOnly reports whether cmd's arguments never appear in db.query.text.
+func nameOnly(name string) bool { return secretCommands[name] == secretAll }
+
+// hidesReply reports whether a failed cmd's error reply must not be
+// recorded (see secretReply).
+func hidesReply(name string) bool { return secretCommands[name] != 0 }
+
+// anyHidesReply is hidesReply for a batch.
+func anyHidesReply(cmds []redis.Cmder) bool {
+	for _, c := range cmds {
+		if hidesReply(c.Name()) {
+			return true
+		}
+	}
+	return false
+}
 
 // noKey lists commands whose first argument is a value, a message or a
 // script rather than a key or a subcommand: every argument is replaced by
@@ -62,7 +97,7 @@ func writeQuery(b *strings.Builder, cmd redis.Cmder) {
 	}
 	name := cmd.Name()
 	b.WriteString(strings.ToUpper(name))
-	if nameOnly[name] {
+	if nameOnly(name) {
 		return
 	}
 	rest := args[1:]

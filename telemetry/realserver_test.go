@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/aspirego/redis/internal/testserver"
@@ -214,5 +216,71 @@ func TestSentinel(t *testing.T) {
 			t.Fatalf("after failover to %s: err %v, spans %v", newPrimary, err, spans)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestSecretErrorReplies: a server error reply that echoes an argument of a
+// command whose arguments can hold a secret never reaches the span status
+// or error.type, in a command or a batch, in either instrumentation mode.
+// Redis answers a malformed ACL SETUSER modifier with
+// "ERR Error in ACL SETUSER modifier '<modifier>': Syntax error".
+func TestSecretErrorReplies(t *testing.T) {
+	const secret = "s3cr3t-Hunter2-pw"
+	srv := testserver.Start(t, testserver.Options{})
+	for _, mode := range []string{"hooks", "redisotel"} {
+		t.Run(mode, func(t *testing.T) {
+			env := newEnv(t)
+			c := redis.NewClient(srv.ClientOptions())
+			t.Cleanup(func() { _ = c.Close() })
+			cfg := env.config("cache")
+			cfg.QueryText = true
+			cfg.ConnectionSetup = true // records the application's AUTH too
+			cfg.Redisotel = mode == "redisotel"
+			instrument(t, c, cfg)
+			ctx := context.Background()
+
+			for _, args := range [][]any{
+				{"acl", "setuser", "u", "on", "<" + secret},
+				{"config", "set", "maxmemory", secret},
+				{"auth", "nobody", secret},
+			} {
+				if err := c.Do(ctx, args...).Err(); err == nil {
+					t.Fatalf("%v succeeded", args[:2])
+				} else if args[0] == "acl" && !strings.Contains(err.Error(), secret) {
+					t.Fatalf("the server no longer echoes the modifier (%v): the test proves nothing", err)
+				}
+			}
+			pipe := c.Pipeline()
+			pipe.Get(ctx, "k")
+			pipe.Do(ctx, "acl", "setuser", "u", "on", "<"+secret)
+			_, _ = pipe.Exec(ctx)
+
+			spans := env.spans.GetSpans()
+			failed := map[string]bool{}
+			for _, s := range spans {
+				if strings.Contains(fmt.Sprint(s.Status, s.Attributes, s.Events), secret) {
+					t.Errorf("span %s carries the secret: status %v, attributes %v", s.Name, s.Status, s.Attributes)
+				}
+				if s.Status.Code == codes.Error {
+					failed[s.Name] = true
+				}
+			}
+			if mode == "hooks" {
+				for _, name := range []string{"ACL", "CONFIG", "AUTH", "PIPELINE"} {
+					if !failed[name] {
+						t.Errorf("no failed %s span", name)
+					}
+				}
+			}
+			if mode == "hooks" {
+				acl := spanNamed(t, spans, "ACL")
+				if got := attrMap(acl.Attributes)["error.type"]; got != "ERR" {
+					t.Errorf("ACL SETUSER error.type = %v, want ERR", got)
+				}
+				if !strings.HasPrefix(acl.Status.Description, "ERR (server reply not recorded") {
+					t.Errorf("ACL SETUSER status = %q", acl.Status.Description)
+				}
+			}
+		})
 	}
 }

@@ -15,7 +15,8 @@ import (
 
 // instrumentRedisotel is Instrument in compatibility mode: go-redis'
 // redisotel with safe options (no db.statement, no caller capture, no dial
-// spans, AUTH/HELLO filtered), its pool callbacks unregistered by stop.
+// spans, AUTH/HELLO and commands whose error reply may echo a secret
+// filtered), its pool callbacks unregistered by stop.
 // Commands on an untraced context produce no span; redisotel's per-command
 // use_time histogram cannot be told to skip them.
 func instrumentRedisotel(client redis.UniversalClient, cfg Config) (func() error, error) {
@@ -32,11 +33,24 @@ func instrumentRedisotel(client redis.UniversalClient, cfg Config) (func() error
 			redisotel.WithDBStatement(false),
 			redisotel.WithCallerEnabled(false),
 			redisotel.WithDialFilter(true),
+			// redisotel records a failed command's error text as the span
+			// status: commands whose reply may echo a secret (ACL SETUSER,
+			// CONFIG SET, AUTH, ...; see hidesReply) are not traced at all,
+			// but for the credential-free HELLO of a new connection (a HELLO
+			// with AUTH is filtered by DefaultCommandFilter).
 			redisotel.WithCommandFilter(func(cmd redis.Cmder) bool {
-				return g.skip(cmd) || redisotel.DefaultCommandFilter(cmd)
+				return g.skip(cmd) || redisotelHides(cmd) || redisotel.DefaultCommandFilter(cmd)
 			}),
 			redisotel.WithCommandsFilter(func(cmds []redis.Cmder) bool {
-				return len(cmds) > 0 && g.skip(cmds[0])
+				if len(cmds) > 0 && g.skip(cmds[0]) {
+					return true
+				}
+				for _, c := range cmds {
+					if redisotelHides(c) || redisotel.DefaultCommandFilter(c) {
+						return true
+					}
+				}
+				return false
 			}),
 		)
 		if err != nil {
@@ -69,6 +83,13 @@ func instrumentRedisotel(client redis.UniversalClient, cfg Config) (func() error
 		}
 	}
 	return stop, nil
+}
+
+// redisotelHides reports whether redisotel mode must not trace cmd
+// because its error reply may echo a secret.
+func redisotelHides(cmd redis.Cmder) bool {
+	name := cmd.Name()
+	return name != "hello" && hidesReply(name)
 }
 
 // untracedGate lets redisotel's command filter (which sees only the

@@ -42,6 +42,12 @@ type Config struct {
 	// like the dial itself. The same commands sent by the application are
 	// skipped too unless this is set.
 	ConnectionSetup bool
+	// Conventions chooses the old semantic-convention names spans carry
+	// beside the current ones. The zero value, ConventionsEnv, follows
+	// OTEL_SEMCONV_STABILITY_OPT_IN and by default adds db.system=redis,
+	// which the Aspire dashboard needs. Metrics always carry the current
+	// names only. Ignored with Redisotel.
+	Conventions Conventions
 	// Redisotel instruments the client with go-redis' own redisotel
 	// package instead of this package's hooks, for dashboards built on its
 	// names (semantic conventions v1.24). It costs about twice as much CPU
@@ -84,7 +90,7 @@ func Instrument(client redis.UniversalClient, cfg Config) (stop func() error, er
 		return instrumentRedisotel(client, cfg)
 	}
 
-	in := &instrumentation{queryText: cfg.QueryText, setup: cfg.ConnectionSetup}
+	in := &instrumentation{queryText: cfg.QueryText, setup: cfg.ConnectionSetup, conv: cfg.Conventions.resolve()}
 	if !cfg.DisableTracing {
 		in.tracer = newTracerSource(cfg.TracerProvider)
 		in.tracing = in.tracer.tracer != nil
@@ -144,9 +150,9 @@ func addHooks(client redis.UniversalClient, in *instrumentation, nodes *nodeSet)
 			h.dynamic = true
 			h.eps = make(map[string]*endpoint)
 			h.t.cur = new(atomic.Pointer[endpoint])
-			h.t.cur.Store(newEndpoint("", opt.DB))
+			h.t.cur.Store(newEndpoint("", opt.DB, in.conv))
 		} else {
-			h.t.fixed = newEndpoint(opt.Addr, opt.DB)
+			h.t.fixed = newEndpoint(opt.Addr, opt.DB, in.conv)
 		}
 		c.AddHook(h)
 	case *redis.ClusterClient:
@@ -194,7 +200,7 @@ func addMultiNodeHooks(c multiNode, in *instrumentation, seed string, db int, no
 			nodes.add(node)
 		}
 		opt := node.Options()
-		node.AddHook(&hook{in: in, db: opt.DB, node: true, t: target{fixed: newEndpoint(opt.Addr, opt.DB)}})
+		node.AddHook(&hook{in: in, db: opt.DB, node: true, t: target{fixed: newEndpoint(opt.Addr, opt.DB, in.conv)}})
 	}
 	c.OnNewNode(hookNode)
 	if r, ok := c.(*redis.Ring); ok {
@@ -207,8 +213,8 @@ func addMultiNodeHooks(c multiNode, in *instrumentation, seed string, db int, no
 	seen = nil
 	mu.Unlock()
 	c.AddHook(&hook{in: in, db: db, t: target{
-		fixed:   newEndpoint("", db),
-		cluster: &clusterTarget{seed: newEndpoint(seed, db)},
+		fixed:   newEndpoint("", db, in.conv),
+		cluster: &clusterTarget{seed: newEndpoint(seed, db, in.conv)},
 	}})
 }
 

@@ -94,6 +94,7 @@ func TestSpanAttributes(t *testing.T) {
 		}
 		want := map[string]any{
 			"db.system.name":    "redis",
+			"db.system":         "redis", // for the Aspire dashboard (Conventions)
 			"db.operation.name": name,
 			"db.namespace":      "3",
 			"server.address":    host,
