@@ -172,6 +172,10 @@
 //
 // # Providers
 //
+// Spans and metrics are recorded under the instrumentation scope
+// [ScopeName], with the module's version ([Version]) and the semantic
+// conventions' schema URL.
+//
 // Nil providers in Config mean the otel globals. While the global tracer
 // provider is still otel's default (no SDK installed yet), commands are not
 // traced at all and cost nothing; once otel.SetTracerProvider is called,

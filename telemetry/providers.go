@@ -2,6 +2,9 @@ package telemetry
 
 import (
 	"reflect"
+	"runtime/debug"
+	"strings"
+	"sync"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
@@ -15,9 +18,50 @@ import (
 // package records.
 const ScopeName = "github.com/aspirego/redis/telemetry"
 
+// modulePath is this module's path, derived from ScopeName.
+var modulePath = strings.TrimSuffix(ScopeName, "/telemetry")
+
+// Version is the version of this module as the Go toolchain recorded it
+// in the running binary (for example v0.4.0, or a pseudo-version, or
+// "(devel)" when built inside the module itself); it is the
+// instrumentation scope version of every span and metric this package
+// records. Empty when the binary carries no build information.
+func Version() string {
+	versionOnce.Do(func() { version = moduleVersion(debug.ReadBuildInfo()) })
+	return version
+}
+
+var (
+	versionOnce sync.Once
+	version     string
+)
+
+// moduleVersion finds this module in build information: the main module
+// (tests, examples) or a dependency, following a replace directive.
+func moduleVersion(bi *debug.BuildInfo, ok bool) string {
+	if !ok || bi == nil {
+		return ""
+	}
+	if bi.Main.Path == modulePath {
+		return bi.Main.Version
+	}
+	for _, m := range bi.Deps {
+		if m.Path == modulePath {
+			if m.Replace != nil && m.Replace.Version != "" {
+				return m.Replace.Version
+			}
+			return m.Version
+		}
+	}
+	return ""
+}
+
 // globalPkg is the package of the delegating providers that otel returns
 // from GetTracerProvider and GetMeterProvider until SetTracerProvider or
-// SetMeterProvider is called.
+// SetMeterProvider is called. otel offers no public way to tell them from
+// a provider installed with SetTracerProvider (their only distinguishing
+// methods are unexported), so isGlobalDelegate looks at the type's name;
+// TestGlobalDelegateDetected fails when an otel upgrade renames it.
 const globalPkg = "go.opentelemetry.io/otel/internal/global"
 
 // tracerSource yields the tracer to use for one command, or nil when
@@ -49,7 +93,7 @@ func newTracerSource(tp trace.TracerProvider) tracerSource {
 	if isNoopTracerProvider(tp) {
 		return tracerSource{}
 	}
-	s := tracerSource{tracer: tp.Tracer(ScopeName, trace.WithSchemaURL(semconv.SchemaURL))}
+	s := tracerSource{tracer: tp.Tracer(ScopeName, trace.WithInstrumentationVersion(Version()), trace.WithSchemaURL(semconv.SchemaURL))}
 	if isGlobalDelegate(tp, "tracerProvider") && otel.GetTracerProvider() == tp {
 		s.pending = tp
 	}
@@ -88,10 +132,13 @@ func isNoopTracerProvider(tp trace.TracerProvider) bool {
 	case tracenoop.TracerProvider, *tracenoop.TracerProvider:
 		return true
 	}
-	// trace.NewNoopTracerProvider (deprecated) returns an unexported type.
-	t := reflect.TypeOf(tp)
-	return t != nil && t.PkgPath() == "go.opentelemetry.io/otel/trace" && t.Name() == "noopTracerProvider"
+	// trace.NewNoopTracerProvider (deprecated) returns a value of an
+	// unexported, comparable type: equal to any other it returns.
+	return tp == deprecatedNoop
 }
+
+//lint:ignore SA1019 detecting the deprecated no-op provider is the point
+var deprecatedNoop = trace.NewNoopTracerProvider()
 
 func isNoopMeterProvider(mp metric.MeterProvider) bool {
 	switch mp.(type) {

@@ -100,7 +100,7 @@ func Instrument(client redis.UniversalClient, cfg Config) (stop func() error, er
 	if !cfg.DisableMetrics {
 		mp, noop, src := resolveMeterProvider(cfg.MeterProvider)
 		if !noop {
-			meter := mp.Meter(ScopeName, metric.WithSchemaURL(semconv.SchemaURL))
+			meter := mp.Meter(ScopeName, metric.WithInstrumentationVersion(Version()), metric.WithSchemaURL(semconv.SchemaURL))
 			d, err := dbconv.NewClientOperationDuration(meter, metric.WithExplicitBucketBoundaries(durationBuckets...))
 			if err != nil {
 				return nil, fmt.Errorf("telemetry: client %q: creating %s: %w", cfg.Name, d.Name(), err)
