@@ -4,10 +4,11 @@
 //
 // [Instrument] installs go-redis hooks on a client; [Config] chooses the
 // providers and what is recorded; the returned stop function unregisters
-// the pool-metric callbacks when the client is closed. [NewOTLPProviders]
-// builds SDK providers that export over OTLP as configured by the OTEL_*
-// environment variables an Aspire AppHost injects, so that a Go service
-// shows up in the Aspire dashboard next to .NET ones.
+// the pool-metric callbacks when the client is closed. The package depends
+// on the OpenTelemetry API only; package otlp of this module builds SDK
+// providers that export over OTLP as configured by the OTEL_* environment
+// variables an Aspire AppHost injects, so that a Go service shows up in
+// the Aspire dashboard next to .NET ones.
 //
 //	stop, err := telemetry.Instrument(rdb, telemetry.Config{Name: "cache"})
 //	...
@@ -200,18 +201,10 @@
 //
 // # OTLP export
 //
-// [NewOTLPProviders] reads OTEL_EXPORTER_OTLP_ENDPOINT,
-// OTEL_EXPORTER_OTLP_PROTOCOL (grpc or http/protobuf; Aspire sets grpc),
-// OTEL_TRACES_EXPORTER and OTEL_METRICS_EXPORTER (otlp or none) and
-// OTEL_SDK_DISABLED itself; the SDK and the exporters read
-// OTEL_EXPORTER_OTLP_HEADERS (Aspire's x-otlp-api-key), the certificate,
-// compression and timeout variables, OTEL_SERVICE_NAME,
-// OTEL_RESOURCE_ATTRIBUTES, OTEL_TRACES_SAMPLER, OTEL_BSP_* and
-// OTEL_METRIC_EXPORT_INTERVAL. Without an endpoint it returns nil and no
-// error. The Aspire dashboard's OTLP endpoint uses the ASP.NET development
-// certificate: on Linux point SSL_CERT_FILE (or
-// OTEL_EXPORTER_OTLP_CERTIFICATE) at it; macOS and Windows use the system
-// store, where it is trusted.
+// This package does not export: it records through whatever providers it
+// is given (or the otel globals). github.com/aspirego/redis/otlp builds SDK
+// providers from the OTEL_* variables (traces, metrics and logs), and
+// fxmodule.OTLP wires them into an fx application.
 //
 // # Performance
 //

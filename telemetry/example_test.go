@@ -106,26 +106,3 @@ func ExampleInstrument_metrics() {
 	// Output:
 	// [db.client.connection.count ({connection}) db.client.connection.idle.min ({connection}) db.client.connection.max ({connection}) db.client.connection.pending_requests ({request}) db.client.connection.timeouts ({timeout}) db.client.operation.duration (s) redis.client.connection.wait_time (s) redis.client.connection.waits ({wait})]
 }
-
-// Export to the Aspire dashboard (or any OTLP endpoint) as configured by
-// the OTEL_* environment variables the AppHost injects.
-func ExampleNewOTLPProviders() {
-	ctx := context.Background()
-	providers, err := telemetry.NewOTLPProviders(ctx)
-	if err != nil {
-		log.Fatal(err)
-	}
-	if providers == nil {
-		log.Print("OTEL_EXPORTER_OTLP_ENDPOINT is not set: telemetry is not exported")
-	}
-	defer providers.Shutdown(ctx) // flushes; a nil *Providers does nothing
-	providers.SetGlobal()         // clients instrumented with nil providers use them
-
-	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
-	defer rdb.Close()
-	stop, err := telemetry.Instrument(rdb, telemetry.Config{Name: "cache"})
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer stop()
-}

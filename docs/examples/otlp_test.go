@@ -21,7 +21,7 @@ func otlpApp(t *testing.T, invoke any) *fxtest.App {
 	return fxtest.New(t,
 		fx.NopLogger,
 		fxmodule.Module,
-		fxmodule.OTLP, // tracer and meter providers from OTEL_*; flushed on stop
+		fxmodule.OTLP, // tracer, meter and logger providers from OTEL_*; flushed on stop
 		fx.Provide(rediscache.Client("cache")),
 		fx.Invoke(invoke),
 	)
