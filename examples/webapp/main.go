@@ -35,7 +35,7 @@
 //	                          the default is localhost:8080
 //	Products:CacheTTL         how long a product stays cached (default 1m)
 //	Products:LoadDelay        how slow the fake store is (default 300ms)
-//	OTEL_EXPORTER_OTLP_ENDPOINT  export traces and metrics over OTLP
+//	OTEL_EXPORTER_OTLP_ENDPOINT  export traces, metrics and logs over OTLP
 //	                          (set by an Aspire AppHost for the dashboard)
 //
 // SIGINT or SIGTERM stops it gracefully: requests in flight finish, then the
@@ -107,7 +107,7 @@ func run(stderr io.Writer, started func(addr string)) int {
 func options() fx.Option {
 	return fx.Options(
 		fxmodule.Module, // configuration, the health handler (name:"health")
-		fxmodule.OTLP,   // OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set
+		fxmodule.OTLP,   // traces, metrics and logs over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set
 		fx.Provide(
 			rediscache.Client("cache"), // redis.UniversalClient from ConnectionStrings:cache
 			keyed.Client("chat"),       // redis.UniversalClient `name:"chat"` from ConnectionStrings:chat

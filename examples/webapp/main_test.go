@@ -549,7 +549,12 @@ func (c *collector) hasMetric(name string) bool {
 	return false
 }
 
-// TestMain checks that a stopped service leaves no goroutine behind.
+// TestMain checks that a stopped service leaves no goroutine behind. With
+// WEBAPP_TEST_RUN_SERVICE=1 the binary is the service itself (see
+// TestAppHostEnvironment).
 func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) == "1" {
+		os.Exit(run(os.Stderr, nil))
+	}
 	goleak.VerifyTestMain(m)
 }

@@ -137,6 +137,10 @@ func (p *products) get(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := p.cache.Set(ctx, key, body, p.ttl).Err(); err != nil {
 		p.logger.WarnContext(ctx, "cache write failed", slog.String("key", key), slog.String("error", err.Error()))
+	} else {
+		// Logged with the request's context: exported over OTLP, the record
+		// carries the request's trace and span ids.
+		p.logger.InfoContext(ctx, "product cached", slog.String("key", key), slog.Duration("ttl", p.ttl))
 	}
 	writeJSONBytes(w, http.StatusOK, body)
 }

@@ -86,7 +86,7 @@ func newServer(p serverParams) (*server, error) {
 			s.mu.Unlock()
 			p.Logger.Info("listening", slog.String("url", "http://"+ln.Addr().String()))
 			if endpoint := os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT"); endpoint != "" {
-				p.Logger.Info("exporting traces and metrics over OTLP", slog.String("endpoint", endpoint))
+				p.Logger.Info("exporting traces, metrics and logs over OTLP", slog.String("endpoint", endpoint))
 			}
 			go func() {
 				defer close(done)
