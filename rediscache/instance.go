@@ -83,6 +83,9 @@ func New(name string, deps Deps, opts ...settings.Option) (*Instance, error) {
 	// on another node (see discover.go for why it does not discover the
 	// cluster itself).
 	guardRedirects(client, name, res.Connection, logger)
+	// A server without CLIENT SETNAME (an older Garnet) must not make every
+	// connection fail (setname.go).
+	tolerateSetNameRejection(client)
 
 	stop, err := telemetry.Instrument(client, telemetry.Config{
 		Name:           name,
