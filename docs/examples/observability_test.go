@@ -70,10 +70,10 @@ func Example_tracing() {
 	})
 	printSpans(spans.GetSpans(), srv.Port())
 	// Output:
-	// SET client Unset db.namespace=0 db.operation.name=SET db.system.name=redis server.address=127.0.0.1 server.port=PORT
-	// GET client Unset db.namespace=0 db.operation.name=GET db.system.name=redis server.address=127.0.0.1 server.port=PORT
-	// LPUSH client Error db.namespace=0 db.operation.name=LPUSH db.response.status_code=WRONGTYPE db.system.name=redis error.type=WRONGTYPE server.address=127.0.0.1 server.port=PORT
-	// PIPELINE client Unset db.namespace=0 db.operation.batch.size=2 db.operation.name=PIPELINE db.system.name=redis server.address=127.0.0.1 server.port=PORT
+	// SET client Unset db.namespace=0 db.operation.name=SET db.system.name=redis db.system=redis server.address=127.0.0.1 server.port=PORT
+	// GET client Unset db.namespace=0 db.operation.name=GET db.system.name=redis db.system=redis server.address=127.0.0.1 server.port=PORT
+	// LPUSH client Error db.namespace=0 db.operation.name=LPUSH db.response.status_code=WRONGTYPE db.system.name=redis db.system=redis error.type=WRONGTYPE server.address=127.0.0.1 server.port=PORT
+	// PIPELINE client Unset db.namespace=0 db.operation.batch.size=2 db.operation.name=PIPELINE db.system.name=redis db.system=redis server.address=127.0.0.1 server.port=PORT
 }
 
 // RecordQueryText adds a sanitised db.query.text: the key, and "?" for
