@@ -18,6 +18,7 @@ import (
 
 	"github.com/aspirego/redis/fxmodule"
 	"github.com/aspirego/redis/internal/otlptest"
+	"github.com/aspirego/redis/keyed"
 	"github.com/aspirego/redis/otlp"
 	"github.com/aspirego/redis/rediscache"
 )
@@ -49,6 +50,11 @@ func TestOTLP(t *testing.T) {
 	mr := miniredis.RunT(t)
 	t.Chdir(t.TempDir())
 	t.Setenv("ConnectionStrings__cache", mr.Addr()+",setlib=false")
+	// A server that is gone: go-redis logs its failed dials.
+	dead := miniredis.RunT(t)
+	deadAddr := dead.Addr()
+	dead.Close()
+	t.Setenv("ConnectionStrings__dead", deadAddr+",setlib=false,connectRetry=1,connectTimeout=200")
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", recv.Endpoint)
 	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
 	t.Setenv("OTEL_EXPORTER_OTLP_HEADERS", "x-otlp-api-key=k")
@@ -66,6 +72,7 @@ func TestOTLP(t *testing.T) {
 		Providers *otlp.Providers
 		Tracer    trace.TracerProvider
 		Client    redis.UniversalClient
+		Dead      redis.UniversalClient `name:"dead"`
 		Logger    *slog.Logger
 	}
 	app := fxtest.New(t,
@@ -73,7 +80,7 @@ func TestOTLP(t *testing.T) {
 		fx.Supply(slog.New(slog.NewTextHandler(&local, nil))),
 		fxmodule.Module,
 		fxmodule.OTLP,
-		fx.Provide(rediscache.Client("cache")),
+		fx.Provide(rediscache.Client("cache"), keyed.Client("dead")),
 		fx.Populate(&got),
 	)
 	if got.Providers == nil || got.Tracer != trace.TracerProvider(got.Providers.TracerProvider) {
@@ -89,6 +96,7 @@ func TestOTLP(t *testing.T) {
 	ctx, span := otel.Tracer("test").Start(context.Background(), "request")
 	_ = got.Client.Get(ctx, "k").Err()
 	got.Logger.InfoContext(ctx, "handled", slog.String("k", "v"))
+	_ = got.Dead.Get(ctx, "k").Err()
 	span.End()
 	app.RequireStop() // flushes
 
@@ -108,6 +116,14 @@ func TestOTLP(t *testing.T) {
 	}
 	if !logged {
 		t.Errorf("log record not exported: %d records", len(recv.Logs()))
+	}
+	var lifecycle, goRedis bool
+	for _, l := range recv.Logs() {
+		lifecycle = lifecycle || l.Body() == "redis client built" && l.Attrs["redis.client"] == "cache"
+		goRedis = goRedis || l.Attrs["logger"] == "go-redis"
+	}
+	if !lifecycle || !goRedis {
+		t.Errorf("exported: this module's lifecycle line %v, a go-redis line %v\n%s", lifecycle, goRedis, local.String())
 	}
 	if !bytes.Contains([]byte(local.String()), []byte("handled")) {
 		t.Errorf("log line not printed locally: %q", local.String())
