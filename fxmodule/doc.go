@@ -38,6 +38,7 @@
 //
 // Module provides no TracerProvider or MeterProvider: clients use the ones
 // in the container when present and the otel globals otherwise. Add OTLP
-// to build SDK providers from the OTEL_* variables an Aspire AppHost
-// injects.
+// to build SDK providers (package otlp) from the OTEL_* variables an
+// Aspire AppHost injects: traces, metrics, and the application's slog
+// records as OTLP logs.
 package fxmodule
