@@ -95,19 +95,27 @@ func TestGarnetHandshake(t *testing.T) {
 // server's error, and the health check reports it.
 func TestGarnetHandshakeFailures(t *testing.T) {
 	for _, tc := range []struct {
-		name   string
-		reject map[string]string
-		conn   string
-		want   string
+		name      string
+		reject    map[string]string
+		conn      string
+		configure func(*redis.UniversalOptions)
+		want      string
 	}{
 		{name: "AUTH unknown", reject: map[string]string{"HELLO": testserver.GarnetUnknownCommand, "AUTH": testserver.GarnetUnknownCommand}, want: "unknown command"},
 		{name: "SELECT unknown", reject: map[string]string{"SELECT": testserver.GarnetUnknownCommand}, conn: ",defaultDatabase=1", want: "unknown command"},
+		{name: "maintenance notifications required but unknown", reject: map[string]string{"CLIENT MAINT_NOTIFICATIONS": testserver.GarnetUnknownSubcommand("MAINT_NOTIFICATIONS")},
+			configure: func(o *redis.UniversalOptions) {
+				o.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeEnabled}
+			}, want: "MAINT_NOTIFICATIONS"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			fake := testserver.StartFake(t, testserver.FakeOptions{Password: "pw", Reject: tc.reject})
-			inst, err := rediscache.New("garnet", rediscache.Deps{Logger: quiet()},
-				settings.WithConnectionString(fake.Addr+",password=pw,connectTimeout=2000,syncTimeout=2000"+tc.conn))
+			opts := []settings.Option{settings.WithConnectionString(fake.Addr + ",password=pw,connectTimeout=2000,syncTimeout=2000" + tc.conn)}
+			if tc.configure != nil {
+				opts = append(opts, settings.ConfigureOptions(tc.configure))
+			}
+			inst, err := rediscache.New("garnet", rediscache.Deps{Logger: quiet()}, opts...)
 			if err != nil {
 				t.Fatal(err)
 			}
