@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -89,12 +90,23 @@ type discovery struct {
 	cm        *commandMap
 	logger    *slog.Logger
 
+	kind atomic.Int32 // topologyKind, read on every pipeline
+
 	mu     sync.Mutex
 	probes map[string]*redis.Client // by address
-	kind   topologyKind
 	last   Topology
 	closed bool
+	// The last failure of replicaSlots, reused for replicaMemo: go-redis
+	// asks each node in turn until one answers, and each node's refusal of
+	// CLUSTER SLOTS would otherwise ask every endpoint again. A success
+	// ends go-redis's loop and is never reused: the roles may change at
+	// any time.
+	memoAt  time.Time
+	memoErr error
 }
+
+// replicaMemo is how long a failure of replicaSlots is reused.
+const replicaMemo = 100 * time.Millisecond
 
 // newDiscovery returns the discovery of the endpoints of opts for client
 // name.
@@ -184,11 +196,7 @@ func (d *discovery) topology() Topology {
 	return t
 }
 
-func (d *discovery) currentKind() topologyKind {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.kind
-}
+func (d *discovery) currentKind() topologyKind { return topologyKind(d.kind.Load()) }
 
 // nodeReport is one endpoint's answer to ROLE.
 type nodeReport struct {
@@ -257,6 +265,21 @@ func parseRole(cmd *redis.Cmd) (role, master string, links int, err error) {
 // replicaSlots returns the slot map of the endpoints' primary and
 // replicas, after asking every endpoint its role concurrently.
 func (d *discovery) replicaSlots(ctx context.Context) ([]redis.ClusterSlot, error) {
+	d.mu.Lock()
+	if d.memoErr != nil && time.Since(d.memoAt) < replicaMemo {
+		err := d.memoErr
+		d.mu.Unlock()
+		return nil, err
+	}
+	d.mu.Unlock()
+	slots, err := d.askReplicas(ctx)
+	d.mu.Lock()
+	d.memoAt, d.memoErr = time.Now(), err
+	d.mu.Unlock()
+	return slots, err
+}
+
+func (d *discovery) askReplicas(ctx context.Context) ([]redis.ClusterSlot, error) {
 	reports := make([]nodeReport, len(d.endpoints))
 	var wg sync.WaitGroup
 	for i, a := range d.endpoints {
@@ -357,9 +380,10 @@ func slotNodes(slots []redis.ClusterSlot) []string {
 // found records a discovery and logs it when the topology changed.
 func (d *discovery) found(kind topologyKind, t Topology) {
 	d.mu.Lock()
-	changed := d.kind != kind || d.last.Primary != t.Primary || !slices.Equal(d.last.Replicas, t.Replicas) ||
+	changed := d.currentKind() != kind || d.last.Primary != t.Primary || !slices.Equal(d.last.Replicas, t.Replicas) ||
 		!slices.Equal(d.last.Nodes, t.Nodes)
-	d.kind, d.last = kind, t
+	d.kind.Store(int32(kind))
+	d.last = t
 	d.mu.Unlock()
 	if !changed {
 		return
@@ -404,14 +428,20 @@ func newDiscoveringClient(name string, opts *redis.UniversalOptions, cm *command
 // SLOTS for a node outside a cluster, and one on c that runs transactions
 // on the primary.
 func (d *discovery) install(c *redis.ClusterClient) {
-	c.OnNewNode(func(node *redis.Client) { node.AddHook(slotsHook{d: d}) })
+	c.OnNewNode(func(node *redis.Client) { node.AddHook(slotsHook{d: d, c: c}) })
 	c.AddHook(replicaTxHook{c: c, d: d})
 }
 
 // slotsHook answers CLUSTER SLOTS for a node that is not part of a
 // cluster, and leaves out the READONLY that go-redis sends on new
-// connections when it reads from replicas, which such a node refuses.
-type slotsHook struct{ d *discovery }
+// connections when it reads from replicas, which such a node refuses. For
+// a primary and its replicas it also has the client discover the roles
+// again when a node cannot be reached: a primary that is down does not
+// answer READONLY, and a replica may have been promoted in its place.
+type slotsHook struct {
+	d *discovery
+	c *redis.ClusterClient
+}
 
 func (h slotsHook) DialHook(next redis.DialHook) redis.DialHook { return next }
 
@@ -419,7 +449,9 @@ func (h slotsHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
 		sc, ok := cmd.(*redis.ClusterSlotsCmd)
 		if !ok {
-			return next(ctx, cmd)
+			err := next(ctx, cmd)
+			h.unreachable(err)
+			return err
 		}
 		err := next(ctx, cmd)
 		if err == nil {
@@ -443,7 +475,9 @@ func (h slotsHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 func (h slotsHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
 		if h.d.currentKind() != kindReplicas || !slices.ContainsFunc(cmds, isReadOnlyCmd) {
-			return next(ctx, cmds)
+			err := next(ctx, cmds)
+			h.unreachable(err)
+			return err
 		}
 		send := make([]redis.Cmder, 0, len(cmds))
 		for _, c := range cmds {
@@ -458,8 +492,21 @@ func (h slotsHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pro
 		if len(send) == 0 {
 			return nil
 		}
-		return next(ctx, send)
+		err := next(ctx, send)
+		h.unreachable(err)
+		return err
 	}
+}
+
+// unreachable has the client discover the roles again when err says that
+// a node of a primary/replica set could not be reached. go-redis runs one
+// discovery at a time, and at most one more after it.
+func (h slotsHook) unreachable(err error) {
+	if err == nil || err == redis.Nil || h.d.currentKind() != kindReplicas || isReply(err) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return
+	}
+	h.c.ReloadState(context.Background())
 }
 
 func isReadOnlyCmd(c redis.Cmder) bool { return c.Name() == "readonly" }

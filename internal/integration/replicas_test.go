@@ -180,6 +180,63 @@ func TestReplicasSecondPromotion(t *testing.T) {
 	}
 }
 
+// TestReplicasPrimaryDown: the primary dies and a replica is promoted in
+// its place; the client finds the new primary (no READONLY reply tells it:
+// the old one does not answer at all).
+func TestReplicasPrimaryDown(t *testing.T) {
+	t.Parallel()
+	set := testserver.StartReplicas(t, testserver.ReplicaOptions{Replicas: 1})
+	inst := client(t, set.ConnectionString()+timeouts, nil)
+	ctx := context.Background()
+	if err := inst.Client.Set(ctx, "before", "1", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	set.Nodes[0].Kill()
+	set.Nodes[1].Do(t, "REPLICAOF", "NO", "ONE")
+
+	const bound = 10 * time.Second
+	deadline := time.Now().Add(bound)
+	for {
+		err := inst.Client.Set(ctx, "after", "1", 0).Err()
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no write succeeded within %s of the promotion: %v", bound, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := set.Nodes[1].Do(t, "MGET", "before", "after"); !equalReply(got, "1", "1") {
+		t.Fatalf("MGET on the new primary = %v", got)
+	}
+	if top := inst.Topology(); top.Primary != set.Nodes[1].Addr {
+		t.Errorf("Topology = %+v, want primary %s", top, set.Nodes[1].Addr)
+	}
+}
+
+// TestReplicasReadOnly: with go-redis's ReadOnly option reads go to the
+// replicas, writes still to the primary.
+func TestReplicasReadOnly(t *testing.T) {
+	t.Parallel()
+	set := testserver.StartReplicas(t, testserver.ReplicaOptions{Replicas: 1})
+	inst := client(t, set.ConnectionString()+timeouts, nil,
+		settings.ConfigureOptions(func(o *redis.UniversalOptions) { o.ReadOnly = true }))
+	ctx := context.Background()
+	if err := inst.Client.Set(ctx, "k", "v", 0).Err(); err != nil {
+		t.Fatalf("SET: %v", err)
+	}
+	set.Nodes[0].Do(t, "WAIT", 1, 5000)
+	for range 5 {
+		if v, err := inst.Client.Get(ctx, "k").Result(); err != nil || v != "v" {
+			t.Fatalf("GET = %q, %v", v, err)
+		}
+	}
+	stats := set.Nodes[1].Info(t, "commandstats")
+	if !strings.Contains(stats["cmdstat_get"], "calls=5") {
+		t.Errorf("the replica ran GET %q, want 5 calls", stats["cmdstat_get"])
+	}
+}
+
 // TestReplicasDefaultDatabase selects defaultDatabase on every connection
 // to the primary, set in code (settings.ConfigureOptions) and, once the
 // settings package accepts it with several endpoints, in the connection
