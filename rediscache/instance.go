@@ -125,7 +125,11 @@ func build(name string, res *settings.Resolved, deps Deps) (*Instance, error) {
 	}
 
 	if !res.Settings.DisableHealthChecks {
-		inst.Checks = []healthcheck.Check{healthcheck.Redis(name, client, res.Settings.HealthCheckTimeout)}
+		check := healthcheck.Redis(name, client, res.Settings.HealthCheckTimeout)
+		if disc != nil {
+			check = disc.check(check, client.(*redis.ClusterClient))
+		}
+		inst.Checks = []healthcheck.Check{check}
 	}
 	logger.Info("redis client built",
 		slog.String("target", res.Connection.String()),

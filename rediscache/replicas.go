@@ -16,6 +16,8 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/maintnotifications"
 
+	"github.com/aspirego/redis/healthcheck"
+	"github.com/aspirego/redis/internal/untraced"
 	"github.com/aspirego/redis/settings"
 )
 
@@ -615,4 +617,29 @@ func (i *Instance) Topology() Topology {
 		return Topology{Kind: kindUnknown.String()}
 	}
 	return i.discovery.topology()
+}
+
+// check adapts the cluster client's health check: for a primary and its
+// replicas it PINGs the primary (a server outside a cluster has no CLUSTER
+// INFO to check); for a cluster it is std.
+func (d *discovery) check(std healthcheck.Check, c *redis.ClusterClient) healthcheck.Check {
+	run := std.Run
+	std.Run = func(ctx context.Context) error {
+		ctx = untraced.Context(ctx)
+		if d.currentKind() == kindUnknown {
+			// Load the slot map, which tells the kind; a failure is
+			// reported by run below.
+			_, _ = c.MasterForKey(ctx, "")
+		}
+		if d.currentKind() != kindReplicas {
+			return run(ctx)
+		}
+		return c.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
+			if err := node.Ping(ctx).Err(); err != nil {
+				return fmt.Errorf("primary %s: PING: %w", node.Options().Addr, err)
+			}
+			return nil
+		})
+	}
+	return std
 }

@@ -78,6 +78,8 @@ func TestReplicas(t *testing.T) {
 			t.Errorf("GET %s on the primary = %v", k, got)
 		}
 	}
+	h := newHealth(t, inst)
+	h.requireHealthy(t)
 	top := inst.Topology()
 	if top.Kind != "primary/replicas" || top.Primary != set.Nodes[0].Addr || len(top.Replicas) != 2 {
 		t.Errorf("Topology = %+v, want primary %s and 2 replicas", top, set.Nodes[0].Addr)
@@ -147,6 +149,7 @@ func TestReplicas(t *testing.T) {
 	if top := inst.Topology(); top.Primary != newPrimary.Addr {
 		t.Errorf("Topology after the role change = %+v, want primary %s", top, newPrimary.Addr)
 	}
+	h.requireHealthy(t)
 	// A transaction after the role change runs on the new primary.
 	if _, err := c.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Set(ctx, "tx:after", "1", 0)
@@ -191,7 +194,10 @@ func TestReplicasPrimaryDown(t *testing.T) {
 	if err := inst.Client.Set(ctx, "before", "1", 0).Err(); err != nil {
 		t.Fatal(err)
 	}
+	h := newHealth(t, inst)
+	h.requireHealthy(t)
 	set.Nodes[0].Kill()
+	h.waitFor(t, 503, time.Now(), 10*time.Second)
 	set.Nodes[1].Do(t, "REPLICAOF", "NO", "ONE")
 
 	const bound = 10 * time.Second
@@ -212,6 +218,7 @@ func TestReplicasPrimaryDown(t *testing.T) {
 	if top := inst.Topology(); top.Primary != set.Nodes[1].Addr {
 		t.Errorf("Topology = %+v, want primary %s", top, set.Nodes[1].Addr)
 	}
+	h.waitFor(t, 200, time.Now(), 10*time.Second)
 }
 
 // TestReplicasReadOnly: with go-redis's ReadOnly option reads go to the
