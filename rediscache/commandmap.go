@@ -89,6 +89,9 @@ type commandMap struct {
 	// wire maps a lower-case command name to the name it is sent under;
 	// "" means disabled.
 	wire map[string]string
+	// boxed holds the renamed entries of wire as interface values, ready
+	// for a command's first argument without an allocation.
+	boxed map[string]any
 }
 
 // newCommandMap returns the effective map of m for client name, or nil when
@@ -105,9 +108,12 @@ func newCommandMap(name string, m map[string]string) (cm *commandMap, ignored []
 			continue // mapped to itself
 		}
 		if cm == nil {
-			cm = &commandMap{client: name, wire: make(map[string]string)}
+			cm = &commandMap{client: name, wire: make(map[string]string), boxed: make(map[string]any)}
 		}
 		cm.wire[strings.ToLower(up)] = v
+		if v != "" {
+			cm.boxed[strings.ToLower(up)] = v
+		}
 	}
 	slices.Sort(ignored)
 	return cm, ignored
@@ -129,20 +135,21 @@ func (m *commandMap) refusal(name string) error {
 	return e
 }
 
-// rename puts the wire name of cmd in its first argument and returns a
-// function that restores it, or nil when cmd is not renamed.
-func (m *commandMap) rename(cmd redis.Cmder, name string) (restore func()) {
-	w, ok := m.wire[name]
-	if !ok || w == "" {
-		return nil
+// rename puts the wire name of cmd, called name, in its first argument and
+// returns the arguments and the first argument it replaced, or nil when
+// cmd is not renamed.
+func (m *commandMap) rename(cmd redis.Cmder, name string) (args []any, old any) {
+	w, ok := m.boxed[name]
+	if !ok {
+		return nil, nil
 	}
-	args := cmd.Args()
+	args = cmd.Args()
 	if len(args) == 0 {
-		return nil
+		return nil, nil
 	}
-	old := args[0]
+	old = args[0]
 	args[0] = w
-	return func() { args[0] = old }
+	return args, old
 }
 
 // install puts the map's hooks on client: on a plain client one hook that
@@ -183,10 +190,13 @@ func (h commandMapHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 		if h.refuseOnly {
 			return next(ctx, cmd)
 		}
-		if restore := h.m.rename(cmd, name); restore != nil {
-			defer restore()
+		args, old := h.m.rename(cmd, name)
+		if args == nil {
+			return next(ctx, cmd)
 		}
-		return next(ctx, cmd)
+		err := next(ctx, cmd)
+		args[0] = old
+		return err
 	}
 }
 
@@ -250,15 +260,19 @@ func (h commandMapHook) send(ctx context.Context, cmds []redis.Cmder, next redis
 	if h.refuseOnly {
 		return next(ctx, cmds)
 	}
-	var restores []func()
+	type renamed struct {
+		args []any
+		old  any
+	}
+	var undo []renamed
 	for _, cmd := range cmds {
-		if restore := h.m.rename(cmd, cmd.Name()); restore != nil {
-			restores = append(restores, restore)
+		if args, old := h.m.rename(cmd, cmd.Name()); args != nil {
+			undo = append(undo, renamed{args, old})
 		}
 	}
 	err := next(ctx, cmds)
-	for _, r := range restores {
-		r()
+	for _, u := range undo {
+		u.args[0] = u.old
 	}
 	return err
 }

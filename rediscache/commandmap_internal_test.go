@@ -20,7 +20,7 @@ import (
 // withMap builds the client "cache" from conn with command map cm, through
 // the seam below New: the settings package fills Connection.CommandMap
 // from $CMD=name pieces. It is closed when the test ends.
-func withMap(t *testing.T, conn string, cm map[string]string, deps Deps, opts ...settings.Option) *Instance {
+func withMap(t testing.TB, conn string, cm map[string]string, deps Deps, opts ...settings.Option) *Instance {
 	t.Helper()
 	opts = append([]settings.Option{settings.WithConnectionString(conn)}, opts...)
 	res, err := settings.Resolve(nil, "cache", opts...)
