@@ -183,6 +183,39 @@ func TestReplicasSecondPromotion(t *testing.T) {
 	}
 }
 
+// TestReplicasSpans: one span per command or transaction, naming the
+// primary; discovery (ROLE) and the health check record none.
+func TestReplicasSpans(t *testing.T) {
+	t.Parallel()
+	set := testserver.StartReplicas(t, testserver.ReplicaOptions{Replicas: 1})
+	sp := newSpans(t)
+	inst := client(t, set.ConnectionString()+timeouts, sp.tp)
+	ctx := context.Background()
+	if err := inst.Client.Set(ctx, "k", "v", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := inst.Client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, "a", "1", 0)
+		p.Set(ctx, "b", "2", 0)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	newHealth(t, inst).requireHealthy(t)
+	names := sp.names()
+	t.Logf("spans: %v", names)
+	if names["SET"] != 1 || names["MULTI SET"]+names["MULTI"] != 1 || names["ROLE"] != 0 || names["PING"] != 0 {
+		t.Errorf("spans %v, want one SET and one MULTI, no ROLE or PING", names)
+	}
+	for _, s := range sp.exp.GetSpans() {
+		if s.Name == "SET" || strings.HasPrefix(s.Name, "MULTI") {
+			if got := serverOf(s); got != set.Nodes[0].Addr {
+				t.Errorf("span %s names %s, want the primary %s", s.Name, got, set.Nodes[0].Addr)
+			}
+		}
+	}
+}
+
 // TestReplicasPrimaryDown: the primary dies and a replica is promoted in
 // its place; the client finds the new primary (no READONLY reply tells it:
 // the old one does not answer at all).
