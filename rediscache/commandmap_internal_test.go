@@ -3,6 +3,7 @@ package rediscache
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -359,5 +360,34 @@ func TestCommandMapConnectionString(t *testing.T) {
 	}
 	if err := inst.Client.FlushAll(ctx).Err(); !errors.Is(err, ErrCommandDisabled) {
 		t.Fatalf("FLUSHALL: %v, want ErrCommandDisabled", err)
+	}
+}
+
+// TestDisabledRefusedWithoutServer: every kind of client refuses a
+// disabled command before it dials anything, so the addresses here need
+// not exist.
+func TestDisabledRefusedWithoutServer(t *testing.T) {
+	for _, tc := range []struct{ name, conn, client string }{
+		{"standalone", "127.0.0.1:1", "*redis.Client"},
+		{"sentinel", "127.0.0.1:1,serviceName=mymaster", "*redis.Client"},
+		{"several endpoints", "127.0.0.1:1,127.0.0.1:2", "*redis.ClusterClient"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			inst := withMap(t, tc.conn+",connectTimeout=100", map[string]string{"GET": "", "SET": ""}, Deps{})
+			if got := fmt.Sprintf("%T", inst.Client); got != tc.client {
+				t.Fatalf("client %s, want %s", got, tc.client)
+			}
+			ctx := context.Background()
+			if err := inst.Client.Get(ctx, "k").Err(); !errors.Is(err, ErrCommandDisabled) {
+				t.Errorf("GET: %v", err)
+			}
+			_, err := inst.Client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+				p.Set(ctx, "k", "v", 0)
+				return nil
+			})
+			if !errors.Is(err, ErrCommandDisabled) {
+				t.Errorf("transaction: %v", err)
+			}
+		})
 	}
 }
