@@ -82,8 +82,10 @@ type Topology struct {
 	Nodes []string
 }
 
-// discovery finds the topology behind several endpoints; its slots method
-// is the cluster client's ClusterSlots.
+// discovery finds the topology behind several endpoints: it answers
+// CLUSTER SLOTS for nodes outside a cluster (slotsHook), asking every
+// endpoint its ROLE through a small client of its own (probes, one
+// connection each, created on first use and closed with the Instance).
 type discovery struct {
 	name      string
 	endpoints []string
@@ -303,9 +305,9 @@ func (d *discovery) askReplicas(ctx context.Context) ([]redis.ClusterSlot, error
 // choose picks the primary among the reports, in the endpoints' order:
 // the endpoint that reports itself primary; when several do (during a
 // role change), the one with the most connected replicas. When no endpoint
-// can tell its role (ROLE refused) but one answered, that one is taken for
-// the primary, as StackExchange.Redis assumes a server it cannot query is
-// a primary.
+// tells its role (ROLE refused by ACLs, a proxy or the command map) but
+// one answered, the first that answered is taken for the primary, with a
+// warning, rather than failing every command.
 func (d *discovery) choose(reports []nodeReport) (primary string, replicas []string, err error) {
 	var primaries []nodeReport
 	var answered []string
