@@ -216,6 +216,38 @@ func TestReplicasSpans(t *testing.T) {
 	}
 }
 
+// TestReplicasPubSubAndBlocking: pub/sub and blocking commands work
+// through a primary/replica client.
+func TestReplicasPubSubAndBlocking(t *testing.T) {
+	t.Parallel()
+	set := testserver.StartReplicas(t, testserver.ReplicaOptions{Replicas: 1})
+	inst := client(t, set.ConnectionString()+timeouts, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	sub := inst.Client.Subscribe(ctx, "news")
+	t.Cleanup(func() { _ = sub.Close() })
+	if _, err := sub.Receive(ctx); err != nil { // the subscription's confirmation
+		t.Fatalf("SUBSCRIBE: %v", err)
+	}
+	if err := inst.Client.Publish(ctx, "news", "hello").Err(); err != nil {
+		t.Fatalf("PUBLISH: %v", err)
+	}
+	msg, err := sub.ReceiveMessage(ctx)
+	if err != nil || msg.Payload != "hello" {
+		t.Fatalf("message %v, %v", msg, err)
+	}
+
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		_ = inst.Client.LPush(context.Background(), "queue", "job").Err()
+	}()
+	v, err := inst.Client.BLPop(ctx, 5*time.Second, "queue").Result()
+	if err != nil || len(v) != 2 || v[1] != "job" {
+		t.Fatalf("BLPOP = %v, %v", v, err)
+	}
+}
+
 // TestReplicasPrimaryDown: the primary dies and a replica is promoted in
 // its place; the client finds the new primary (no READONLY reply tells it:
 // the old one does not answer at all).
