@@ -126,3 +126,31 @@ func TestTopologyBeforeDiscovery(t *testing.T) {
 		t.Fatal("a standalone client discovers")
 	}
 }
+
+// FuzzParseRole feeds ROLE replies of every shape a server (or something
+// posing as one) could send: parseRole must not panic.
+func FuzzParseRole(f *testing.F) {
+	f.Add("master", "127.0.0.1", int64(6379), 2, 0)
+	f.Add("slave", "10.0.0.1", int64(6380), 0, 1)
+	f.Add("sentinel", "", int64(0), 0, 2)
+	f.Fuzz(func(t *testing.T, role, host string, port int64, n, shape int) {
+		var reply any
+		switch shape % 4 {
+		case 0:
+			reps := make([]any, n&7)
+			for i := range reps {
+				reps[i] = []any{host, port}
+			}
+			reply = []any{role, port, reps}
+		case 1:
+			reply = []any{role, host, port, "connected", port}
+		case 2:
+			reply = []any{role}
+		default:
+			reply = []any{port, host, []any{role}}
+		}
+		cmd := redis.NewCmd(context.Background(), "role")
+		cmd.SetVal(reply)
+		_, _, _, _ = parseRole(cmd)
+	})
+}
