@@ -20,6 +20,15 @@
 // Its health check, redis_cache, joins the healthcheck.Group value group.
 // For more clients, use package keyed.
 //
+// # Several endpoints and command maps
+//
+// Several endpoints may be a Redis Cluster or, as StackExchange.Redis
+// allows, a primary and its replicas: the client discovers which at its
+// first command (ROLE), sends writes to the endpoint that reports itself
+// primary, and follows role changes; Instance.Topology reports what it
+// found. A connection string's command map ($GET=MYGET, $FLUSHALL=) renames
+// commands on the wire and refuses disabled ones with ErrCommandDisabled.
+//
 // # Without fx
 //
 // Everything Client does is callable in plain Go:

@@ -38,7 +38,8 @@ type Instance struct {
 	// Name is the client's connection name, as in ConnectionStrings:{Name}.
 	Name string
 	// Client is the go-redis client: a *redis.Client for a standalone server
-	// or a sentinel-managed primary, a *redis.ClusterClient for a cluster.
+	// or a sentinel-managed primary, a *redis.ClusterClient for several
+	// endpoints (a cluster, or a primary and its replicas: see Topology).
 	Client redis.UniversalClient
 	// Resolved is the configuration the client was built from.
 	Resolved *settings.Resolved
@@ -47,6 +48,7 @@ type Instance struct {
 	Checks []healthcheck.Check
 
 	logger        *slog.Logger
+	discovery     *discovery // several endpoints: see replicas.go
 	stopTelemetry func() error
 	closeOnce     sync.Once
 	closeErr      error
@@ -61,6 +63,11 @@ func New(name string, deps Deps, opts ...settings.Option) (*Instance, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rediscache: client %q: %w", name, err)
 	}
+	return build(name, res, deps)
+}
+
+// build builds the client of resolved settings res.
+func build(name string, res *settings.Resolved, deps Deps) (*Instance, error) {
 	logger := deps.Logger
 	if logger == nil {
 		logger = slog.Default()
@@ -76,8 +83,15 @@ func New(name string, deps Deps, opts ...settings.Option) (*Instance, error) {
 		// closed cluster client leaves the feature's goroutines running.
 		ropts.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
 	}
-	client := redis.NewUniversalClient(ropts)
-	inst := &Instance{Name: name, Client: client, Resolved: res, logger: logger}
+	cmdMap := applyCommandMap(name, res.Connection, logger)
+	var client redis.UniversalClient
+	var disc *discovery
+	if discovers(res.Connection) {
+		client, disc = newDiscoveringClient(name, ropts, cmdMap, logger)
+	} else {
+		client = redis.NewUniversalClient(ropts)
+	}
+	inst := &Instance{Name: name, Client: client, Resolved: res, logger: logger, discovery: disc}
 	// A standalone client pointed at one node of a Redis Cluster gets a
 	// clear error, instead of a bare MOVED or ASK reply, when a key lives
 	// on another node (see discover.go for why it does not discover the
@@ -98,12 +112,27 @@ func New(name string, deps Deps, opts ...settings.Option) (*Instance, error) {
 	})
 	if err != nil {
 		_ = client.Close()
+		if disc != nil {
+			_ = disc.close()
+		}
 		return nil, fmt.Errorf("rediscache: client %q: telemetry: %w", name, err)
 	}
 	inst.stopTelemetry = stop
+	if disc != nil {
+		disc.install(client.(*redis.ClusterClient))
+	}
+	// Installed after telemetry, so they run inside its hooks: spans name
+	// the command the application ran, not the one a map renames it to.
+	if cmdMap != nil {
+		cmdMap.install(client)
+	}
 
 	if !res.Settings.DisableHealthChecks {
-		inst.Checks = []healthcheck.Check{healthcheck.Redis(name, client, res.Settings.HealthCheckTimeout)}
+		check := healthcheck.Redis(name, client, res.Settings.HealthCheckTimeout)
+		if disc != nil {
+			check = disc.check(check, client.(*redis.ClusterClient))
+		}
+		inst.Checks = []healthcheck.Check{check}
 	}
 	logger.Info("redis client built",
 		slog.String("target", res.Connection.String()),
@@ -165,6 +194,11 @@ func (i *Instance) Close() error {
 		var errs []error
 		if err := i.Client.Close(); err != nil && !errors.Is(err, redis.ErrClosed) {
 			errs = append(errs, fmt.Errorf("rediscache: client %q: close: %w", i.Name, err))
+		}
+		if i.discovery != nil {
+			if err := i.discovery.close(); err != nil {
+				errs = append(errs, fmt.Errorf("rediscache: client %q: close: %w", i.Name, err))
+			}
 		}
 		if i.stopTelemetry != nil {
 			if err := i.stopTelemetry(); err != nil {

@@ -1,0 +1,647 @@
+package rediscache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
+
+	"github.com/aspirego/redis/healthcheck"
+	"github.com/aspirego/redis/internal/untraced"
+	"github.com/aspirego/redis/settings"
+)
+
+// Several endpoints without serviceName are, for StackExchange.Redis,
+// servers whose roles it discovers: a Redis Cluster, or a primary and its
+// replicas. go-redis must pick the kind of client before it connects (and
+// New does not connect), so such a connection string builds a
+// *redis.ClusterClient, which loads its slot map with CLUSTER SLOTS when it
+// first needs it (its first command), again every minute, and at once when
+// a write meets a replica (READONLY) or a redirection. A node that is not
+// part of a cluster refuses CLUSTER SLOTS ("cluster support disabled"); a
+// hook on every node then answers for it with the slot map of a primary and
+// its replicas, found by asking every endpoint its ROLE: the whole slot
+// range belongs to the endpoint that reports itself primary, with the
+// endpoints that report themselves replicas as its replicas. So the client
+// follows a role change (an old primary demoted, a replica promoted) the
+// way it follows a cluster's failover, and a real cluster is used exactly
+// as go-redis uses it.
+//
+// Commands, and so writes, go to the primary; reads too, unless go-redis's
+// ReadOnly, RouteByLatency or RouteRandomly options (ConfigurationOptions or
+// settings.ConfigureOptions) send them to replicas. What a cluster client
+// would otherwise do differently from a standalone one is adjusted for a
+// primary/replica set: defaultDatabase is selected on every connection, the
+// READONLY command go-redis sends to cluster replicas is not sent, and a
+// MULTI/EXEC transaction runs on the primary whatever its keys' hash slots
+// are. WATCH (Client.Watch) still requires its keys to share one hash slot.
+
+// topologyKind is what discovery found behind several endpoints.
+type topologyKind int32
+
+const (
+	kindUnknown  topologyKind = iota // not discovered yet
+	kindCluster                      // a Redis Cluster
+	kindReplicas                     // a primary and its replicas
+)
+
+func (k topologyKind) String() string {
+	switch k {
+	case kindCluster:
+		return "cluster"
+	case kindReplicas:
+		return "primary/replicas"
+	}
+	return "unknown"
+}
+
+// Topology is what a client built from several endpoints found when it last
+// asked them (see Instance.Topology).
+type Topology struct {
+	// Kind is "cluster", "primary/replicas", or "unknown" before the first
+	// successful discovery.
+	Kind string
+	// Primary is the endpoint that reported itself primary
+	// (primary/replicas only).
+	Primary string
+	// Replicas are the endpoints that reported themselves replicas
+	// (primary/replicas only).
+	Replicas []string
+	// Nodes are the cluster's nodes as CLUSTER SLOTS reported them
+	// (cluster only).
+	Nodes []string
+}
+
+// discovery finds the topology behind several endpoints: it answers
+// CLUSTER SLOTS for nodes outside a cluster (slotsHook), asking every
+// endpoint its ROLE through a small client of its own (probes, one
+// connection each, created on first use and closed with the Instance).
+type discovery struct {
+	name      string
+	endpoints []string
+	base      redis.Options // template of the probe clients
+	probeTime time.Duration // bound of one probe
+	cm        *commandMap
+	logger    *slog.Logger
+
+	kind atomic.Int32 // topologyKind, read on every pipeline
+
+	mu     sync.Mutex
+	probes map[string]*redis.Client // by address
+	last   Topology
+	closed bool
+	// The last failure of replicaSlots, reused for replicaMemo: go-redis
+	// asks each node in turn until one answers, and each node's refusal of
+	// CLUSTER SLOTS would otherwise ask every endpoint again. A success
+	// ends go-redis's loop and is never reused: the roles may change at
+	// any time.
+	memoAt  time.Time
+	memoErr error
+}
+
+// replicaMemo is how long a failure of replicaSlots is reused.
+const replicaMemo = 100 * time.Millisecond
+
+// newDiscovery returns the discovery of the endpoints of opts for client
+// name.
+func newDiscovery(name string, opts *redis.UniversalOptions, cm *commandMap, logger *slog.Logger) *discovery {
+	dial := opts.DialTimeout
+	if dial <= 0 {
+		dial = 5 * time.Second
+	}
+	read := opts.ReadTimeout
+	if read <= 0 {
+		read = 3 * time.Second
+	}
+	return &discovery{
+		name:      name,
+		endpoints: slices.Clone(opts.Addrs),
+		base: redis.Options{
+			Dialer:                       opts.Dialer,
+			Protocol:                     opts.Protocol,
+			Username:                     opts.Username,
+			Password:                     opts.Password,
+			CredentialsProvider:          opts.CredentialsProvider,
+			CredentialsProviderContext:   opts.CredentialsProviderContext,
+			StreamingCredentialsProvider: opts.StreamingCredentialsProvider,
+			DialTimeout:                  opts.DialTimeout,
+			ReadTimeout:                  opts.ReadTimeout,
+			WriteTimeout:                 opts.WriteTimeout,
+			ContextTimeoutEnabled:        true,
+			TLSConfig:                    opts.TLSConfig,
+			PoolSize:                     1,
+			MaxRetries:                   -1,
+			DialerRetries:                1,
+			DisableIdentity:              true,
+			MaintNotificationsConfig:     &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
+		},
+		probeTime: dial + 2*read,
+		cm:        cm,
+		logger:    logger,
+		probes:    make(map[string]*redis.Client),
+	}
+}
+
+// probe returns the client that asks addr.
+func (d *discovery) probe(addr string) (*redis.Client, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return nil, redis.ErrClosed
+	}
+	if c := d.probes[addr]; c != nil {
+		return c, nil
+	}
+	o := d.base
+	o.Addr = addr
+	c := redis.NewClient(&o)
+	if d.cm != nil {
+		d.cm.install(c)
+	}
+	d.probes[addr] = c
+	return c, nil
+}
+
+// close closes the probe clients.
+func (d *discovery) close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.closed = true
+	var errs []error
+	for _, c := range d.probes {
+		if err := c.Close(); err != nil && !errors.Is(err, redis.ErrClosed) {
+			errs = append(errs, err)
+		}
+	}
+	d.probes = nil
+	return errors.Join(errs...)
+}
+
+// topology returns what the last discovery found.
+func (d *discovery) topology() Topology {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	t := d.last
+	t.Replicas = slices.Clone(t.Replicas)
+	t.Nodes = slices.Clone(t.Nodes)
+	if t.Kind == "" {
+		t.Kind = kindUnknown.String()
+	}
+	return t
+}
+
+func (d *discovery) currentKind() topologyKind { return topologyKind(d.kind.Load()) }
+
+// nodeReport is one endpoint's answer to ROLE.
+type nodeReport struct {
+	addr    string
+	err     error  // the endpoint could not be asked
+	role    string // "master", "slave", "sentinel" or "" (unknown)
+	roleErr error  // ROLE's error reply
+	master  string // a replica's primary, as it reports it
+	links   int    // a primary's connected replicas
+}
+
+// ask sends ROLE to addr.
+func (d *discovery) ask(ctx context.Context, addr string) nodeReport {
+	r := nodeReport{addr: addr}
+	c, err := d.probe(addr)
+	if err != nil {
+		r.err = err
+		return r
+	}
+	ctx, cancel := context.WithTimeout(ctx, d.probeTime)
+	defer cancel()
+	role := c.Do(ctx, "role")
+	if err := role.Err(); err != nil && !isReply(err) {
+		r.err = err
+		return r
+	}
+	r.role, r.master, r.links, r.roleErr = parseRole(role)
+	return r
+}
+
+// isReply reports whether err is the server's (or the command map's)
+// refusal of a command rather than a failure to reach the server.
+func isReply(err error) bool {
+	var rerr redis.Error
+	return errors.As(err, &rerr) || errors.Is(err, ErrCommandDisabled)
+}
+
+// parseRole reads a ROLE reply: ["master", offset, [[ip, port, offset]...]]
+// or ["slave", ip, port, state, offset].
+func parseRole(cmd *redis.Cmd) (role, master string, links int, err error) {
+	v, err := cmd.Slice()
+	if err != nil {
+		return "", "", 0, err
+	}
+	if len(v) == 0 {
+		return "", "", 0, errors.New("empty ROLE reply")
+	}
+	role, _ = v[0].(string)
+	switch role {
+	case "master":
+		if len(v) >= 3 {
+			if rs, ok := v[2].([]any); ok {
+				links = len(rs)
+			}
+		}
+	case "slave":
+		if len(v) >= 3 {
+			host, _ := v[1].(string)
+			port := fmt.Sprint(v[2])
+			master = net.JoinHostPort(host, port)
+		}
+	}
+	return role, master, links, nil
+}
+
+// replicaSlots returns the slot map of the endpoints' primary and
+// replicas, after asking every endpoint its role concurrently.
+func (d *discovery) replicaSlots(ctx context.Context) ([]redis.ClusterSlot, error) {
+	d.mu.Lock()
+	if d.memoErr != nil && time.Since(d.memoAt) < replicaMemo {
+		err := d.memoErr
+		d.mu.Unlock()
+		return nil, err
+	}
+	d.mu.Unlock()
+	slots, err := d.askReplicas(ctx)
+	d.mu.Lock()
+	d.memoAt, d.memoErr = time.Now(), err
+	d.mu.Unlock()
+	return slots, err
+}
+
+func (d *discovery) askReplicas(ctx context.Context) ([]redis.ClusterSlot, error) {
+	reports := make([]nodeReport, len(d.endpoints))
+	var wg sync.WaitGroup
+	for i, a := range d.endpoints {
+		wg.Go(func() { reports[i] = d.ask(ctx, a) })
+	}
+	wg.Wait()
+	primary, replicas, err := d.choose(reports)
+	if err != nil {
+		return nil, err
+	}
+	nodes := []redis.ClusterNode{{Addr: primary}}
+	for _, r := range replicas {
+		nodes = append(nodes, redis.ClusterNode{Addr: r})
+	}
+	d.found(kindReplicas, Topology{Kind: kindReplicas.String(), Primary: primary, Replicas: replicas})
+	return []redis.ClusterSlot{{Start: 0, End: 16383, Nodes: nodes}}, nil
+}
+
+// choose picks the primary among the reports, in the endpoints' order:
+// the endpoint that reports itself primary; when several do (during a
+// role change), the one with the most connected replicas. When no endpoint
+// tells its role (ROLE refused by ACLs, a proxy or the command map) but
+// one answered, the first that answered is taken for the primary, with a
+// warning, rather than failing every command.
+func (d *discovery) choose(reports []nodeReport) (primary string, replicas []string, err error) {
+	var primaries []nodeReport
+	var answered []string
+	for _, r := range reports {
+		switch {
+		case r.err != nil:
+			continue
+		case r.role == "master":
+			primaries = append(primaries, r)
+		case r.role == "slave":
+			replicas = append(replicas, r.addr)
+		case r.roleErr != nil:
+			answered = append(answered, r.addr)
+		}
+	}
+	switch {
+	case len(primaries) == 1:
+		return primaries[0].addr, replicas, nil
+	case len(primaries) > 1:
+		best := primaries[0]
+		for _, p := range primaries[1:] {
+			if p.links > best.links {
+				best = p
+			}
+		}
+		d.logger.Warn("redis: several endpoints report themselves primary; writes go to the one with the most replicas",
+			slog.String("primary", best.addr), slog.Any("primaries", addrsOf(primaries)))
+		for _, p := range primaries {
+			if p.addr != best.addr {
+				replicas = append(replicas, p.addr)
+			}
+		}
+		return best.addr, replicas, nil
+	case len(answered) > 0:
+		d.logger.Warn("redis: no endpoint could report its role (ROLE refused); using the first that answered as the primary",
+			slog.String("primary", answered[0]))
+		return answered[0], append(replicas, answered[1:]...), nil
+	}
+	var why []string
+	for _, r := range reports {
+		switch {
+		case r.err != nil:
+			why = append(why, r.addr+": "+r.err.Error())
+		case r.role == "slave":
+			why = append(why, r.addr+": replica of "+r.master)
+		default:
+			why = append(why, r.addr+": role "+strconv.Quote(r.role))
+		}
+	}
+	return "", nil, fmt.Errorf("rediscache: client %q: no endpoint reports itself primary (%s)", d.name, strings.Join(why, "; "))
+}
+
+func addrsOf(rs []nodeReport) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.addr
+	}
+	return out
+}
+
+func slotNodes(slots []redis.ClusterSlot) []string {
+	var out []string
+	for _, s := range slots {
+		for _, n := range s.Nodes {
+			if !slices.Contains(out, n.Addr) {
+				out = append(out, n.Addr)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// found records a discovery and logs it when the topology changed.
+func (d *discovery) found(kind topologyKind, t Topology) {
+	d.mu.Lock()
+	changed := d.currentKind() != kind || d.last.Primary != t.Primary || !slices.Equal(d.last.Replicas, t.Replicas) ||
+		!slices.Equal(d.last.Nodes, t.Nodes)
+	d.kind.Store(int32(kind))
+	d.last = t
+	d.mu.Unlock()
+	if !changed {
+		return
+	}
+	switch kind {
+	case kindCluster:
+		d.logger.Info("redis topology discovered: a Redis Cluster", slog.Any("nodes", t.Nodes))
+	case kindReplicas:
+		d.logger.Info("redis topology discovered: a primary and its replicas",
+			slog.String("primary", t.Primary), slog.Any("replicas", t.Replicas))
+	}
+}
+
+// onConnect selects defaultDatabase on every connection of the cluster
+// client (go-redis's cluster options have no database), then runs next.
+func (d *discovery) onConnect(db int, next func(context.Context, *redis.Conn) error) func(context.Context, *redis.Conn) error {
+	if db == 0 {
+		return next
+	}
+	return func(ctx context.Context, cn *redis.Conn) error {
+		if err := cn.Select(ctx, db).Err(); err != nil {
+			return fmt.Errorf("rediscache: client %q: selecting defaultDatabase=%d: %w", d.name, db, err)
+		}
+		if next != nil {
+			return next(ctx, cn)
+		}
+		return nil
+	}
+}
+
+// newDiscoveringClient builds the cluster client of several endpoints with
+// discovery (see the top of this file). Install the node hooks with
+// d.install after the telemetry hooks.
+func newDiscoveringClient(name string, opts *redis.UniversalOptions, cm *commandMap, logger *slog.Logger) (*redis.ClusterClient, *discovery) {
+	d := newDiscovery(name, opts, cm, logger)
+	copts := opts.Cluster()
+	copts.OnConnect = d.onConnect(opts.DB, opts.OnConnect)
+	return redis.NewClusterClient(copts), d
+}
+
+// install puts the discovery hooks on c: one per node that answers CLUSTER
+// SLOTS for a node outside a cluster, and one on c that runs transactions
+// on the primary.
+func (d *discovery) install(c *redis.ClusterClient) {
+	c.OnNewNode(func(node *redis.Client) { node.AddHook(slotsHook{d: d, c: c}) })
+	c.AddHook(replicaTxHook{c: c, d: d})
+}
+
+// slotsHook answers CLUSTER SLOTS for a node that is not part of a
+// cluster, and leaves out the READONLY that go-redis sends on new
+// connections when it reads from replicas, which such a node refuses. For
+// a primary and its replicas it also has the client discover the roles
+// again when a node cannot be reached: a primary that is down does not
+// answer READONLY, and a replica may have been promoted in its place.
+type slotsHook struct {
+	d *discovery
+	c *redis.ClusterClient
+}
+
+func (h slotsHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h slotsHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		sc, ok := cmd.(*redis.ClusterSlotsCmd)
+		if !ok {
+			err := next(ctx, cmd)
+			h.unreachable(err)
+			return err
+		}
+		err := next(ctx, cmd)
+		if err == nil {
+			h.d.found(kindCluster, Topology{Kind: kindCluster.String(), Nodes: slotNodes(sc.Val())})
+			return nil
+		}
+		if !notCluster(err) {
+			return err
+		}
+		slots, derr := h.d.replicaSlots(ctx)
+		if derr != nil {
+			cmd.SetErr(derr)
+			return derr
+		}
+		sc.SetErr(nil)
+		sc.SetVal(slots)
+		return nil
+	}
+}
+
+func (h slotsHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if h.d.currentKind() != kindReplicas || !slices.ContainsFunc(cmds, isReadOnlyCmd) {
+			err := next(ctx, cmds)
+			h.unreachable(err)
+			return err
+		}
+		send := make([]redis.Cmder, 0, len(cmds))
+		for _, c := range cmds {
+			if isReadOnlyCmd(c) {
+				if sc, ok := c.(*redis.StatusCmd); ok {
+					sc.SetVal("OK")
+				}
+				continue
+			}
+			send = append(send, c)
+		}
+		if len(send) == 0 {
+			return nil
+		}
+		err := next(ctx, send)
+		h.unreachable(err)
+		return err
+	}
+}
+
+// unreachable has the client discover the roles again when err says that
+// a node of a primary/replica set could not be reached. go-redis runs one
+// discovery at a time, and at most one more after it.
+func (h slotsHook) unreachable(err error) {
+	if err == nil || err == redis.Nil || h.d.currentKind() != kindReplicas || isReply(err) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return
+	}
+	h.c.ReloadState(context.Background())
+}
+
+func isReadOnlyCmd(c redis.Cmder) bool { return c.Name() == "readonly" }
+
+// notCluster reports whether err, the reply to CLUSTER SLOTS (or to the
+// READONLY before it on a new connection), says that the server is not
+// part of a cluster.
+func notCluster(err error) bool {
+	if errors.Is(err, ErrCommandDisabled) {
+		return true
+	}
+	var rerr redis.Error
+	if !errors.As(err, &rerr) {
+		return false
+	}
+	msg := strings.ToLower(err.Error())
+	return strings.Contains(msg, "cluster support disabled") || strings.Contains(msg, "unknown command") ||
+		strings.Contains(msg, "unknown subcommand")
+}
+
+// replicaTxHook runs a MULTI/EXEC transaction of a primary/replica client
+// on the primary as it is: a cluster client refuses transactions whose keys
+// span several hash slots, which one primary does not need. It is installed
+// after the telemetry hooks.
+type replicaTxHook struct {
+	c *redis.ClusterClient
+	d *discovery
+}
+
+func (h replicaTxHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h replicaTxHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+
+func (h replicaTxHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		n := len(cmds)
+		if n < 3 || cmds[0].Name() != "multi" || cmds[n-1].Name() != "exec" || h.d.currentKind() != kindReplicas {
+			return next(ctx, cmds)
+		}
+		inner := cmds[1 : n-1]
+		err := h.onPrimary(ctx, inner)
+		// A READONLY reply means the primary became a replica and nothing
+		// ran (EXECABORT): find the new primary and run the transaction
+		// there, as a cluster client does for a single command.
+		for attempt := 0; attempt < txRetries && isReadOnly(err); attempt++ {
+			h.c.ReloadState(ctx)
+			t := time.NewTimer(txRetryBackoff << attempt)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return err
+			case <-t.C:
+			}
+			for _, c := range inner {
+				c.SetErr(nil)
+			}
+			err = h.onPrimary(ctx, inner)
+		}
+		return err
+	}
+}
+
+// A transaction that meets a replica is tried again txRetries times, after
+// txRetryBackoff, doubled each time (0.1+0.2+0.4+0.8 s in all), while the
+// client discovers the new primary.
+const (
+	txRetries      = 4
+	txRetryBackoff = 100 * time.Millisecond
+)
+
+// onPrimary runs cmds as one transaction on the current primary.
+func (h replicaTxHook) onPrimary(ctx context.Context, cmds []redis.Cmder) error {
+	primary, err := h.c.MasterForKey(ctx, "")
+	if err != nil {
+		for _, c := range cmds {
+			c.SetErr(err)
+		}
+		return err
+	}
+	pipe := primary.TxPipeline()
+	for _, c := range cmds {
+		_ = pipe.Process(ctx, c)
+	}
+	_, err = pipe.Exec(ctx)
+	return err
+}
+
+func isReadOnly(err error) bool {
+	return err != nil && strings.HasPrefix(err.Error(), "READONLY ")
+}
+
+// discovers reports whether conn is several endpoints whose topology the
+// client discovers: not sentinels, and not declared a cluster by the
+// ClusterMode setting.
+func discovers(conn *settings.Connection) bool {
+	o := conn.Options
+	return conn.Topology == settings.Cluster && o.MasterName == "" && !o.IsClusterMode && len(o.Addrs) > 1
+}
+
+// Topology returns what the client found behind its endpoints when it last
+// asked them, for a client built from several endpoints (a Redis Cluster or
+// a primary and its replicas). For other clients, and before the first
+// command, Kind is "unknown".
+func (i *Instance) Topology() Topology {
+	if i.discovery == nil {
+		return Topology{Kind: kindUnknown.String()}
+	}
+	return i.discovery.topology()
+}
+
+// check adapts the cluster client's health check: for a primary and its
+// replicas it PINGs the primary (a server outside a cluster has no CLUSTER
+// INFO to check); for a cluster it is std.
+func (d *discovery) check(std healthcheck.Check, c *redis.ClusterClient) healthcheck.Check {
+	run := std.Run
+	std.Run = func(ctx context.Context) error {
+		ctx = untraced.Context(ctx)
+		if d.currentKind() == kindUnknown {
+			// Load the slot map, which tells the kind; a failure is
+			// reported by run below.
+			_, _ = c.MasterForKey(ctx, "")
+		}
+		if d.currentKind() != kindReplicas {
+			return run(ctx)
+		}
+		return c.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
+			if err := node.Ping(ctx).Err(); err != nil {
+				return fmt.Errorf("primary %s: PING: %w", node.Options().Addr, err)
+			}
+			return nil
+		})
+	}
+	return std
+}

@@ -1,0 +1,156 @@
+package rediscache
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// replyErr is an error reply from a server.
+type replyErr string
+
+func (e replyErr) Error() string { return string(e) }
+func (e replyErr) RedisError()   {}
+
+func TestParseRole(t *testing.T) {
+	tests := []struct {
+		name   string
+		reply  any
+		role   string
+		master string
+		links  int
+	}{
+		{name: "primary", reply: []any{"master", int64(100), []any{[]any{"127.0.0.1", "7001", "100"}, []any{"127.0.0.1", "7002", "90"}}},
+			role: "master", links: 2},
+		{name: "primary alone", reply: []any{"master", int64(0), []any{}}, role: "master"},
+		{name: "replica", reply: []any{"slave", "10.0.0.1", int64(6379), "connected", int64(100)}, role: "slave", master: "10.0.0.1:6379"},
+		{name: "sentinel", reply: []any{"sentinel", []any{"mymaster"}}, role: "sentinel"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := redis.NewCmd(context.Background(), "role")
+			cmd.SetVal(tc.reply)
+			role, master, links, err := parseRole(cmd)
+			if err != nil || role != tc.role || master != tc.master || links != tc.links {
+				t.Fatalf("parseRole = %q %q %d %v, want %q %q %d", role, master, links, err, tc.role, tc.master, tc.links)
+			}
+		})
+	}
+}
+
+func TestChoosePrimary(t *testing.T) {
+	down := errors.New("dial tcp: connection refused")
+	tests := []struct {
+		name     string
+		reports  []nodeReport
+		primary  string
+		replicas []string
+		err      []string // fragments of the error
+	}{
+		{name: "one primary",
+			reports: []nodeReport{{addr: "a", role: "slave", master: "b"}, {addr: "b", role: "master", links: 1}},
+			primary: "b", replicas: []string{"a"}},
+		{name: "a replica down",
+			reports: []nodeReport{{addr: "a", role: "master"}, {addr: "b", err: down}, {addr: "c", role: "slave"}},
+			primary: "a", replicas: []string{"c"}},
+		{name: "two primaries during a role change: the one with replicas",
+			reports: []nodeReport{{addr: "a", role: "master"}, {addr: "b", role: "master", links: 1}, {addr: "c", role: "slave"}},
+			primary: "b", replicas: []string{"c", "a"}},
+		{name: "two primaries, tie: the first listed",
+			reports: []nodeReport{{addr: "a", role: "master"}, {addr: "b", role: "master"}},
+			primary: "a", replicas: []string{"b"}},
+		{name: "ROLE refused everywhere: the first that answered",
+			reports: []nodeReport{{addr: "a", err: down}, {addr: "b", roleErr: replyErr("NOPERM")}, {addr: "c", roleErr: replyErr("NOPERM")}},
+			primary: "b", replicas: []string{"c"}},
+		{name: "no primary",
+			reports: []nodeReport{{addr: "a", role: "slave", master: "x:1"}, {addr: "b", err: down}},
+			err:     []string{`client "cache"`, "no endpoint reports itself primary", "a: replica of x:1", "b: dial tcp"}},
+	}
+	d := &discovery{name: "cache", logger: slog.New(slog.DiscardHandler)}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p, reps, err := d.choose(tc.reports)
+			if tc.err != nil {
+				if err == nil {
+					t.Fatalf("primary %q, want an error", p)
+				}
+				for _, f := range tc.err {
+					if !strings.Contains(err.Error(), f) {
+						t.Errorf("%q lacks %q", err, f)
+					}
+				}
+				return
+			}
+			if err != nil || p != tc.primary || !slices.Equal(reps, tc.replicas) {
+				t.Fatalf("choose = %q %v %v, want %q %v", p, reps, err, tc.primary, tc.replicas)
+			}
+		})
+	}
+}
+
+func TestNotCluster(t *testing.T) {
+	tests := []struct {
+		err  error
+		want bool
+	}{
+		{replyErr("ERR This instance has cluster support disabled"), true},
+		{replyErr("ERR unknown command 'CLUSTER', with args beginning with: 'SLOTS'"), true},
+		{replyErr("ERR unknown subcommand 'SLOTS'"), true},
+		{&CommandDisabledError{Client: "cache", Command: "CLUSTER"}, true},
+		{replyErr("NOAUTH Authentication required."), false},
+		{replyErr("LOADING Redis is loading the dataset in memory"), false},
+		{errors.New("dial tcp: connection refused"), false},
+	}
+	for _, tc := range tests {
+		if got := notCluster(tc.err); got != tc.want {
+			t.Errorf("notCluster(%q) = %v, want %v", tc.err, got, tc.want)
+		}
+	}
+}
+
+func TestTopologyBeforeDiscovery(t *testing.T) {
+	inst := withMap(t, "127.0.0.1:1,127.0.0.1:2", nil, Deps{})
+	if _, ok := inst.Client.(*redis.ClusterClient); !ok || inst.discovery == nil {
+		t.Fatalf("%T without discovery", inst.Client)
+	}
+	if got := inst.Topology(); got.Kind != "unknown" || got.Primary != "" {
+		t.Fatalf("Topology = %+v", got)
+	}
+	one := withMap(t, "127.0.0.1:1", nil, Deps{})
+	if one.discovery != nil || one.Topology().Kind != "unknown" {
+		t.Fatal("a standalone client discovers")
+	}
+}
+
+// FuzzParseRole feeds ROLE replies of every shape a server (or something
+// posing as one) could send: parseRole must not panic.
+func FuzzParseRole(f *testing.F) {
+	f.Add("master", "127.0.0.1", int64(6379), 2, 0)
+	f.Add("slave", "10.0.0.1", int64(6380), 0, 1)
+	f.Add("sentinel", "", int64(0), 0, 2)
+	f.Fuzz(func(t *testing.T, role, host string, port int64, n, shape int) {
+		var reply any
+		switch shape % 4 {
+		case 0:
+			reps := make([]any, n&7)
+			for i := range reps {
+				reps[i] = []any{host, port}
+			}
+			reply = []any{role, port, reps}
+		case 1:
+			reply = []any{role, host, port, "connected", port}
+		case 2:
+			reply = []any{role}
+		default:
+			reply = []any{port, host, []any{role}}
+		}
+		cmd := redis.NewCmd(context.Background(), "role")
+		cmd.SetVal(reply)
+		_, _, _, _ = parseRole(cmd)
+	})
+}
