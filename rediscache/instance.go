@@ -39,6 +39,9 @@ type Instance struct {
 	Name string
 	// Client is the go-redis client: a *redis.Client for a standalone server
 	// or a sentinel-managed primary, a *redis.ClusterClient for a cluster.
+	// In the multiplexed mode (Settings.AutoPipelining or
+	// ClientSideCaching) it is a redis.UniversalClient in front of that
+	// client, which records each command under its caller's span.
 	Client redis.UniversalClient
 	// Resolved is the configuration the client was built from.
 	Resolved *settings.Resolved
@@ -76,6 +79,7 @@ func New(name string, deps Deps, opts ...settings.Option) (*Instance, error) {
 		// closed cluster client leaves the feature's goroutines running.
 		ropts.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
 	}
+	mux := configureMultiplexing(res.Settings, res.Connection, ropts, logger)
 	client := redis.NewUniversalClient(ropts)
 	inst := &Instance{Name: name, Client: client, Resolved: res, logger: logger}
 	// A standalone client pointed at one node of a Redis Cluster gets a
@@ -84,7 +88,7 @@ func New(name string, deps Deps, opts ...settings.Option) (*Instance, error) {
 	// cluster itself).
 	guardRedirects(client, name, res.Connection, logger)
 
-	stop, err := telemetry.Instrument(client, telemetry.Config{
+	tcfg := telemetry.Config{
 		Name:           name,
 		TracerProvider: deps.TracerProvider,
 		MeterProvider:  deps.MeterProvider,
@@ -92,21 +96,56 @@ func New(name string, deps Deps, opts ...settings.Option) (*Instance, error) {
 		DisableMetrics: res.Settings.DisableMetrics,
 		QueryText:      res.Settings.RecordQueryText,
 		Redisotel:      res.Settings.Redisotel,
-	})
+	}
+	var stop func() error
+	if mux.on() {
+		stop, err = inst.multiplex(client, mux, tcfg)
+	} else if stop, err = telemetry.Instrument(client, tcfg); err != nil {
+		err = fmt.Errorf("telemetry: %w", err)
+	}
 	if err != nil {
 		_ = client.Close()
-		return nil, fmt.Errorf("rediscache: client %q: telemetry: %w", name, err)
+		return nil, fmt.Errorf("rediscache: client %q: %w", name, err)
 	}
 	inst.stopTelemetry = stop
 
 	if !res.Settings.DisableHealthChecks {
-		inst.Checks = []healthcheck.Check{healthcheck.Redis(name, client, res.Settings.HealthCheckTimeout)}
+		// The check PINGs the client underneath (every primary of a
+		// cluster), not through the auto-pipeliner.
+		check := healthcheck.Redis(name, client, res.Settings.HealthCheckTimeout)
+		if mux.on() {
+			check = annotateCheck(check, mux)
+		}
+		inst.Checks = []healthcheck.Check{check}
 	}
-	logger.Info("redis client built",
+	attrs := []slog.Attr{
 		slog.String("target", res.Connection.String()),
 		slog.String("topology", res.Connection.Topology.String()),
-		slog.String("source", res.Source))
+		slog.String("source", res.Source),
+	}
+	if mux.on() {
+		attrs = append(attrs, slog.String("multiplexed", mux.String()))
+	}
+	logger.LogAttrs(context.Background(), slog.LevelInfo, "redis client built", attrs...)
 	return inst, nil
+}
+
+// multiplex builds the multiplexed client in front of client and
+// instruments it; Client becomes that front.
+func (i *Instance) multiplex(client redis.UniversalClient, mux multiplexing, cfg telemetry.Config) (func() error, error) {
+	front, err := frontOf(client, mux)
+	if err != nil {
+		return nil, err
+	}
+	wrapped, stop, err := telemetry.InstrumentMultiplexed(telemetry.Multiplexed{Base: client, Front: front, Cache: mux.cache}, cfg)
+	if err != nil {
+		if front != client {
+			_ = front.Close()
+		}
+		return nil, fmt.Errorf("telemetry: %w", err)
+	}
+	i.Client = wrapped
+	return stop, nil
 }
 
 // activates reports whether Start pings the server.
