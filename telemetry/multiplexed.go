@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
@@ -27,7 +28,15 @@ type Multiplexed struct {
 	// Cache is Base's client-side cache, or nil. Its reads go to Base
 	// rather than to an auto-pipeliner, whose batches bypass the cache.
 	Cache *Cache
+	// TraceCacheHits gives reads served from the cache a span too, marked
+	// with redis.client.cache.hit=true. Off by default: such a span costs
+	// several times the read itself (docs/benchmarks.md).
+	TraceCacheHits bool
 }
+
+// CacheHitKey marks the span of a read served from the client-side cache
+// (Multiplexed.TraceCacheHits).
+const CacheHitKey = attribute.Key("redis.client.cache.hit")
 
 // BatchSizeMetric is the histogram of the number of commands in each
 // batch the auto-pipeliner sends.
@@ -107,7 +116,7 @@ func InstrumentMultiplexed(m Multiplexed, cfg Config) (redis.UniversalClient, fu
 	if err != nil {
 		return nil, nil, err
 	}
-	obs := &observer{in: in}
+	obs := &observer{in: in, hitSpans: m.TraceCacheHits}
 	switch c := m.Base.(type) {
 	case *redis.Client:
 		opt := c.Options()
@@ -161,9 +170,10 @@ func (o *opCtx) Value(key any) any {
 
 // observer records each command of the multiplexed client.
 type observer struct {
-	in    *instrumentation
-	fixed *endpoint
-	cur   *atomic.Pointer[endpoint] // sentinel: the current primary
+	in       *instrumentation
+	hitSpans bool // spans for reads the cache served
+	fixed    *endpoint
+	cur      *atomic.Pointer[endpoint] // sentinel: the current primary
 }
 
 func (o *observer) Begin(ctx context.Context) context.Context {
@@ -175,10 +185,14 @@ func (o *observer) Begin(ctx context.Context) context.Context {
 
 func (o *observer) End(ctx context.Context, cmd redis.Cmder) {
 	op, ok := ctx.(*opCtx)
-	if !ok || op.hit {
+	if !ok || op.hit && !o.hitSpans {
 		return
 	}
 	tr, rec := o.in.active()
+	if op.hit {
+		// Not an operation against the server: no duration sample.
+		rec = false
+	}
 	if tr == nil && !rec {
 		return
 	}
@@ -193,6 +207,9 @@ func (o *observer) End(ctx context.Context, cmd redis.Cmder) {
 		c.recording = c.span.IsRecording()
 		if c.recording {
 			o.in.cmdExtras(c.span, cmd, oi)
+			if op.hit {
+				c.span.SetAttributes(CacheHitKey.Bool(true))
+			}
 		}
 	}
 	o.in.end(op.Context, &c, oi, cmd.Err())

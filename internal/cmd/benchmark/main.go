@@ -40,8 +40,12 @@
 //	ap+tracing+metrics   AutoPipelining, tracing (AlwaysSample) and metrics
 //	rueidis-ap           rueidis, whose auto-pipelining is on by default
 //	                     (the peer; no telemetry, client-side cache off)
+//	csc-go-redis         go-redis's own client-side cache (ClientSideCacheConfig)
+//	csc                  ClientSideCaching, telemetry off
 //	csc+metrics          ClientSideCaching, metrics only
 //	csc+tracing+metrics  ClientSideCaching, tracing and metrics
+//	csc+hit-spans        csc+tracing+metrics, and a span for every read
+//	                     served from the cache (telemetry.Multiplexed.TraceCacheHits)
 //
 // -workload hot replaces SET/GET over K keys by GETs of 32 hot keys, the
 // case the client-side cache is for. The p99 column is the 99th
@@ -255,7 +259,7 @@ func sdkProviders() (*sdktrace.TracerProvider, *sdkmetric.MeterProvider, func())
 
 func buildVariants(o options, addr string) ([]*variant, error) {
 	all := []string{"raw", "disabled", "rediscache", "metrics", "tracing+metrics", "no-sdk", "redisotel",
-		"ap", "ap+metrics", "ap+tracing+metrics", "rueidis-ap", "csc+metrics", "csc+tracing+metrics"}
+		"ap", "ap+metrics", "ap+tracing+metrics", "rueidis-ap", "csc-go-redis", "csc", "csc+metrics", "csc+tracing+metrics", "csc+hit-spans"}
 	want := all
 	if o.variants != "" {
 		want = []string{"raw"}
@@ -271,6 +275,14 @@ func buildVariants(o options, addr string) ([]*variant, error) {
 	}
 	var out []*variant
 	for _, name := range want {
+		if name == "csc+hit-spans" {
+			v, err := hitSpansVariant(o, addr)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+			continue
+		}
 		if name == "rueidis-ap" {
 			v, err := rueidisVariant(o, addr)
 			if err != nil {
@@ -287,12 +299,17 @@ func buildVariants(o options, addr string) ([]*variant, error) {
 			out = append(out, v)
 			continue
 		}
-		c := redis.NewClient(&redis.Options{
+		ropts := &redis.Options{
 			Addr:                     addr,
 			PoolSize:                 o.c,
 			DisableIdentity:          true,
 			MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
-		})
+		}
+		if name == "csc-go-redis" {
+			ropts.Protocol = 3
+			ropts.ClientSideCacheConfig = &redis.ClientSideCacheConfig{}
+		}
+		c := redis.NewClient(ropts)
 		v := &variant{name: name, client: goRedis{c}}
 		cleanups := []func(){func() { _ = c.Close() }}
 		var cfg *telemetry.Config
@@ -369,6 +386,29 @@ func rediscacheVariant(o options, addr, name string) (*variant, error) {
 		if cleanup != nil {
 			cleanup()
 		}
+	}}, nil
+}
+
+// hitSpansVariant is csc+tracing+metrics with a span for every cache hit.
+func hitSpansVariant(o options, addr string) (*variant, error) {
+	cache := telemetry.NewCache(0, 0)
+	c := redis.NewClient(&redis.Options{
+		Addr: addr, PoolSize: o.c, DisableIdentity: true, Protocol: 3, ClientSideCache: cache,
+		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
+	})
+	tp, mp, stop := sdkProviders()
+	front, stopTel, err := telemetry.InstrumentMultiplexed(
+		telemetry.Multiplexed{Base: c, Front: c, Cache: cache, TraceCacheHits: true},
+		telemetry.Config{Name: "csc+hit-spans", TracerProvider: tp, MeterProvider: mp})
+	if err != nil {
+		_ = c.Close()
+		stop()
+		return nil, err
+	}
+	return &variant{name: "csc+hit-spans", client: goRedis{front}, close: func() {
+		_ = front.Close()
+		_ = stopTel()
+		stop()
 	}}, nil
 }
 
