@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/aspirego/redis/internal/testserver"
 )
 
 // newMultiplexed instruments an auto-pipelined client of a miniredis
@@ -148,5 +151,56 @@ func TestMultiplexedPipelinesAndTransactions(t *testing.T) {
 		if names[n] != k {
 			t.Errorf("%d %q spans, want %d (all: %v)", names[n], n, k, names)
 		}
+	}
+}
+
+// TestMultiplexedSentinel checks that auto-pipelined commands of a
+// sentinel-managed client report the current primary, before and after a
+// failover.
+func TestMultiplexedSentinel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Redis with a sentinel and fails over")
+	}
+	set := testserver.StartSentinel(t, testserver.SentinelOptions{})
+	e := newEnv(t)
+	base := redis.NewFailoverClient(set.ClientOptions())
+	ap, err := base.AutoPipeline()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, stop, err := InstrumentMultiplexed(Multiplexed{Base: base, Front: ap}, e.config("sentinel"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = stop()
+		_ = c.Close()
+	})
+	ctx := context.Background()
+	serverOf := func() (string, error) {
+		e.spans.Reset()
+		err := c.Set(ctx, "k", "v", 0).Err()
+		for _, s := range e.spans.GetSpans() {
+			if s.Name == "SET" {
+				a := attrMap(s.Attributes)
+				return fmt.Sprintf("%v:%v", a["server.address"], a["server.port"]), err
+			}
+		}
+		return "", err
+	}
+	if got, err := serverOf(); err != nil || got != set.PrimaryAddr() {
+		t.Fatalf("SET reported %q (err %v), want the primary %s", got, err, set.PrimaryAddr())
+	}
+	newPrimary := set.Failover(t)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		got, err := serverOf()
+		if err == nil && got == newPrimary {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after failover to %s: SET reported %q, err %v", newPrimary, got, err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
