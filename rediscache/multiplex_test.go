@@ -182,4 +182,11 @@ func TestMultiplexedNotAvailable(t *testing.T) {
 	if !strings.Contains(out, "database 0 only") || !strings.Contains(out, `"multiplexed":"auto-pipelining"`) {
 		t.Errorf("logs:\n%s", out)
 	}
+	// The health check says the mode is on when it fails.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	err = inst.Checks[0].Run(ctx)
+	if err == nil || !strings.Contains(err.Error(), "(multiplexed: auto-pipelining)") {
+		t.Errorf("health check of an unreachable server: %v", err)
+	}
 }
