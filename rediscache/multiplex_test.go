@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -188,5 +190,56 @@ func TestMultiplexedNotAvailable(t *testing.T) {
 	err = inst.Checks[0].Run(ctx)
 	if err == nil || !strings.Contains(err.Error(), "(multiplexed: auto-pipelining)") {
 		t.Errorf("health check of an unreachable server: %v", err)
+	}
+}
+
+func TestAutoPipeliningTuning(t *testing.T) {
+	srv := miniredis.RunT(t)
+	tests := []struct {
+		name string
+		cfg  map[string]any
+		want redis.AutoPipelineOptions
+	}{
+		{"defaults", nil, redis.AutoPipelineOptions{MaxBatchSize: 300}},
+		{"tuned", map[string]any{
+			"Aspire:StackExchange:Redis:cache:AutoPipeliningBatchSize":   "50",
+			"Aspire:StackExchange:Redis:cache:AutoPipeliningFlushDelay":  "100us",
+			"Aspire:StackExchange:Redis:cache:AutoPipeliningConcurrency": "4",
+		}, redis.AutoPipelineOptions{MaxBatchSize: 50, MaxFlushDelay: 100 * time.Microsecond, MaxConcurrentBatches: 4, Unordered: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			values := map[string]any{
+				"ConnectionStrings:cache":                         miniConn(srv, ""),
+				"Aspire:StackExchange:Redis:cache:AutoPipelining": "true",
+			}
+			for k, v := range tt.cfg {
+				values[k] = v
+			}
+			inst, err := rediscache.New("cache", rediscache.Deps{Config: config(t, values)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = inst.Close() })
+			got := inst.Resolved.Connection.Options.AutoPipelineOptions
+			if got == nil || got.MaxBatchSize != tt.want.MaxBatchSize || got.MaxFlushDelay != tt.want.MaxFlushDelay ||
+				got.MaxConcurrentBatches != tt.want.MaxConcurrentBatches || got.Unordered != tt.want.Unordered {
+				t.Fatalf("AutoPipelineOptions = %+v, want %+v", got, tt.want)
+			}
+			ctx := context.Background()
+			var wg sync.WaitGroup
+			for i := range 20 {
+				wg.Go(func() {
+					key := fmt.Sprint(tt.name, i)
+					if err := inst.Client.Set(ctx, key, i, 0).Err(); err != nil {
+						t.Error(err)
+					}
+					if v, err := inst.Client.Get(ctx, key).Int(); err != nil || v != i {
+						t.Errorf("GET %s = %d, %v", key, v, err)
+					}
+				})
+			}
+			wg.Wait()
+		})
 	}
 }
