@@ -229,7 +229,9 @@ func (h *engineHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
 		if surface.IsEngine(ctx) {
 			// A batch of one.
-			h.record(1)
+			if !isSetup(cmd, cmd.Name()) {
+				h.record(1)
+			}
 			return next(engineCtx, cmd)
 		}
 		return next(ctx, cmd)
@@ -239,7 +241,10 @@ func (h *engineHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 func (h *engineHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
 		if surface.IsEngine(ctx) {
-			h.record(len(cmds))
+			// Not the handshake of a connection the batch opened.
+			if len(cmds) > 0 && !(setupNames[cmds[0].Name()] && allSetup(cmds)) {
+				h.record(len(cmds))
+			}
 			return next(engineCtx, cmds)
 		}
 		return next(ctx, cmds)

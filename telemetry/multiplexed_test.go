@@ -19,6 +19,12 @@ import (
 func newMultiplexed(t *testing.T, e *telemetryEnv) redis.UniversalClient {
 	t.Helper()
 	_, base := newMini(t)
+	return multiplexedOf(t, e, base)
+}
+
+// multiplexedOf instruments base's auto-pipeliner.
+func multiplexedOf(t *testing.T, e *telemetryEnv, base *redis.Client) redis.UniversalClient {
+	t.Helper()
 	ap, err := base.AutoPipeline()
 	if err != nil {
 		t.Fatal(err)
@@ -35,8 +41,22 @@ func newMultiplexed(t *testing.T, e *telemetryEnv) redis.UniversalClient {
 }
 
 func TestMultiplexedSpansPerCommand(t *testing.T) {
-	e := newEnv(t)
-	c := newMultiplexed(t, e)
+	t.Run("miniredis", func(t *testing.T) {
+		e := newEnv(t)
+		testSpansPerCommand(t, e, newMultiplexed(t, e))
+	})
+	t.Run("redis-server", func(t *testing.T) {
+		// Connections are opened by the batches: their handshakes are not
+		// batches of the application's commands.
+		srv := testserver.Start(t, testserver.Options{})
+		base := redis.NewClient(srv.ClientOptions())
+		t.Cleanup(func() { _ = base.Close() })
+		e := newEnv(t)
+		testSpansPerCommand(t, e, multiplexedOf(t, e, base))
+	})
+}
+
+func testSpansPerCommand(t *testing.T, e *telemetryEnv, c redis.UniversalClient) {
 	tracer := e.tp.Tracer("test")
 
 	const callers, each = 20, 5
