@@ -51,7 +51,7 @@ func configureMultiplexing(s settings.Settings, conn *settings.Connection, o *re
 			MaxConcurrentBatches: conc,
 			Unordered:            conc > 1,
 		}
-		if m.autoPipelining && o.AutoPipelineOptions.MaxBatchSize == 0 {
+		if o.AutoPipelineOptions.MaxBatchSize == 0 {
 			o.AutoPipelineOptions.MaxBatchSize = redis.DefaultBlockingAutoPipelineOptions().MaxBatchSize
 		}
 	}

@@ -61,6 +61,8 @@ func (c *Cache) Get(ctx context.Context, key string) ([]byte, bool) {
 	return v, ok
 }
 
+// Reserve, FulfillOwned, Cancel and DeleteByCacheKey are go-redis's
+// LocalCache's.
 func (c *Cache) Reserve(cacheKey string, redisKeys []string) (uint64, bool) {
 	return c.lc.Reserve(cacheKey, redisKeys)
 }
