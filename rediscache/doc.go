@@ -57,6 +57,15 @@
 // go-redis's own log lines go there too, with every known password
 // scrubbed. No password is ever logged.
 //
+// # Multiplexed mode
+//
+// With Settings.AutoPipelining or Settings.ClientSideCaching, Client is a
+// redis.UniversalClient in front of go-redis's auto-pipeliner and/or
+// client-side cache that still records every command under its caller
+// (see telemetry.InstrumentMultiplexed and docs/multiplexing.md). The
+// health check PINGs the client underneath, and the log line "redis
+// client built" names the mode.
+//
 // For unit tests of services that use these clients, see package
 // rediscachetest.
 package rediscache

@@ -40,6 +40,9 @@ type Instance struct {
 	// Client is the go-redis client: a *redis.Client for a standalone server
 	// or a sentinel-managed primary, a *redis.ClusterClient for several
 	// endpoints (a cluster, or a primary and its replicas: see Topology).
+	// In the multiplexed mode (Settings.AutoPipelining or
+	// ClientSideCaching) it is a redis.UniversalClient in front of that
+	// client, which records each command under its caller's span.
 	Client redis.UniversalClient
 	// Resolved is the configuration the client was built from.
 	Resolved *settings.Resolved
@@ -83,6 +86,7 @@ func build(name string, res *settings.Resolved, deps Deps) (*Instance, error) {
 		// closed cluster client leaves the feature's goroutines running.
 		ropts.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
 	}
+	mux := configureMultiplexing(res.Settings, res.Connection, ropts, logger)
 	cmdMap := applyCommandMap(name, res.Connection, logger)
 	var client redis.UniversalClient
 	var disc *discovery
@@ -101,7 +105,7 @@ func build(name string, res *settings.Resolved, deps Deps) (*Instance, error) {
 	// connection fail (setname.go).
 	tolerateSetNameRejection(client)
 
-	stop, err := telemetry.Instrument(client, telemetry.Config{
+	tcfg := telemetry.Config{
 		Name:           name,
 		TracerProvider: deps.TracerProvider,
 		MeterProvider:  deps.MeterProvider,
@@ -109,13 +113,20 @@ func build(name string, res *settings.Resolved, deps Deps) (*Instance, error) {
 		DisableMetrics: res.Settings.DisableMetrics,
 		QueryText:      res.Settings.RecordQueryText,
 		Redisotel:      res.Settings.Redisotel,
-	})
+	}
+	var stop func() error
+	var err error
+	if mux.on() {
+		stop, err = inst.multiplex(client, mux, tcfg)
+	} else if stop, err = telemetry.Instrument(client, tcfg); err != nil {
+		err = fmt.Errorf("telemetry: %w", err)
+	}
 	if err != nil {
 		_ = client.Close()
 		if disc != nil {
 			_ = disc.close()
 		}
-		return nil, fmt.Errorf("rediscache: client %q: telemetry: %w", name, err)
+		return nil, fmt.Errorf("rediscache: client %q: %w", name, err)
 	}
 	inst.stopTelemetry = stop
 	if disc != nil {
@@ -128,17 +139,45 @@ func build(name string, res *settings.Resolved, deps Deps) (*Instance, error) {
 	}
 
 	if !res.Settings.DisableHealthChecks {
+		// The check PINGs the client underneath (every primary of a
+		// cluster), not through the auto-pipeliner.
 		check := healthcheck.Redis(name, client, res.Settings.HealthCheckTimeout)
 		if disc != nil {
 			check = disc.check(check, client.(*redis.ClusterClient))
 		}
+		if mux.on() {
+			check = annotateCheck(check, mux)
+		}
 		inst.Checks = []healthcheck.Check{check}
 	}
-	logger.Info("redis client built",
+	attrs := []slog.Attr{
 		slog.String("target", res.Connection.String()),
 		slog.String("topology", res.Connection.Topology.String()),
-		slog.String("source", res.Source))
+		slog.String("source", res.Source),
+	}
+	if mux.on() {
+		attrs = append(attrs, slog.String("multiplexed", mux.String()))
+	}
+	logger.LogAttrs(context.Background(), slog.LevelInfo, "redis client built", attrs...)
 	return inst, nil
+}
+
+// multiplex builds the multiplexed client in front of client and
+// instruments it; Client becomes that front.
+func (i *Instance) multiplex(client redis.UniversalClient, mux multiplexing, cfg telemetry.Config) (func() error, error) {
+	front, err := frontOf(client, mux)
+	if err != nil {
+		return nil, err
+	}
+	wrapped, stop, err := telemetry.InstrumentMultiplexed(telemetry.Multiplexed{Base: client, Front: front, Cache: mux.cache}, cfg)
+	if err != nil {
+		if front != client {
+			_ = front.Close()
+		}
+		return nil, fmt.Errorf("telemetry: %w", err)
+	}
+	i.Client = wrapped
+	return stop, nil
 }
 
 // activates reports whether Start pings the server.

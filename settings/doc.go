@@ -37,7 +37,12 @@
 // RecordQueryText, Redisotel (true or false, in any case; the last three
 // are this SDK's own: ClusterMode discovers a Redis Cluster from one
 // node, the other two are telemetry opt-ins) and HealthCheckTimeout (a .NET TimeSpan such as "00:00:05" or a
-// Go duration such as "5s"; greater than zero). Other keys in those
+// Go duration such as "5s"; greater than zero). The multiplexed mode has
+// Go-only keys too (see docs/multiplexing.md): AutoPipelining and
+// ClientSideCaching (true or false), AutoPipeliningBatchSize,
+// AutoPipeliningConcurrency and ClientSideCacheSize (whole numbers, zero
+// for the default), AutoPipeliningFlushDelay and ClientSideCacheTTL
+// (durations, zero for the default). Other keys in those
 // sections are ignored, as .NET's configuration binder ignores them; a
 // value of the wrong type is a [*ConfigError] naming the full key.
 //

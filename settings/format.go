@@ -33,6 +33,12 @@ func (s Settings) String() string {
 	if s.Redisotel {
 		b.WriteString(" Redisotel:true")
 	}
+	if s.AutoPipelining {
+		b.WriteString(" AutoPipelining:true")
+	}
+	if s.ClientSideCaching {
+		b.WriteString(" ClientSideCaching:true")
+	}
 	if n := len(s.configure); n > 0 {
 		b.WriteString(" ConfigureOptions:")
 		b.WriteString(strconv.Itoa(n))
@@ -67,6 +73,12 @@ func (s Settings) LogValue() slog.Value {
 		slog.Bool("cluster_mode", s.ClusterMode),
 		slog.Bool("record_query_text", s.RecordQueryText),
 		slog.Bool("redisotel", s.Redisotel),
+	}
+	if s.AutoPipelining {
+		attrs = append(attrs, slog.Bool("auto_pipelining", true))
+	}
+	if s.ClientSideCaching {
+		attrs = append(attrs, slog.Bool("client_side_caching", true))
 	}
 	if n := len(s.configure); n > 0 {
 		attrs = append(attrs, slog.Int("configure_options", n))

@@ -169,6 +169,10 @@ func Resolve(cfg *Config, name string, opts ...Option) (*Resolved, error) {
 		return nil, fmt.Errorf("settings: client %q: HealthCheckTimeout must be greater than zero, got %v (set in code)", name, s.HealthCheckTimeout)
 	}
 
+	if err := validateMultiplexing(name, &s); err != nil {
+		return nil, err
+	}
+
 	b := newConnBuilder()
 	switch {
 	case s.ConnectionString != "":
@@ -293,6 +297,14 @@ const (
 	keyRecordQueryText       = "RecordQueryText"
 	keyClusterMode           = "ClusterMode"
 	keyRedisotel             = "Redisotel"
+
+	keyAutoPipelining            = "AutoPipelining"
+	keyAutoPipeliningBatchSize   = "AutoPipeliningBatchSize"
+	keyAutoPipeliningFlushDelay  = "AutoPipeliningFlushDelay"
+	keyAutoPipeliningConcurrency = "AutoPipeliningConcurrency"
+	keyClientSideCaching         = "ClientSideCaching"
+	keyClientSideCacheSize       = "ClientSideCacheSize"
+	keyClientSideCacheTTL        = "ClientSideCacheTTL"
 )
 
 // bindSettings applies the Settings keys of section to s, like .NET's
@@ -318,6 +330,8 @@ func bindSettings(cfg *Config, section string, s *Settings) (origin, error) {
 		{keyClusterMode, &s.ClusterMode},
 		{keyRecordQueryText, &s.RecordQueryText},
 		{keyRedisotel, &s.Redisotel},
+		{keyAutoPipelining, &s.AutoPipelining},
+		{keyClientSideCaching, &s.ClientSideCaching},
 	} {
 		v, ok := cfg.String(key(b.name))
 		if !ok {
@@ -335,6 +349,9 @@ func bindSettings(cfg *Config, section string, s *Settings) (origin, error) {
 			return cs, &ConfigError{Key: key(keyHealthCheckTimeout), Source: cfg.Source(key(keyHealthCheckTimeout)), Err: err}
 		}
 		s.HealthCheckTimeout = d
+	}
+	if err := bindMultiplexing(cfg, section, s); err != nil {
+		return cs, err
 	}
 	return cs, nil
 }

@@ -44,6 +44,41 @@ type Settings struct {
 	// (semantic conventions v1.24). It costs about half the throughput.
 	Redisotel bool
 
+	// AutoPipelining hands out a multiplexed client: concurrent callers'
+	// commands are queued and sent together as pipelines on shared
+	// connections, as StackExchange.Redis's ConnectionMultiplexer does
+	// (go-redis's experimental AutoPipeline). Off by default; see
+	// docs/multiplexing.md for the measured trade-off. Telemetry stays per
+	// command. The tuning below applies only when it is on.
+	AutoPipelining bool
+	// AutoPipeliningBatchSize is the target number of commands in one
+	// pipeline (a soft limit). Zero: go-redis's default (300).
+	AutoPipeliningBatchSize int
+	// AutoPipeliningFlushDelay lets the pipeliner wait up to this long for
+	// more commands before it sends a batch, trading latency for fewer,
+	// larger batches. Zero (the default): send as soon as possible.
+	AutoPipeliningFlushDelay time.Duration
+	// AutoPipeliningConcurrency is how many batches may be in flight at
+	// once. Zero or one (the default): one ordered stream. Above one the
+	// batches run in parallel; each caller still sees its own commands in
+	// order, because a call returns only once its command has run.
+	AutoPipeliningConcurrency int
+
+	// ClientSideCaching keeps the replies of read commands (GET, HGET, ...)
+	// in process memory and lets the server invalidate them through RESP3
+	// CLIENT TRACKING (go-redis's experimental client-side cache). Off by
+	// default. Standalone servers and database 0 only; elsewhere, and on
+	// servers without CLIENT TRACKING, the client warns once and runs
+	// without it. See docs/multiplexing.md for the cached commands.
+	ClientSideCaching bool
+	// ClientSideCacheSize is the largest number of cached replies. Zero:
+	// 10000.
+	ClientSideCacheSize int
+	// ClientSideCacheTTL is the longest a reply is served from the cache,
+	// a backstop for a lost invalidation. Zero: no limit besides
+	// invalidation.
+	ClientSideCacheTTL time.Duration
+
 	// configure edits the final go-redis options, after the connection
 	// string and the ConfigurationOptions sections were applied.
 	configure []func(*redis.UniversalOptions)
@@ -83,6 +118,14 @@ func EnableAutoActivation() Option { return func(s *Settings) { s.DisableAutoAct
 // EnableClusterMode makes the client a cluster client even when its
 // connection string names one node (see Settings.ClusterMode).
 func EnableClusterMode() Option { return func(s *Settings) { s.ClusterMode = true } }
+
+// EnableAutoPipelining turns auto-pipelining on (see
+// Settings.AutoPipelining).
+func EnableAutoPipelining() Option { return func(s *Settings) { s.AutoPipelining = true } }
+
+// EnableClientSideCaching turns the client-side cache on (see
+// Settings.ClientSideCaching).
+func EnableClientSideCaching() Option { return func(s *Settings) { s.ClientSideCaching = true } }
 
 // RecordQueryText turns on the sanitised db.query.text span attribute.
 func RecordQueryText() Option { return func(s *Settings) { s.RecordQueryText = true } }

@@ -206,6 +206,18 @@
 // providers from the OTEL_* variables (traces, metrics and logs), and
 // fxmodule.OTLP wires them into an fx application.
 //
+// # Multiplexed mode
+//
+// go-redis's auto-pipeliner sends the commands of concurrent callers as
+// shared batches from a goroutine of its own, on context.Background():
+// hooks see one PIPELINE per batch and no caller. [InstrumentMultiplexed]
+// records each command where it is issued instead, through a generated
+// wrapper of redis.UniversalClient: its own span under the caller's, its
+// own duration sample; batch sizes go to the [BatchSizeMetric] histogram.
+// A client-side [Cache] adds hit, miss, eviction and invalidation counters;
+// reads it serves get no span unless Multiplexed.TraceCacheHits is set.
+// See docs/multiplexing.md and docs/observability.md.
+//
 // # Performance
 //
 // Measured with internal/cmd/benchmark (50 goroutines, one client with

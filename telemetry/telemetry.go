@@ -90,34 +90,24 @@ func Instrument(client redis.UniversalClient, cfg Config) (stop func() error, er
 		return instrumentRedisotel(client, cfg)
 	}
 
-	in := &instrumentation{queryText: cfg.QueryText, setup: cfg.ConnectionSetup, conv: cfg.Conventions.resolve()}
-	if !cfg.DisableTracing {
-		in.tracer = newTracerSource(cfg.TracerProvider)
-		in.tracing = in.tracer.tracer != nil
+	in, meter, err := newInstrumentation(cfg)
+	if err != nil {
+		return nil, err
 	}
 	var reg metric.Registration
 	var nodes *nodeSet // cluster pool statistics
-	if !cfg.DisableMetrics {
-		mp, noop, src := resolveMeterProvider(cfg.MeterProvider)
-		if !noop {
-			meter := mp.Meter(ScopeName, metric.WithInstrumentationVersion(Version()), metric.WithSchemaURL(semconv.SchemaURL))
-			d, err := dbconv.NewClientOperationDuration(meter, metric.WithExplicitBucketBoundaries(durationBuckets...))
-			if err != nil {
-				return nil, fmt.Errorf("telemetry: client %q: creating %s: %w", cfg.Name, d.Name(), err)
-			}
-			in.metrics, in.meter, in.duration = true, src, d.Inst()
-			var stats poolStatser
-			switch c := client.(type) {
-			case *redis.ClusterClient:
-				nodes = &nodeSet{}
-				stats = nodes
-			case poolStatser:
-				stats = c
-			}
-			reg, err = registerPoolMetrics(meter, client, stats, poolName(client, cfg.Name))
-			if err != nil {
-				return nil, fmt.Errorf("telemetry: client %q: %w", cfg.Name, err)
-			}
+	if meter != nil {
+		var stats poolStatser
+		switch c := client.(type) {
+		case *redis.ClusterClient:
+			nodes = &nodeSet{}
+			stats = nodes
+		case poolStatser:
+			stats = c
+		}
+		reg, err = registerPoolMetrics(meter, client, stats, poolName(client, cfg.Name))
+		if err != nil {
+			return nil, fmt.Errorf("telemetry: client %q: %w", cfg.Name, err)
 		}
 	}
 	if in.tracing || in.metrics {
@@ -137,6 +127,30 @@ func Instrument(client redis.UniversalClient, cfg Config) (stop func() error, er
 		})
 		return stopErr
 	}, nil
+}
+
+// newInstrumentation sets up the tracer and the operation-duration
+// histogram cfg asks for. meter is nil when no metrics are recorded.
+func newInstrumentation(cfg Config) (in *instrumentation, meter metric.Meter, err error) {
+	in = &instrumentation{queryText: cfg.QueryText, setup: cfg.ConnectionSetup, conv: cfg.Conventions.resolve()}
+	if !cfg.DisableTracing {
+		in.tracer = newTracerSource(cfg.TracerProvider)
+		in.tracing = in.tracer.tracer != nil
+	}
+	if cfg.DisableMetrics {
+		return in, nil, nil
+	}
+	mp, noop, src := resolveMeterProvider(cfg.MeterProvider)
+	if noop {
+		return in, nil, nil
+	}
+	meter = mp.Meter(ScopeName, metric.WithInstrumentationVersion(Version()), metric.WithSchemaURL(semconv.SchemaURL))
+	d, err := dbconv.NewClientOperationDuration(meter, metric.WithExplicitBucketBoundaries(durationBuckets...))
+	if err != nil {
+		return nil, nil, fmt.Errorf("telemetry: client %q: creating %s: %w", cfg.Name, d.Name(), err)
+	}
+	in.metrics, in.meter, in.duration = true, src, d.Inst()
+	return in, meter, nil
 }
 
 // addHooks installs the hooks for the client's topology; cluster nodes are

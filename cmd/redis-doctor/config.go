@@ -13,6 +13,8 @@ import (
 var settingKeys = []string{
 	"ConnectionString", "DisableHealthChecks", "DisableTracing", "DisableMetrics",
 	"DisableAutoActivation", "HealthCheckTimeout", "ClusterMode", "RecordQueryText", "Redisotel",
+	"AutoPipelining", "AutoPipeliningBatchSize", "AutoPipeliningFlushDelay", "AutoPipeliningConcurrency",
+	"ClientSideCaching", "ClientSideCacheSize", "ClientSideCacheTTL",
 }
 
 // section keys of the connection.
@@ -202,6 +204,21 @@ func (d *doctor) describeSettings(res *settings.Resolved) []setting {
 		{"ClusterMode", fmt.Sprint(s.ClusterMode)},
 		{"RecordQueryText", fmt.Sprint(s.RecordQueryText)},
 		{"Redisotel", fmt.Sprint(s.Redisotel)},
+		{"AutoPipelining", fmt.Sprint(s.AutoPipelining)},
+		{"ClientSideCaching", fmt.Sprint(s.ClientSideCaching)},
+	}
+	if s.AutoPipelining {
+		values = append(values, []struct{ name, value string }{
+			{"AutoPipeliningBatchSize", fmt.Sprint(s.AutoPipeliningBatchSize)},
+			{"AutoPipeliningFlushDelay", s.AutoPipeliningFlushDelay.String()},
+			{"AutoPipeliningConcurrency", fmt.Sprint(s.AutoPipeliningConcurrency)},
+		}...)
+	}
+	if s.ClientSideCaching {
+		values = append(values, []struct{ name, value string }{
+			{"ClientSideCacheSize", fmt.Sprint(s.ClientSideCacheSize)},
+			{"ClientSideCacheTTL", s.ClientSideCacheTTL.String()},
+		}...)
 	}
 	out := make([]setting, 0, len(values))
 	for _, v := range values {

@@ -16,3 +16,10 @@ func Is(ctx context.Context) bool {
 	v, _ := ctx.Value(key{}).(bool)
 	return v
 }
+
+// IsKey reports whether k is the key Is looks up, so that a context type
+// of its own can mark its commands without a context.WithValue.
+func IsKey(k any) bool {
+	_, ok := k.(key)
+	return ok
+}

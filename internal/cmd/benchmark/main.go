@@ -33,6 +33,24 @@
 //	no-sdk           telemetry on, no SDK installed (otel global no-ops)
 //	redisotel        telemetry.Config.Redisotel with the same SDK providers
 //
+// Multiplexed mode (clients built by rediscache.New, docs/multiplexing.md):
+//
+//	ap                   AutoPipelining, telemetry off
+//	ap+metrics           AutoPipelining, metrics only
+//	ap+tracing+metrics   AutoPipelining, tracing (AlwaysSample) and metrics
+//	rueidis-ap           rueidis, whose auto-pipelining is on by default
+//	                     (the peer; no telemetry, client-side cache off)
+//	csc-go-redis         go-redis's own client-side cache (ClientSideCacheConfig)
+//	csc                  ClientSideCaching, telemetry off
+//	csc+metrics          ClientSideCaching, metrics only
+//	csc+tracing+metrics  ClientSideCaching, tracing and metrics
+//	csc+hit-spans        csc+tracing+metrics, and a span for every read
+//	                     served from the cache (telemetry.Multiplexed.TraceCacheHits)
+//
+// -workload hot replaces SET/GET over K keys by GETs of 32 hot keys, the
+// case the client-side cache is for. The p99 column is the 99th
+// percentile of the command latency seen by the callers.
+//
 // Usage:
 //
 //	go run ./internal/cmd/benchmark [flags]
@@ -46,6 +64,7 @@
 //	-value-size V   value size in bytes (default 3)
 //	-variants list  comma-separated variants to run (default all; raw is
 //	                always run, as the reference)
+//	-workload w     setget (default) or hot
 //	-quick          smoke test: -n 10000 -rounds 2 (a few seconds)
 //	-redis-server p the server binary (default redis-server on PATH)
 //	-cpuprofile f   write a CPU profile of the measured rounds to f
@@ -78,6 +97,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/maintnotifications"
+	"github.com/redis/rueidis"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
@@ -88,7 +108,7 @@ import (
 
 type options struct {
 	n, rounds, c, keys, valueSize int
-	variants                      string
+	variants, workload            string
 	quick, verbose                bool
 	serverPath, cpuProfile        string
 }
@@ -101,6 +121,7 @@ func main() {
 	flag.IntVar(&o.keys, "keys", 1024, "distinct keys")
 	flag.IntVar(&o.valueSize, "value-size", 3, "value size in bytes")
 	flag.StringVar(&o.variants, "variants", "", "comma-separated variants (default all)")
+	flag.StringVar(&o.workload, "workload", "setget", "setget or hot (GETs of 32 hot keys)")
 	flag.BoolVar(&o.quick, "quick", false, "smoke test: -n 10000 -rounds 2")
 	flag.StringVar(&o.serverPath, "redis-server", "redis-server", "redis-server binary")
 	flag.BoolVar(&o.verbose, "v", false, "print every trial")
@@ -108,6 +129,9 @@ func main() {
 	flag.Parse()
 	if o.quick {
 		o.n, o.rounds = 10000, 2
+	}
+	if o.workload == "hot" {
+		o.keys = 32
 	}
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "benchmark:", err)
@@ -118,17 +142,20 @@ func main() {
 // variant is one configuration under test.
 type variant struct {
 	name   string
-	client *redis.Client
+	client commander
 	close  func()
 	// per-round results
-	tput, cpu, allocs, bytes []float64
-	ratio                    []float64 // throughput / neighbouring raw throughput
-	cpuDelta                 []float64 // CPU µs/op - neighbouring raw CPU µs/op
+	tput, cpu, allocs, bytes, p99 []float64
+	ratio                         []float64 // throughput / neighbouring raw throughput
+	cpuDelta                      []float64 // CPU µs/op - neighbouring raw CPU µs/op
 }
 
 func run(o options) error {
 	if o.n <= 0 || o.rounds <= 0 || o.c <= 0 || o.keys <= 0 || o.valueSize < 0 {
 		return errors.New("-n, -rounds, -c and -keys must be positive")
+	}
+	if o.workload != "setget" && o.workload != "hot" {
+		return fmt.Errorf("unknown -workload %q (setget or hot)", o.workload)
 	}
 	srv, err := startServer(o.serverPath)
 	if err != nil {
@@ -156,6 +183,11 @@ func run(o options) error {
 	value := strings.Repeat("x", o.valueSize)
 
 	printHeader(o, srv)
+	if o.workload == "hot" {
+		if err := variants[0].client.do(context.Background(), true, "", keys, value); err != nil {
+			return err
+		}
+	}
 	start := time.Now()
 	for _, v := range variants { // warm-up: fill the pools, the caches
 		if _, err := trial(v.client, o, keys, value, o.n/10+o.c); err != nil {
@@ -226,7 +258,8 @@ func sdkProviders() (*sdktrace.TracerProvider, *sdkmetric.MeterProvider, func())
 }
 
 func buildVariants(o options, addr string) ([]*variant, error) {
-	all := []string{"raw", "disabled", "rediscache", "metrics", "tracing+metrics", "no-sdk", "redisotel"}
+	all := []string{"raw", "disabled", "rediscache", "metrics", "tracing+metrics", "no-sdk", "redisotel",
+		"ap", "ap+metrics", "ap+tracing+metrics", "rueidis-ap", "csc-go-redis", "csc", "csc+metrics", "csc+tracing+metrics", "csc+hit-spans"}
 	want := all
 	if o.variants != "" {
 		want = []string{"raw"}
@@ -242,21 +275,42 @@ func buildVariants(o options, addr string) ([]*variant, error) {
 	}
 	var out []*variant
 	for _, name := range want {
-		if name == "rediscache" {
-			v, err := rediscacheVariant(o, addr)
+		if name == "csc+hit-spans" {
+			v, err := hitSpansVariant(o, addr)
 			if err != nil {
 				return nil, err
 			}
 			out = append(out, v)
 			continue
 		}
-		c := redis.NewClient(&redis.Options{
+		if name == "rueidis-ap" {
+			v, err := rueidisVariant(o, addr)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+			continue
+		}
+		if name == "rediscache" || strings.HasPrefix(name, "ap") || strings.HasPrefix(name, "csc") {
+			v, err := rediscacheVariant(o, addr, name)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+			continue
+		}
+		ropts := &redis.Options{
 			Addr:                     addr,
 			PoolSize:                 o.c,
 			DisableIdentity:          true,
 			MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
-		})
-		v := &variant{name: name, client: c}
+		}
+		if name == "csc-go-redis" {
+			ropts.Protocol = 3
+			ropts.ClientSideCacheConfig = &redis.ClientSideCacheConfig{}
+		}
+		c := redis.NewClient(ropts)
+		v := &variant{name: name, client: goRedis{c}}
 		cleanups := []func(){func() { _ = c.Close() }}
 		var cfg *telemetry.Config
 		switch name {
@@ -290,26 +344,130 @@ func buildVariants(o options, addr string) ([]*variant, error) {
 	return out, nil
 }
 
-// rediscacheVariant is the client a service gets from rediscache.New with
-// telemetry off.
-func rediscacheVariant(o options, addr string) (*variant, error) {
-	inst, err := rediscache.New("rediscache", rediscache.Deps{Logger: slog.New(slog.DiscardHandler)},
-		settings.WithConnectionString(addr+",setlib=false"),
-		settings.DisableTracing(), settings.DisableMetrics(), settings.DisableHealthChecks(),
-		settings.ConfigureOptions(func(opts *redis.UniversalOptions) { opts.PoolSize = o.c }))
+// rediscacheVariant is a client built by rediscache.New: "rediscache"
+// with telemetry off, the ap* and csc* variants in the multiplexed mode.
+func rediscacheVariant(o options, addr, name string) (*variant, error) {
+	opts := []settings.Option{
+		settings.WithConnectionString(addr + ",setlib=false"),
+		settings.DisableHealthChecks(),
+		settings.ConfigureOptions(func(opts *redis.UniversalOptions) { opts.PoolSize = o.c }),
+	}
+	deps := rediscache.Deps{Logger: slog.New(slog.DiscardHandler)}
+	var cleanup func()
+	switch {
+	case strings.HasSuffix(name, "+tracing+metrics"):
+		tp, mp, stop := sdkProviders()
+		deps.TracerProvider, deps.MeterProvider, cleanup = tp, mp, stop
+	case strings.HasSuffix(name, "+metrics"):
+		_, mp, stop := sdkProviders()
+		deps.MeterProvider, cleanup = mp, stop
+		opts = append(opts, settings.DisableTracing())
+	default:
+		opts = append(opts, settings.DisableTracing(), settings.DisableMetrics())
+	}
+	if strings.HasPrefix(name, "ap") {
+		opts = append(opts, settings.EnableAutoPipelining())
+	}
+	if strings.HasPrefix(name, "csc") {
+		opts = append(opts, settings.EnableClientSideCaching())
+	}
+	inst, err := rediscache.New(name, deps, opts...)
 	if err != nil {
 		return nil, err
 	}
-	c, ok := inst.Client.(*redis.Client)
-	if !ok {
-		_ = inst.Close()
-		return nil, fmt.Errorf("rediscache variant: got %T, want *redis.Client", inst.Client)
+	if name == "rediscache" {
+		if _, ok := inst.Client.(*redis.Client); !ok {
+			_ = inst.Close()
+			return nil, fmt.Errorf("rediscache variant: got %T, want *redis.Client", inst.Client)
+		}
 	}
-	return &variant{name: "rediscache", client: c, close: func() { _ = inst.Close() }}, nil
+	return &variant{name: name, client: goRedis{inst.Client}, close: func() {
+		_ = inst.Close()
+		if cleanup != nil {
+			cleanup()
+		}
+	}}, nil
+}
+
+// hitSpansVariant is csc+tracing+metrics with a span for every cache hit.
+func hitSpansVariant(o options, addr string) (*variant, error) {
+	cache := telemetry.NewCache(0, 0)
+	c := redis.NewClient(&redis.Options{
+		Addr: addr, PoolSize: o.c, DisableIdentity: true, Protocol: 3, ClientSideCache: cache,
+		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
+	})
+	tp, mp, stop := sdkProviders()
+	front, stopTel, err := telemetry.InstrumentMultiplexed(
+		telemetry.Multiplexed{Base: c, Front: c, Cache: cache, TraceCacheHits: true},
+		telemetry.Config{Name: "csc+hit-spans", TracerProvider: tp, MeterProvider: mp})
+	if err != nil {
+		_ = c.Close()
+		stop()
+		return nil, err
+	}
+	return &variant{name: "csc+hit-spans", client: goRedis{front}, close: func() {
+		_ = front.Close()
+		_ = stopTel()
+		stop()
+	}}, nil
+}
+
+// rueidisVariant is rueidis with its default auto-pipelining.
+func rueidisVariant(o options, addr string) (*variant, error) {
+	c, err := rueidis.NewClient(rueidis.ClientOption{
+		InitAddress:      []string{addr},
+		DisableCache:     true,
+		BlockingPoolSize: o.c,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("rueidis: %w", err)
+	}
+	return &variant{name: "rueidis-ap", client: rueidisClient{c}, close: c.Close}, nil
+}
+
+// commander runs one command of the workload: SET key value, or GET key.
+// With an empty key and set, it sets every key of keys (the hot workload's
+// preparation).
+type commander interface {
+	do(ctx context.Context, set bool, key string, keys []string, value string) error
+}
+
+type goRedis struct{ c redis.UniversalClient }
+
+func (g goRedis) do(ctx context.Context, set bool, key string, keys []string, value string) error {
+	if set && key == "" {
+		for _, k := range keys {
+			if err := g.c.Set(ctx, k, value, 0).Err(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if set {
+		return g.c.Set(ctx, key, value, 0).Err()
+	}
+	err := g.c.Get(ctx, key).Err()
+	if err == redis.Nil {
+		return nil
+	}
+	return err
+}
+
+type rueidisClient struct{ c rueidis.Client }
+
+func (r rueidisClient) do(ctx context.Context, set bool, key string, _ []string, value string) error {
+	if set {
+		return r.c.Do(ctx, r.c.B().Set().Key(key).Value(value).Build()).Error()
+	}
+	err := r.c.Do(ctx, r.c.B().Get().Key(key).Build()).Error()
+	if rueidis.IsRedisNil(err) {
+		return nil
+	}
+	return err
 }
 
 type result struct {
-	tput, cpuUs, allocs, bytes float64
+	tput, cpuUs, allocs, bytes, p99 float64
 }
 
 // measure runs one trial of v and records it.
@@ -322,6 +480,7 @@ func measure(v *variant, o options, keys []string, value string, round int) (res
 	v.cpu = append(v.cpu, m.cpuUs)
 	v.allocs = append(v.allocs, m.allocs)
 	v.bytes = append(v.bytes, m.bytes)
+	v.p99 = append(v.p99, m.p99)
 	if o.verbose {
 		fmt.Printf("round %d %-16s %9.0f ops/s %6.2f µs/op %5.1f allocs/op\n", round+1, v.name, m.tput, m.cpuUs, m.allocs)
 	}
@@ -329,7 +488,7 @@ func measure(v *variant, o options, keys []string, value string, round int) (res
 }
 
 // trial runs n commands and measures them.
-func trial(c *redis.Client, o options, keys []string, value string, n int) (result, error) {
+func trial(c commander, o options, keys []string, value string, n int) (result, error) {
 	ctx := context.Background()
 	runtime.GC()
 	var ms0, ms1 runtime.MemStats
@@ -340,21 +499,28 @@ func trial(c *redis.Client, o options, keys []string, value string, n int) (resu
 	var next atomic.Int64
 	var firstErr atomic.Pointer[error]
 	var wg sync.WaitGroup
-	for range o.c {
+	lat := make([][]time.Duration, o.c)
+	hot := o.workload == "hot"
+	for g := range o.c {
+		lat[g] = make([]time.Duration, 0, n/o.c+1)
 		wg.Go(func() {
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= n {
 					return
 				}
-				key := keys[(i/2)%len(keys)]
-				var err error
-				if i%2 == 0 {
-					err = c.Set(ctx, key, value, 0).Err()
+				var key string
+				set := false
+				if hot {
+					key = keys[i%len(keys)]
 				} else {
-					err = c.Get(ctx, key).Err()
+					key = keys[(i/2)%len(keys)]
+					set = i%2 == 0
 				}
-				if err != nil && err != redis.Nil {
+				s := time.Now()
+				err := c.do(ctx, set, key, keys, value)
+				lat[g] = append(lat[g], time.Since(s))
+				if err != nil {
 					firstErr.CompareAndSwap(nil, &err)
 				}
 			}
@@ -368,11 +534,14 @@ func trial(c *redis.Client, o options, keys []string, value string, n int) (resu
 	if p := firstErr.Load(); p != nil {
 		return result{}, *p
 	}
+	all := slices.Concat(lat...)
+	slices.Sort(all)
 	return result{
 		tput:   float64(n) / elapsed.Seconds(),
 		cpuUs:  float64(cpu.Microseconds()) / float64(n),
 		allocs: float64(ms1.Mallocs-ms0.Mallocs) / float64(n),
 		bytes:  float64(ms1.TotalAlloc-ms0.TotalAlloc) / float64(n),
+		p99:    float64(all[len(all)*99/100].Microseconds()),
 	}, nil
 }
 
@@ -397,11 +566,11 @@ func median(xs []float64) float64 {
 func printTable(vs []*variant) {
 	fmt.Println()
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "variant\tthroughput vs raw\tmin–max\tops/s\tCPU µs/op\tCPU µs/op vs raw\tallocs/op\tB/op\t")
+	fmt.Fprintln(w, "variant\tthroughput vs raw\tmin–max\tops/s\tCPU µs/op\tCPU µs/op vs raw\tp99 µs\tallocs/op\tB/op\t")
 	for _, v := range vs {
-		fmt.Fprintf(w, "%s\t%.3f\t%.3f–%.3f\t%.0f\t%.2f\t%+.2f\t%.1f\t%.0f\t\n",
+		fmt.Fprintf(w, "%s\t%.3f\t%.3f–%.3f\t%.0f\t%.2f\t%+.2f\t%.0f\t%.1f\t%.0f\t\n",
 			v.name, median(v.ratio), slices.Min(v.ratio), slices.Max(v.ratio),
-			median(v.tput), median(v.cpu), median(v.cpuDelta), median(v.allocs), median(v.bytes))
+			median(v.tput), median(v.cpu), median(v.cpuDelta), median(v.p99), median(v.allocs), median(v.bytes))
 	}
 	_ = w.Flush()
 }
@@ -411,8 +580,12 @@ func printHeader(o options, srv *server) {
 	fmt.Printf("machine     %d CPUs (GOMAXPROCS %d), %s, %s/%s\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), cpuModel(), runtime.GOOS, runtime.GOARCH)
 	fmt.Printf("go          %s; %s\n", runtime.Version(), srv.version)
 	fmt.Printf("load        %s (1/5/15-minute load average at start)\n", loadAvg())
-	fmt.Printf("workload    %d goroutines, PoolSize %d, %d commands/trial, SET/GET over %d keys, %d-byte values, %d rounds\n",
-		o.c, o.c, o.n, o.keys, o.valueSize, o.rounds)
+	what := "SET/GET"
+	if o.workload == "hot" {
+		what = "GET"
+	}
+	fmt.Printf("workload    %d goroutines, PoolSize %d, %d commands/trial, %s over %d keys, %d-byte values, %d rounds\n",
+		o.c, o.c, o.n, what, o.keys, o.valueSize, o.rounds)
 }
 
 // loadAvg is the system load average: other work on the machine makes the

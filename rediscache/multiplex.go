@@ -1,0 +1,109 @@
+package rediscache
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/aspirego/redis/healthcheck"
+	"github.com/aspirego/redis/settings"
+	"github.com/aspirego/redis/telemetry"
+)
+
+// multiplexing is what the multiplexed mode of one client turned out to
+// be once the topology is known.
+type multiplexing struct {
+	autoPipelining bool
+	cache          *telemetry.Cache // nil: no client-side cache
+}
+
+func (m multiplexing) on() bool { return m.autoPipelining || m.cache != nil }
+
+// String names the parts that are on, for logs and health reports.
+func (m multiplexing) String() string {
+	var parts []string
+	if m.autoPipelining {
+		parts = append(parts, "auto-pipelining")
+	}
+	if m.cache != nil {
+		parts = append(parts, "client-side caching")
+	}
+	return strings.Join(parts, " and ")
+}
+
+// configureMultiplexing sets the go-redis options of the multiplexed mode
+// before the client is built. A client-side cache that go-redis cannot
+// keep for this connection is left off with one warning, so that a
+// configuration a .NET service accepts never stops the Go service.
+func configureMultiplexing(s settings.Settings, conn *settings.Connection, o *redis.UniversalOptions, logger *slog.Logger) multiplexing {
+	var m multiplexing
+	if s.AutoPipelining {
+		m.autoPipelining = true
+		conc := s.AutoPipeliningConcurrency
+		o.AutoPipelineOptions = &redis.AutoPipelineOptions{
+			MaxBatchSize:  s.AutoPipeliningBatchSize,
+			MaxFlushDelay: s.AutoPipeliningFlushDelay,
+			// The handed-out client waits for each command, so every
+			// caller's own commands stay in order with parallel batches.
+			MaxConcurrentBatches: conc,
+			Unordered:            conc > 1,
+		}
+		if o.AutoPipelineOptions.MaxBatchSize == 0 {
+			o.AutoPipelineOptions.MaxBatchSize = redis.DefaultBlockingAutoPipelineOptions().MaxBatchSize
+		}
+	}
+	if s.ClientSideCaching {
+		why := ""
+		switch {
+		case conn.Topology != settings.Standalone:
+			why = "go-redis keeps a client-side cache for a standalone server only, not for a " + conn.Topology.String()
+		case o.DB != 0:
+			why = fmt.Sprintf("go-redis keeps a client-side cache for database 0 only, not %d", o.DB)
+		case o.Protocol == 2:
+			why = "the client-side cache needs RESP3 and the connection asks for protocol=resp2"
+		case o.CredentialsProvider != nil || o.CredentialsProviderContext != nil || o.StreamingCredentialsProvider != nil:
+			why = "go-redis keeps no client-side cache with a credentials provider"
+		}
+		if why != "" {
+			logger.Warn("redis client: ClientSideCaching is on, but the client runs without the cache: "+why,
+				slog.String("key", "ClientSideCaching"))
+		} else {
+			o.Protocol = 3
+			m.cache = telemetry.NewCache(s.ClientSideCacheSize, s.ClientSideCacheTTL)
+			o.ClientSideCache = m.cache
+		}
+	}
+	return m
+}
+
+// frontOf returns the client the application's commands go to: the
+// client's auto-pipeliner, or the client itself.
+func frontOf(client redis.UniversalClient, m multiplexing) (redis.UniversalClient, error) {
+	if !m.autoPipelining {
+		return client, nil
+	}
+	// The blocking face: a call returns once its command has run, like a
+	// plain client's, so errors reach their callers and spans end on time.
+	ap, err := client.AutoPipeline()
+	if err != nil {
+		return nil, fmt.Errorf("auto-pipelining: %w", err)
+	}
+	return ap, nil
+}
+
+// annotateCheck makes the health check's failures say that the client is
+// multiplexed.
+func annotateCheck(c healthcheck.Check, m multiplexing) healthcheck.Check {
+	run := c.Run
+	mode := m.String()
+	c.Run = func(ctx context.Context) error {
+		if err := run(ctx); err != nil {
+			return fmt.Errorf("%w (multiplexed: %s)", err, mode)
+		}
+		return nil
+	}
+	return c
+}

@@ -1,0 +1,153 @@
+package telemetry
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+)
+
+// Cache metric names.
+const (
+	CacheHitsMetric          = "redis.client.cache.hits"
+	CacheMissesMetric        = "redis.client.cache.misses"
+	CacheEvictionsMetric     = "redis.client.cache.evictions"
+	CacheInvalidationsMetric = "redis.client.cache.invalidations"
+	CacheEntriesMetric       = "redis.client.cache.entries"
+)
+
+// Cache is a client-side cache for Options.ClientSideCache: go-redis's
+// LocalCache, counted for the cache metrics and able to tell
+// InstrumentMultiplexed which reads it served.
+type Cache struct {
+	lc *redis.LocalCache
+
+	invalidated atomic.Uint64 // entries removed by an invalidation from the server
+	flushed     atomic.Uint64 // entries removed because a connection went away, or FLUSHDB
+	evictions   atomic.Uint64 // reported so far (kept monotonic)
+}
+
+var _ redis.Cache = (*Cache)(nil)
+
+// NewCache returns a cache of at most size replies (zero: go-redis's
+// default, 10000), each served for at most ttl (zero: until invalidated).
+func NewCache(size int, ttl time.Duration) *Cache {
+	return &Cache{lc: redis.NewLocalCache(redis.CacheConfig{MaxEntries: size, MaxStaleness: ttl})}
+}
+
+// Stats returns go-redis's statistics of the cache (hits, misses, entries).
+func (c *Cache) Stats() redis.CSCStats { return c.lc.Stats() }
+
+// Invalidations returns how many cached replies the server's invalidations
+// removed.
+func (c *Cache) Invalidations() uint64 { return c.invalidated.Load() }
+
+// Flushes returns how many cached replies were dropped because their
+// connection went away (a reconnect or a failover) or the database was
+// flushed.
+func (c *Cache) Flushes() uint64 { return c.flushed.Load() }
+
+// Get serves a cached reply and marks the command as served from the cache.
+func (c *Cache) Get(ctx context.Context, key string) ([]byte, bool) {
+	v, ok := c.lc.Get(ctx, key)
+	if ok {
+		if op, isOp := ctx.(*opCtx); isOp {
+			op.hit = true
+		}
+	}
+	return v, ok
+}
+
+// Reserve, FulfillOwned, Cancel and DeleteByCacheKey are go-redis's
+// LocalCache's.
+func (c *Cache) Reserve(cacheKey string, redisKeys []string) (uint64, bool) {
+	return c.lc.Reserve(cacheKey, redisKeys)
+}
+
+func (c *Cache) FulfillOwned(cacheKey string, token, ownerConnID uint64, value []byte) bool {
+	return c.lc.FulfillOwned(cacheKey, token, ownerConnID, value)
+}
+
+func (c *Cache) Cancel(cacheKey string, token uint64) bool { return c.lc.Cancel(cacheKey, token) }
+
+// DeleteByRedisKey applies an invalidation of redisKey.
+func (c *Cache) DeleteByRedisKey(redisKey string) int {
+	n := c.lc.DeleteByRedisKey(redisKey)
+	c.invalidated.Add(uint64(n))
+	return n
+}
+
+func (c *Cache) DeleteByCacheKey(cacheKey string) bool { return c.lc.DeleteByCacheKey(cacheKey) }
+
+// EvictByConn drops the replies fetched on a connection that went away.
+func (c *Cache) EvictByConn(connID uint64) int {
+	n := c.lc.EvictByConn(connID)
+	c.flushed.Add(uint64(n))
+	return n
+}
+
+// Flush drops every reply.
+func (c *Cache) Flush() int {
+	n := c.lc.Flush()
+	c.flushed.Add(uint64(n))
+	return n
+}
+
+// evicted estimates the replies removed to make room or because they
+// outlived the TTL: every miss fetches one reply, and each leaves by an
+// invalidation, a flush, an eviction, or is still cached.
+func (c *Cache) evicted() uint64 {
+	st := c.lc.Stats()
+	out := int64(st.Misses) - int64(c.invalidated.Load()) - int64(c.flushed.Load()) - int64(st.Entries)
+	for {
+		prev := c.evictions.Load()
+		if out <= int64(prev) {
+			return prev
+		}
+		if c.evictions.CompareAndSwap(prev, uint64(out)) {
+			return uint64(out)
+		}
+	}
+}
+
+// register creates the cache metrics, labelled with the client's pool name.
+func (c *Cache) register(meter metric.Meter, pool string) (metric.Registration, error) {
+	set := metric.WithAttributeSet(attribute.NewSet(attribute.String("db.client.connection.pool.name", pool)))
+	hits, err := meter.Int64ObservableCounter(CacheHitsMetric, metric.WithUnit("{read}"),
+		metric.WithDescription("Reads served from the client-side cache."))
+	if err != nil {
+		return nil, err
+	}
+	misses, err := meter.Int64ObservableCounter(CacheMissesMetric, metric.WithUnit("{read}"),
+		metric.WithDescription("Cacheable reads the client-side cache could not serve."))
+	if err != nil {
+		return nil, err
+	}
+	evictions, err := meter.Int64ObservableCounter(CacheEvictionsMetric, metric.WithUnit("{entry}"),
+		metric.WithDescription("Cached replies removed to make room or after their TTL (estimated)."))
+	if err != nil {
+		return nil, err
+	}
+	inval, err := meter.Int64ObservableCounter(CacheInvalidationsMetric, metric.WithUnit("{entry}"),
+		metric.WithDescription("Cached replies removed by the server's invalidations, connection loss or FLUSHDB."))
+	if err != nil {
+		return nil, err
+	}
+	entries, err := meter.Int64ObservableGauge(CacheEntriesMetric, metric.WithUnit("{entry}"),
+		metric.WithDescription("Replies in the client-side cache."))
+	if err != nil {
+		return nil, err
+	}
+	return meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+		st := c.lc.Stats()
+		o.ObserveInt64(hits, int64(st.Hits), set)
+		o.ObserveInt64(misses, int64(st.Misses), set)
+		o.ObserveInt64(evictions, int64(c.evicted()), set)
+		o.ObserveInt64(inval, int64(c.invalidated.Load()+c.flushed.Load()), set)
+		o.ObserveInt64(entries, int64(st.Entries), set)
+		return nil
+	}, hits, misses, evictions, inval, entries)
+}

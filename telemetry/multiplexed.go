@@ -1,0 +1,304 @@
+package telemetry
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/aspirego/redis/internal/surface"
+	"github.com/aspirego/redis/internal/untraced"
+)
+
+// Multiplexed is what InstrumentMultiplexed instruments: a client in the
+// multiplexed mode.
+type Multiplexed struct {
+	// Base is the client redis.NewUniversalClient returned.
+	Base redis.UniversalClient
+	// Front takes the application's commands: Base's auto-pipeliner, or
+	// Base itself when only the client-side cache is on.
+	Front redis.UniversalClient
+	// Cache is Base's client-side cache, or nil. Its reads go to Base
+	// rather than to an auto-pipeliner, whose batches bypass the cache.
+	Cache *Cache
+	// TraceCacheHits gives reads served from the cache a span too, marked
+	// with redis.client.cache.hit=true. Off by default: such a span costs
+	// several times the read itself (docs/benchmarks.md).
+	TraceCacheHits bool
+}
+
+// CacheHitKey marks the span of a read served from the client-side cache
+// (Multiplexed.TraceCacheHits).
+const CacheHitKey = attribute.Key("redis.client.cache.hit")
+
+// BatchSizeMetric is the histogram of the number of commands in each
+// batch the auto-pipeliner sends.
+const BatchSizeMetric = "redis.client.autopipeline.batch.size"
+
+// InstrumentMultiplexed instruments a client in the multiplexed mode and
+// returns the client to hand out in place of m.Front. Its Close closes
+// m.Front and then m.Base.
+//
+// go-redis runs auto-pipelined batches on context.Background(), so hooks
+// see one PIPELINE per batch and no caller. Here every command is recorded
+// where it is issued instead: the returned client wraps each method of
+// redis.UniversalClient (internal/surface), and records the command once
+// it has run, under the caller's context: its own span, a child of the
+// caller's, with the attributes Instrument gives it, and its own
+// db.client.operation.duration sample. The batches themselves produce no
+// spans; their sizes go to the BatchSizeMetric histogram. Pipelines,
+// transactions and Watch are recorded by Instrument's hooks on m.Base as
+// without multiplexing, and so are the commands they carry.
+//
+// A read served from the client-side cache is not an operation against
+// the server: it gets no span and no duration sample, and is counted by
+// the cache metrics (see Cache).
+func InstrumentMultiplexed(m Multiplexed, cfg Config) (redis.UniversalClient, func() error, error) {
+	closeBase := func() error {
+		if m.Base == m.Front {
+			return nil
+		}
+		return m.Base.Close()
+	}
+	if m.Base == nil || m.Front == nil {
+		return nil, nil, fmt.Errorf("telemetry: client %q: nil client", cfg.Name)
+	}
+	wrap := func(obs surface.Observer) *surface.Client {
+		c := surface.New(m.Front, obs, closeBase)
+		if m.Cache != nil {
+			c.SetCachedReads(m.Base)
+		}
+		return c
+	}
+	if cfg.DisableTracing && cfg.DisableMetrics || cfg.Redisotel {
+		stop, err := Instrument(m.Base, cfg)
+		if err != nil {
+			return nil, nil, err
+		}
+		return wrap(nil), stop, nil
+	}
+
+	in, meter, err := newInstrumentation(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	eng := &engineHook{in: in}
+	var regs []metric.Registration
+	if meter != nil {
+		h, err := meter.Int64Histogram(BatchSizeMetric,
+			metric.WithUnit("{command}"),
+			metric.WithDescription("Commands in each batch the auto-pipeliner sent."),
+			metric.WithExplicitBucketBoundaries(1, 2, 5, 10, 20, 50, 100, 200, 300, 500))
+		if err != nil {
+			return nil, nil, fmt.Errorf("telemetry: client %q: creating %s: %w", cfg.Name, BatchSizeMetric, err)
+		}
+		eng.size = h
+		if m.Cache != nil {
+			reg, err := m.Cache.register(meter, poolName(m.Base, cfg.Name))
+			if err != nil {
+				return nil, nil, fmt.Errorf("telemetry: client %q: %w", cfg.Name, err)
+			}
+			regs = append(regs, reg)
+		}
+	}
+	// First, so that it runs before Instrument's hooks and hides the
+	// auto-pipeliner's batches from them.
+	m.Base.AddHook(eng)
+
+	stopHooks, err := Instrument(m.Base, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	obs := &observer{in: in, hitSpans: m.TraceCacheHits}
+	switch c := m.Base.(type) {
+	case *redis.Client:
+		opt := c.Options()
+		if isFailover(opt) {
+			d := &dialTracker{db: opt.DB, conv: in.conv, eps: map[string]*endpoint{}}
+			d.cur.Store(newEndpoint("", opt.DB, in.conv))
+			obs.cur = &d.cur
+			c.AddHook(d)
+		} else {
+			obs.fixed = newEndpoint(opt.Addr, opt.DB, in.conv)
+		}
+	default:
+		// A cluster: which node ran a batched command is not known here,
+		// so its spans carry no server.address.
+		obs.fixed = newEndpoint("", 0, in.conv)
+	}
+
+	var once sync.Once
+	var stopErr error
+	stop := func() error {
+		once.Do(func() {
+			in.stopped.Store(true)
+			stopErr = stopHooks()
+			for _, r := range regs {
+				if err := r.Unregister(); err != nil && stopErr == nil {
+					stopErr = fmt.Errorf("telemetry: client %q: unregistering cache metrics: %w", cfg.Name, err)
+				}
+			}
+		})
+		return stopErr
+	}
+	return wrap(obs), stop, nil
+}
+
+// opCtx is the context a command issued through the multiplexed client
+// carries down: it marks the command as recorded (Instrument's hooks skip
+// it, as they skip untraced contexts) and holds its start time and
+// whether the client-side cache served it.
+type opCtx struct {
+	context.Context
+	start time.Time
+	hit   bool // set by Cache.Get, on the caller's goroutine
+}
+
+func (o *opCtx) Value(key any) any {
+	if untraced.IsKey(key) {
+		return true
+	}
+	return o.Context.Value(key)
+}
+
+// observer records each command of the multiplexed client.
+type observer struct {
+	in       *instrumentation
+	hitSpans bool // spans for reads the cache served
+	fixed    *endpoint
+	cur      *atomic.Pointer[endpoint] // sentinel: the current primary
+}
+
+func (o *observer) Begin(ctx context.Context) context.Context {
+	if o.in.stopped.Load() {
+		return ctx
+	}
+	return &opCtx{Context: ctx, start: time.Now()}
+}
+
+func (o *observer) End(ctx context.Context, cmd redis.Cmder) {
+	op, ok := ctx.(*opCtx)
+	if !ok || op.hit && !o.hitSpans {
+		return
+	}
+	tr, rec := o.in.active()
+	if op.hit {
+		// Not an operation against the server: no duration sample.
+		rec = false
+	}
+	if tr == nil && !rec {
+		return
+	}
+	ep := o.fixed
+	if o.cur != nil {
+		ep = o.cur.Load()
+	}
+	oi := ep.op(kindCommand, cmd.Name())
+	c := call{start: op.start, metrics: rec}
+	if tr != nil {
+		_, c.span = tr.Start(op.Context, oi.name, trace.WithSpanKind(trace.SpanKindClient), trace.WithTimestamp(op.start))
+		c.recording = c.span.IsRecording()
+		if c.recording {
+			o.in.cmdExtras(c.span, cmd, oi)
+			if op.hit {
+				c.span.SetAttributes(CacheHitKey.Bool(true))
+			}
+		}
+	}
+	o.in.end(op.Context, &c, oi, cmd.Err(), cmd.Err() != nil && hidesReply(oi.name))
+}
+
+// engineHook hides the auto-pipeliner's own batches, which go-redis runs
+// on context.Background(), from Instrument's hooks, and records their
+// sizes.
+type engineHook struct {
+	in   *instrumentation
+	size metric.Int64Histogram
+}
+
+func (h *engineHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h *engineHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if surface.IsEngine(ctx) {
+			// A batch of one.
+			if !isSetup(cmd, cmd.Name()) {
+				h.record(1)
+			}
+			return next(engineCtx, cmd)
+		}
+		return next(ctx, cmd)
+	}
+}
+
+func (h *engineHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if surface.IsEngine(ctx) {
+			// Not the handshake of a connection the batch opened.
+			if len(cmds) > 0 && !(setupNames[cmds[0].Name()] && allSetup(cmds)) {
+				h.record(len(cmds))
+			}
+			return next(engineCtx, cmds)
+		}
+		return next(ctx, cmds)
+	}
+}
+
+func (h *engineHook) record(n int) {
+	if h.size != nil && !h.in.stopped.Load() && h.in.meter.active() {
+		h.size.Record(context.Background(), int64(n))
+	}
+}
+
+// engineCtx is context.Background() marked untraced.
+var engineCtx = untraced.Context(context.Background())
+
+// dialTracker follows the primary a sentinel-managed client dials.
+type dialTracker struct {
+	db   int
+	conv Conventions
+	cur  atomic.Pointer[endpoint]
+	mu   sync.Mutex
+	eps  map[string]*endpoint
+}
+
+func (d *dialTracker) DialHook(next redis.DialHook) redis.DialHook {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := next(ctx, network, addr)
+		if err == nil && conn != nil {
+			if ra := conn.RemoteAddr(); ra != nil {
+				d.observe(ra.String())
+			}
+		}
+		return conn, err
+	}
+}
+
+func (d *dialTracker) observe(addr string) {
+	if cur := d.cur.Load(); cur != nil && cur.hostport == addr {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	ep := d.eps[addr]
+	if ep == nil {
+		ep = newEndpoint(addr, d.db, d.conv)
+		if len(d.eps) < maxCachedOps {
+			d.eps[addr] = ep
+		}
+	}
+	d.cur.Store(ep)
+}
+
+func (d *dialTracker) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+
+func (d *dialTracker) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
