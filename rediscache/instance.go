@@ -78,6 +78,9 @@ func New(name string, deps Deps, opts ...settings.Option) (*Instance, error) {
 	}
 	client := redis.NewUniversalClient(ropts)
 	inst := &Instance{Name: name, Client: client, Resolved: res, logger: logger}
+	// Every command is bounded by syncTimeout (deadline.go); this hook
+	// comes first, so that it wraps every other.
+	installDeadline(client, name, ropts)
 	// A standalone client pointed at one node of a Redis Cluster gets a
 	// clear error, instead of a bare MOVED or ASK reply, when a key lives
 	// on another node (see discover.go for why it does not discover the
@@ -127,7 +130,7 @@ func (i *Instance) Start(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, connectBudget(i.Resolved.Connection.Options))
 	defer cancel()
-	err := i.Client.Ping(ctx).Err()
+	err := i.Client.Ping(withOwnDeadline(ctx)).Err()
 	switch {
 	case err == nil:
 		i.logger.Info("redis client connected", slog.String("target", i.Resolved.Connection.String()))
@@ -142,7 +145,10 @@ func (i *Instance) Start(ctx context.Context) error {
 	}
 }
 
-// connectBudget is how long the start-up PING may take.
+// connectBudget is how long the start-up PING may take: DialTimeout times
+// the dial attempts, saturating at the largest duration (connectRetry and
+// connectTimeout reach 2^31-1, and a URI's dial_timeout has no upper
+// bound: their product must not wrap around to a past deadline).
 func connectBudget(o *redis.UniversalOptions) time.Duration {
 	dial := o.DialTimeout
 	if dial <= 0 {
@@ -152,7 +158,7 @@ func connectBudget(o *redis.UniversalOptions) time.Duration {
 	if attempts <= 0 {
 		attempts = 5 // go-redis's default when the options were built in code
 	}
-	return dial * time.Duration(attempts)
+	return satMul(dial, attempts)
 }
 
 // Close closes the client and its telemetry. It is safe to call more than

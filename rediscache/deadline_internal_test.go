@@ -1,0 +1,116 @@
+package rediscache
+
+import (
+	"context"
+	"errors"
+	"math"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+func TestBlockTimeout(t *testing.T) {
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name      string
+		cmd       redis.Cmder
+		want      time.Duration
+		wantBlock bool
+	}{
+		{"GET", redis.NewStringCmd(ctx, "get", "k"), 0, false},
+		{"BITCOUNT (starts with b)", redis.NewIntCmd(ctx, "bitcount", "k"), 0, false},
+		{"BLPOP 2s", redis.NewStringSliceCmd(ctx, "blpop", "a", "b", int64(2)), 2 * time.Second, true},
+		{"BLPOP upper case, string", redis.NewStringSliceCmd(ctx, "BLPOP", "a", "1.5"), 1500 * time.Millisecond, true},
+		{"BLPOP 0: no limit", redis.NewStringSliceCmd(ctx, "blpop", "a", int64(0)), 0, true},
+		{"BRPOP unreadable", redis.NewStringSliceCmd(ctx, "brpop", "a", "soon"), 0, true},
+		{"BZPOPMIN", redis.NewZWithKeyCmd(ctx, "bzpopmin", "z", 3), 3 * time.Second, true},
+		{"BLMOVE", redis.NewStringCmd(ctx, "blmove", "a", "b", "left", "right", int64(1)), time.Second, true},
+		{"BRPOPLPUSH", redis.NewStringCmd(ctx, "brpoplpush", "a", "b", int64(4)), 4 * time.Second, true},
+		{"BLMPOP", redis.NewKeyValuesCmd(ctx, "blmpop", int64(2), 1, "a", "left"), 2 * time.Second, true},
+		{"WAIT", redis.NewIntCmd(ctx, "wait", 1, 250), 250 * time.Millisecond, true},
+		{"WAITAOF", redis.NewIntCmd(ctx, "waitaof", 1, 0, 100), 100 * time.Millisecond, true},
+		{"XREAD BLOCK", redis.NewXStreamSliceCmd(ctx, "xread", "count", 1, "block", int64(700), "streams", "s", "$"), 700 * time.Millisecond, true},
+		{"XREADGROUP BLOCK 0", redis.NewXStreamSliceCmd(ctx, "xreadgroup", "group", "g", "c", "BLOCK", int64(0), "streams", "s", ">"), 0, true},
+		{"XREAD without BLOCK", redis.NewXStreamSliceCmd(ctx, "xread", "streams", "s", "0"), 0, false},
+		{"huge timeout saturates", redis.NewStringSliceCmd(ctx, "blpop", "a", 1e300), math.MaxInt64, true},
+		{"negative: no limit", redis.NewStringSliceCmd(ctx, "blpop", "a", -1), 0, true},
+		{"bytes", redis.NewStringSliceCmd(ctx, "blpop", "a", []byte("2")), 2 * time.Second, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, block := blockTimeout(tt.cmd)
+			if got != tt.want || block != tt.wantBlock {
+				t.Errorf("blockTimeout(%v) = %v, %v; want %v, %v", tt.cmd.Args(), got, block, tt.want, tt.wantBlock)
+			}
+		})
+	}
+}
+
+func TestSaturatingArithmetic(t *testing.T) {
+	const maxD = time.Duration(math.MaxInt64)
+	for _, tt := range []struct {
+		name string
+		got  time.Duration
+		want time.Duration
+	}{
+		{"satMul ordinary", satMul(5*time.Second, 3), 15 * time.Second},
+		{"satMul connectRetry=2147483647", satMul(5*time.Second, math.MaxInt32), maxD},
+		{"satMul connectTimeout=2147483647,connectRetry=5000", satMul(math.MaxInt32*time.Millisecond, 5000), maxD},
+		{"satMul dial_timeout=1000000h", satMul(1000000*time.Hour, 3), maxD},
+		{"satMul zero", satMul(0, 3), 0},
+		{"satAdd ordinary", satAdd(time.Second, time.Second), 2 * time.Second},
+		{"satAdd overflow", satAdd(maxD-1, 2), maxD},
+	} {
+		if tt.got != tt.want {
+			t.Errorf("%s = %v, want %v", tt.name, tt.got, tt.want)
+		}
+	}
+}
+
+func TestConnectBudgetNeverWraps(t *testing.T) {
+	for _, o := range []*redis.UniversalOptions{
+		{DialTimeout: 5 * time.Second, DialerRetries: math.MaxInt32},
+		{DialTimeout: math.MaxInt32 * time.Millisecond, DialerRetries: 5000},
+		{DialTimeout: 1000000 * time.Hour, DialerRetries: 3},
+		{DialTimeout: math.MaxInt64, DialerRetries: math.MaxInt},
+	} {
+		if b := connectBudget(o); b < o.DialTimeout {
+			t.Errorf("connectBudget(DialTimeout=%v, DialerRetries=%d) = %v, less than one dial", o.DialTimeout, o.DialerRetries, b)
+		}
+	}
+}
+
+func TestCommandTimeout(t *testing.T) {
+	for _, tt := range []struct {
+		read, write, want time.Duration
+	}{
+		{5 * time.Second, 5 * time.Second, 5 * time.Second},
+		{time.Second, 2 * time.Second, 2 * time.Second},
+		{0, 0, 3 * time.Second}, // go-redis's default
+		{-1, 5 * time.Second, 0},
+		{5 * time.Second, -2, 0},
+	} {
+		if got := commandTimeout(&redis.UniversalOptions{ReadTimeout: tt.read, WriteTimeout: tt.write}); got != tt.want {
+			t.Errorf("commandTimeout(read %v, write %v) = %v, want %v", tt.read, tt.write, got, tt.want)
+		}
+	}
+}
+
+func TestCommandTimeoutError(t *testing.T) {
+	dial := &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("i/o timeout")}
+	var err error = &CommandTimeoutError{Name: "cache", Command: "SET", Limit: 500 * time.Millisecond, Dial: dial, Err: context.DeadlineExceeded}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Error("errors.Is(err, context.DeadlineExceeded) = false")
+	}
+	var ne interface{ Timeout() bool }
+	if !errors.As(err, &ne) || !ne.Timeout() {
+		t.Error("the error does not report Timeout() true")
+	}
+	for _, want := range []string{`client "cache"`, "SET", "500ms", "syncTimeout", "timeout", "dial tcp"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q does not contain %q", err, want)
+		}
+	}
+}
