@@ -8,6 +8,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -111,6 +112,7 @@ type deadlineHook struct {
 	timeout time.Duration
 	// lastDial is the outcome of the client's latest dial.
 	lastDial atomic.Pointer[dialOutcome]
+	shared   sharedDeadlines
 }
 
 type dialOutcome struct {
@@ -152,7 +154,7 @@ func (h *deadlineHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 		err := next(bounded, cmd)
 		cancel()
 		if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
-			err = h.timeoutError(strings.ToUpper(cmd.Name()), d, bounded)
+			err = h.timeoutError(strings.ToUpper(cmd.Name()), d)
 			cmd.SetErr(err)
 		}
 		return err
@@ -171,7 +173,7 @@ func (h *deadlineHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis
 		err := next(bounded, cmds)
 		cancel()
 		if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
-			err = h.timeoutError("pipeline", d, bounded)
+			err = h.timeoutError("pipeline", d)
 			for _, cmd := range cmds {
 				if errors.Is(cmd.Err(), context.DeadlineExceeded) {
 					cmd.SetErr(err)
@@ -190,16 +192,81 @@ func (h *deadlineHook) bound(ctx context.Context, d time.Duration) (context.Cont
 			return ctx, nil, false
 		}
 	}
-	c, cancel := context.WithTimeout(ctx, d)
-	return c, cancel, true
+	if ctx.Done() != nil || d != h.timeout {
+		// A context that can be cancelled (an HTTP request's, say) needs
+		// its own child to merge both ends; so does a blocking command's
+		// longer deadline.
+		c, cancel := context.WithTimeout(ctx, d)
+		return c, cancel, true
+	}
+	return &sharedDeadline{Context: ctx, s: h.shared.get(d)}, noCancel, true
 }
 
-func (h *deadlineHook) timeoutError(command string, d time.Duration, bounded context.Context) error {
+func noCancel() {}
+
+// sharedDeadlines hands out deadlines shared by the commands that start
+// within the same slot of deadlineSlot, for parents that cannot be
+// cancelled (context.Background and its values): one timer and one
+// channel per slot instead of one context.WithTimeout (a timer, four
+// allocations, about 1 µs here) per command, and no clock reading on the
+// fast path. A slot created at time c ends at c+d+2*deadlineSlot and is
+// handed out until c+deadlineSlot, so a command gets between d and
+// d+2*deadlineSlot.
+type sharedDeadlines struct {
+	cur atomic.Pointer[deadlineSlotState]
+	mu  sync.Mutex
+}
+
+// deadlineSlot is the granularity of shared deadlines.
+const deadlineSlot = 10 * time.Millisecond
+
+type deadlineSlotState struct {
+	deadline time.Time
+	done     chan struct{}
+	expired  atomic.Bool
+}
+
+func (s *sharedDeadlines) get(d time.Duration) *deadlineSlotState {
+	if b := s.cur.Load(); b != nil {
+		return b
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if b := s.cur.Load(); b != nil {
+		return b
+	}
+	b := &deadlineSlotState{deadline: time.Now().Add(d + 2*deadlineSlot), done: make(chan struct{})}
+	time.AfterFunc(deadlineSlot, func() { s.cur.CompareAndSwap(b, nil) })
+	time.AfterFunc(d+2*deadlineSlot, func() {
+		b.expired.Store(true)
+		close(b.done)
+	})
+	s.cur.Store(b)
+	return b
+}
+
+// sharedDeadline is a context whose parent cannot be cancelled, with a
+// shared deadline.
+type sharedDeadline struct {
+	context.Context
+	s *deadlineSlotState
+}
+
+func (c *sharedDeadline) Deadline() (time.Time, bool) { return c.s.deadline, true }
+func (c *sharedDeadline) Done() <-chan struct{}       { return c.s.done }
+func (c *sharedDeadline) Err() error {
+	if c.s.expired.Load() {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
+func (h *deadlineHook) timeoutError(command string, d time.Duration) error {
 	e := &CommandTimeoutError{Name: h.name, Command: command, Limit: d, Err: context.DeadlineExceeded}
-	if dl, ok := bounded.Deadline(); ok {
-		if last := h.lastDial.Load(); last != nil && last.err != nil && !last.at.Before(dl.Add(-d)) {
-			e.Dial = last.err
-		}
+	// A dial that failed since the command started (at the latest d ago)
+	// is most likely what it waited for.
+	if last := h.lastDial.Load(); last != nil && last.err != nil && time.Since(last.at) <= d+2*deadlineSlot {
+		e.Dial = last.err
 	}
 	return e
 }

@@ -114,3 +114,40 @@ func TestCommandTimeoutError(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkDeadlineHook measures what the command-timeout hook adds to one
+// command on the normal path, without the network: the hook around a
+// next that returns at once, against that next alone.
+func BenchmarkDeadlineHook(b *testing.B) {
+	ctx := context.Background()
+	next := func(context.Context, redis.Cmder) error { return nil }
+	cmd := redis.NewStringCmd(ctx, "get", "k")
+	b.Run("without", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = next(ctx, cmd)
+		}
+	})
+	b.Run("with", func(b *testing.B) {
+		h := (&deadlineHook{name: "cache", timeout: 5 * time.Second}).ProcessHook(next)
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = h(ctx, cmd)
+		}
+	})
+}
+
+// BenchmarkDeadlineHookCancelable is BenchmarkDeadlineHook under a
+// context that can be cancelled, as an HTTP request's: the hook then
+// needs a context.WithTimeout of its own.
+func BenchmarkDeadlineHookCancelable(b *testing.B) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	next := func(context.Context, redis.Cmder) error { return nil }
+	cmd := redis.NewStringCmd(ctx, "get", "k")
+	h := (&deadlineHook{name: "cache", timeout: 5 * time.Second}).ProcessHook(next)
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = h(ctx, cmd)
+	}
+}
