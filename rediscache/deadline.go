@@ -199,8 +199,14 @@ func (h *deadlineHook) bound(ctx context.Context, d time.Duration) (context.Cont
 		c, cancel := context.WithTimeout(ctx, d)
 		return c, cancel, true
 	}
-	return &sharedDeadline{Context: ctx, s: h.shared.get(d)}, noCancel, true
+	s := h.shared.get(d)
+	if ctx == background {
+		return &s.background, noCancel, true // no allocation
+	}
+	return &sharedDeadline{Context: ctx, s: s}, noCancel, true
 }
+
+var background = context.Background()
 
 func noCancel() {}
 
@@ -224,6 +230,9 @@ type deadlineSlotState struct {
 	deadline time.Time
 	done     chan struct{}
 	expired  atomic.Bool
+	// background is the slot's context for commands under
+	// context.Background, shared by all of them.
+	background sharedDeadline
 }
 
 func (s *sharedDeadlines) get(d time.Duration) *deadlineSlotState {
@@ -236,6 +245,7 @@ func (s *sharedDeadlines) get(d time.Duration) *deadlineSlotState {
 		return b
 	}
 	b := &deadlineSlotState{deadline: time.Now().Add(d + 2*deadlineSlot), done: make(chan struct{})}
+	b.background = sharedDeadline{Context: background, s: b}
 	time.AfterFunc(deadlineSlot, func() { s.cur.CompareAndSwap(b, nil) })
 	time.AfterFunc(d+2*deadlineSlot, func() {
 		b.expired.Store(true)

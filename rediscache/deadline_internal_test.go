@@ -151,3 +151,54 @@ func BenchmarkDeadlineHookCancelable(b *testing.B) {
 		_ = h(ctx, cmd)
 	}
 }
+
+// TestSharedDeadline: a command under context.Background gets a shared
+// slot's context: its deadline is at least the command timeout away, it
+// keeps the parent's values, and it ends with context.DeadlineExceeded.
+func TestSharedDeadline(t *testing.T) {
+	const d = 50 * time.Millisecond
+	h := &deadlineHook{name: "cache", timeout: d}
+	type key struct{}
+	for _, parent := range []context.Context{context.Background(), context.WithValue(context.Background(), key{}, "v")} {
+		start := time.Now()
+		ctx, cancel, ok := h.bound(parent, d)
+		if !ok {
+			t.Fatal("bound left a context without deadline alone")
+		}
+		dl, has := ctx.Deadline()
+		if !has || dl.Sub(start) < d || dl.Sub(start) > d+2*deadlineSlot+time.Second {
+			t.Errorf("deadline %v after the start, want between %v and about %v", dl.Sub(start), d, d+2*deadlineSlot)
+		}
+		if ctx.Value(key{}) != parent.Value(key{}) {
+			t.Error("the parent's values are lost")
+		}
+		if ctx.Err() != nil {
+			t.Errorf("Err() = %v before the deadline", ctx.Err())
+		}
+		<-ctx.Done()
+		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			t.Errorf("Err() = %v after Done, want context.DeadlineExceeded", ctx.Err())
+		}
+		cancel()
+	}
+	// A cancellable parent gets a context of its own that ends with it.
+	parent, cancelParent := context.WithCancel(context.Background())
+	ctx, cancel, _ := h.bound(parent, d)
+	defer cancel()
+	cancelParent()
+	<-ctx.Done()
+	if !errors.Is(ctx.Err(), context.Canceled) {
+		t.Errorf("Err() = %v after the parent was cancelled, want context.Canceled", ctx.Err())
+	}
+	// A sooner deadline, or Start's own one, is kept.
+	soon, cancelSoon := context.WithTimeout(context.Background(), d/2)
+	defer cancelSoon()
+	if _, _, ok := h.bound(soon, d); ok {
+		t.Error("bound replaced a sooner deadline")
+	}
+	later, cancelLater := context.WithTimeout(context.Background(), time.Hour)
+	defer cancelLater()
+	if _, _, ok := h.bound(withOwnDeadline(later), d); ok {
+		t.Error("bound shortened Start's own deadline")
+	}
+}

@@ -105,6 +105,7 @@ func New(name string, deps Deps, opts ...settings.Option) (*Instance, error) {
 	if !res.Settings.DisableHealthChecks {
 		inst.Checks = []healthcheck.Check{healthcheck.Redis(name, client, res.Settings.HealthCheckTimeout)}
 	}
+	warnInsecureTLS(logger, ropts)
 	logger.Info("redis client built",
 		slog.String("target", res.Connection.String()),
 		slog.String("topology", res.Connection.Topology.String()),
