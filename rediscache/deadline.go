@@ -217,7 +217,8 @@ func noCancel() {}
 // allocations, about 1 µs here) per command, and no clock reading on the
 // fast path. A slot created at time c ends at c+d+2*deadlineSlot and is
 // handed out until c+deadlineSlot, so a command gets between d and
-// d+2*deadlineSlot.
+// d+2*deadlineSlot. (A timer that fires late on a saturated machine hands
+// a slot out for longer: a command then gets up to that lateness less.)
 type sharedDeadlines struct {
 	cur atomic.Pointer[deadlineSlotState]
 	mu  sync.Mutex
