@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/aspirego/redis/healthcheck"
 )
 
 // Every command and pipeline of a client built by New is bounded by the
@@ -388,4 +390,32 @@ func satMul(d time.Duration, n int) time.Duration {
 		return math.MaxInt64
 	}
 	return d * time.Duration(n)
+}
+
+// boundCheck bounds a health check's whole run by the command timeout d
+// as well as its own: the check of a cluster client talks to the nodes
+// directly (loading the slot map, then PING and CLUSTER INFO on every
+// primary), outside the client's hooks. A run cut by d fails with a
+// *CommandTimeoutError for the command "health check".
+func boundCheck(c healthcheck.Check, name string, d time.Duration) healthcheck.Check {
+	if d <= 0 {
+		return c
+	}
+	run := c.Run
+	c.Run = func(ctx context.Context) error {
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= d {
+			return run(ctx)
+		}
+		bounded, cancel := context.WithTimeout(ctx, d)
+		defer cancel()
+		err := run(bounded)
+		if err != nil && ctx.Err() == nil && bounded.Err() != nil && errors.Is(err, context.DeadlineExceeded) {
+			var te *CommandTimeoutError
+			if !errors.As(err, &te) {
+				return &CommandTimeoutError{Name: name, Command: "health check", Limit: d, Err: err}
+			}
+		}
+		return err
+	}
+	return c
 }

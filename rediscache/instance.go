@@ -103,7 +103,8 @@ func New(name string, deps Deps, opts ...settings.Option) (*Instance, error) {
 	inst.stopTelemetry = stop
 
 	if !res.Settings.DisableHealthChecks {
-		inst.Checks = []healthcheck.Check{healthcheck.Redis(name, client, res.Settings.HealthCheckTimeout)}
+		check := healthcheck.Redis(name, client, res.Settings.HealthCheckTimeout)
+		inst.Checks = []healthcheck.Check{boundCheck(check, name, commandTimeout(ropts))}
 	}
 	warnInsecureTLS(logger, ropts)
 	logger.Info("redis client built",

@@ -53,6 +53,8 @@ func TestCommandDeadline(t *testing.T) {
 		{"accepts, never answers", hole.Addr, fast, "SET", 0, 500 * time.Millisecond},
 		{"accepts, never answers", hole.Addr, fast, "/health", 0, 500 * time.Millisecond},
 		{"TLS handshake never answered", hole.Addr, ",ssl=true,syncTimeout=500", "SET", 0, 500 * time.Millisecond},
+		{"cluster seeds: connect hangs, never answers", syn.Addr + "," + hole.Addr, fast, "SET", 0, 500 * time.Millisecond},
+		{"cluster seeds: connect hangs, never answers", syn.Addr + "," + hole.Addr, fast, "/health", 0, 500 * time.Millisecond},
 	} {
 		conn := strings.TrimPrefix(tt.conn, ",")
 		if conn == "" {
