@@ -202,3 +202,19 @@ func TestSharedDeadline(t *testing.T) {
 		t.Error("bound shortened Start's own deadline")
 	}
 }
+
+// FuzzBlockTimeout: reading a blocking command's timeout from arbitrary
+// arguments never panics and never yields a negative duration.
+func FuzzBlockTimeout(f *testing.F) {
+	for _, seed := range [][2]string{{"blpop", "1.5"}, {"XREAD", "block"}, {"wait", "-1"}, {"bzmpop", "NaN"}, {"waitaof", "1e308"}} {
+		f.Add(seed[0], seed[1], "")
+	}
+	f.Fuzz(func(t *testing.T, name, a, b string) {
+		for _, args := range [][]any{{name}, {name, a}, {name, a, b}, {name, b, a, a, b}} {
+			d, _ := blockTimeout(redis.NewCmd(context.Background(), args...))
+			if d < 0 {
+				t.Fatalf("blockTimeout(%q) = %v", args, d)
+			}
+		}
+	})
+}
