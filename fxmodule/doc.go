@@ -32,7 +32,10 @@
 //
 // or set the configuration key HealthChecks:Address (for example
 // HealthChecks__Address=:8081) and Module serves both paths on that
-// address from start to stop.
+// address from start to stop. That server bounds every connection (idle
+// keep-alive connections are closed after HealthIdleTimeout, slow requests
+// after HealthReadHeaderTimeout and HealthReadTimeout) and keeps at most
+// HealthMaxConns open at once.
 //
 // # Telemetry
 //

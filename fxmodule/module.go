@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"time"
 
 	"go.uber.org/fx"
 
@@ -32,7 +31,7 @@ var Module = fx.Module("aspirego/redis",
 	fx.Provide(LoadConfig),
 	fx.Provide(fx.Annotate(NewChecker, fx.ParamTags(`group:"`+healthcheck.Group+`"`))),
 	fx.Provide(fx.Annotate(NewHealthHandler, fx.ResultTags(`name:"health"`))),
-	fx.Invoke(fx.Annotate(serveHealth, fx.ParamTags(``, ``, `name:"health"`, `optional:"true"`))),
+	fx.Invoke(fx.Annotate(serveHealth, fx.ParamTags(``, ``, `name:"health"`, `optional:"true"`, ``))),
 )
 
 // LoadConfig loads appsettings.json, appsettings.{Environment}.json from
@@ -64,7 +63,7 @@ func NewHealthHandler(cfg *settings.Config, checker *healthcheck.Checker) (http.
 	return checker.Handler(opts...), nil
 }
 
-func serveHealth(lc fx.Lifecycle, cfg *settings.Config, h http.Handler, logger *slog.Logger) error {
+func serveHealth(lc fx.Lifecycle, cfg *settings.Config, h http.Handler, logger *slog.Logger, checker *healthcheck.Checker) error {
 	addr, ok := cfg.String(HealthAddressKey)
 	if !ok || addr == "" {
 		return nil
@@ -72,7 +71,7 @@ func serveHealth(lc fx.Lifecycle, cfg *settings.Config, h http.Handler, logger *
 	if logger == nil {
 		logger = slog.Default()
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	srv := newHealthServer(h, checker) // timeouts and limits: listener.go
 	done := make(chan struct{})
 	lc.Append(fx.Hook{
 		OnStart: func(ctx context.Context) error {
@@ -83,7 +82,7 @@ func serveHealth(lc fx.Lifecycle, cfg *settings.Config, h http.Handler, logger *
 			logger.Info("serving health checks", slog.String("address", ln.Addr().String()))
 			go func() {
 				defer close(done)
-				if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				if err := srv.Serve(newLimitListener(ln, healthLimits.maxConns)); err != nil && !errors.Is(err, http.ErrServerClosed) {
 					logger.Error("health server stopped", slog.String("error", err.Error()))
 				}
 			}()

@@ -50,6 +50,16 @@
 // is back. Close (fx OnStop) closes the client and unregisters its
 // telemetry.
 //
+// # Timeouts
+//
+// Every command and pipeline is bounded by syncTimeout (go-redis's
+// ReadTimeout and WriteTimeout), or by the caller's context deadline when
+// that is sooner, whatever the connection is doing: a TCP connect that
+// hangs, a server that never answers, retries and back-off included, as
+// StackExchange.Redis bounds every synchronous call. Running out of it is
+// a *CommandTimeoutError. Blocking commands (BLPOP, XREAD BLOCK, WAIT, ...)
+// get their own timeout on top. See docs/reliability.md.
+//
 // # Logging
 //
 // Lifecycle events (built, connected, closed) go to the *slog.Logger in the

@@ -96,6 +96,9 @@ func build(name string, res *settings.Resolved, deps Deps) (*Instance, error) {
 		client = redis.NewUniversalClient(ropts)
 	}
 	inst := &Instance{Name: name, Client: client, Resolved: res, logger: logger, discovery: disc}
+	// Every command is bounded by syncTimeout (deadline.go); this hook
+	// comes first, so that it wraps every other.
+	installDeadline(client, name, ropts)
 	// A standalone client pointed at one node of a Redis Cluster gets a
 	// clear error, instead of a bare MOVED or ASK reply, when a key lives
 	// on another node (see discover.go for why it does not discover the
@@ -148,8 +151,9 @@ func build(name string, res *settings.Resolved, deps Deps) (*Instance, error) {
 		if mux.on() {
 			check = annotateCheck(check, mux)
 		}
-		inst.Checks = []healthcheck.Check{check}
+		inst.Checks = []healthcheck.Check{boundCheck(check, name, commandTimeout(ropts))}
 	}
+	warnInsecureTLS(logger, ropts)
 	attrs := []slog.Attr{
 		slog.String("target", res.Connection.String()),
 		slog.String("topology", res.Connection.Topology.String()),
@@ -198,7 +202,7 @@ func (i *Instance) Start(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, connectBudget(i.Resolved.Connection.Options))
 	defer cancel()
-	err := i.Client.Ping(ctx).Err()
+	err := i.Client.Ping(withOwnDeadline(ctx)).Err()
 	switch {
 	case err == nil:
 		i.logger.Info("redis client connected", slog.String("target", i.Resolved.Connection.String()))
@@ -213,7 +217,10 @@ func (i *Instance) Start(ctx context.Context) error {
 	}
 }
 
-// connectBudget is how long the start-up PING may take.
+// connectBudget is how long the start-up PING may take: DialTimeout times
+// the dial attempts, saturating at the largest duration (connectRetry and
+// connectTimeout reach 2^31-1, and a URI's dial_timeout has no upper
+// bound: their product must not wrap around to a past deadline).
 func connectBudget(o *redis.UniversalOptions) time.Duration {
 	dial := o.DialTimeout
 	if dial <= 0 {
@@ -223,7 +230,7 @@ func connectBudget(o *redis.UniversalOptions) time.Duration {
 	if attempts <= 0 {
 		attempts = 5 // go-redis's default when the options were built in code
 	}
-	return dial * time.Duration(attempts)
+	return satMul(dial, attempts)
 }
 
 // Close closes the client and its telemetry. It is safe to call more than

@@ -861,7 +861,10 @@ func (b *connBuilder) build() (*Connection, error) {
 			cfg.MinVersion, cfg.MaxVersion = b.sslProtocols.v.min, b.sslProtocols.v.max
 		}
 		cfg.ServerName = b.sslHost
-		if cfg.ServerName == "" {
+		if cfg.ServerName == "" && !sentinel {
+			// With serviceName the endpoints are the sentinels: their host
+			// is not the data nodes' (which the sentinels report), so each
+			// connection verifies its own host.
 			cfg.ServerName = commonHost(eps)
 		}
 		cfg.InsecureSkipVerify = b.skipVerify

@@ -135,7 +135,7 @@ func TestParseConnectionStringEndpoints(t *testing.T) {
 		{name: "sentinel", in: "s1,s2:26380,serviceName=mymaster", topo: Sentinel, addrs: []string{"s1:26379", "s2:26380"},
 			edit: func(o *redis.UniversalOptions) { o.MasterName = "mymaster" }},
 		{name: "sentinel with ssl keeps 26379", in: "s1,ssl=true,serviceName=m", topo: Sentinel, addrs: []string{"s1:26379"},
-			tls:  &tlsWant{serverName: "s1", min: tls.VersionTLS12},
+			tls:  &tlsWant{serverName: "", min: tls.VersionTLS12}, // the sentinels' host is not the data nodes'
 			edit: func(o *redis.UniversalOptions) { o.MasterName = "m" }},
 		{name: "empty serviceName is not sentinel", in: "a,serviceName=", addrs: []string{"a:6379"}},
 		{name: "whitespace and empty pieces", in: " , localhost:6379 ,, ssl = true , ", addrs: []string{"localhost:6379"},

@@ -38,7 +38,10 @@
 // ASK and MOVED redirections. [StartSentinel] starts a primary, a replica and
 // one or three sentinels monitoring "mymaster"; [SentinelSet.Failover] forces
 // a failover and returns once the new primary accepts writes and the old one
-// no longer does.
+// no longer does. With SentinelOptions.TLS the whole set serves TLS only,
+// replication and sentinel links included, and each kind of server has its
+// own certificate from one CA: the sentinels' valid for [SentinelCertName]
+// only, the data nodes' for [DataCertName] only.
 //
 // # Faults
 //

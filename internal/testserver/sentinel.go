@@ -45,6 +45,12 @@ type SentinelOptions struct {
 	FailoverTimeout time.Duration
 	// Timeout bounds every wait (start-up, Failover); 0 means 30s.
 	Timeout time.Duration
+	// TLS serves TLS only, on sentinels and data nodes alike, with
+	// certificates from one CA: the sentinels' valid for the name
+	// SentinelCertName only, the data nodes' for the address DataCertName
+	// only, so that a client must verify each kind under its own name.
+	// Replication and the sentinels' links use TLS too.
+	TLS bool
 }
 
 // SentinelSet is a primary, a replica and the sentinels monitoring them.
@@ -89,9 +95,16 @@ func StartSentinel(t testing.TB, opts SentinelOptions) *SentinelSet {
 		opts.Timeout = DefaultSentinelTimeout
 	}
 	set := &SentinelSet{MasterName: opts.MasterName, opts: opts}
+	var sentinelTLS, dataTLS *TLSMaterial
+	if opts.TLS {
+		var err error
+		if sentinelTLS, dataTLS, err = newTLSSetMaterial(t.TempDir()); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	for i := range 2 {
-		n := newServer(t, Options{Binary: opts.Binary, Password: opts.Password}, kindStandalone)
+		n := newServer(t, Options{Binary: opts.Binary, Password: opts.Password, TLS: opts.TLS, tlsMaterial: dataTLS}, kindStandalone)
 		n.roleConf = func() []string { return set.roleConf(n) }
 		if err := n.start(); err != nil {
 			t.Fatal(err)
@@ -112,7 +125,7 @@ func StartSentinel(t testing.TB, opts SentinelOptions) *SentinelSet {
 
 	quorum := opts.Sentinels/2 + 1
 	for range opts.Sentinels {
-		sn := newServer(t, Options{Binary: opts.Binary, Password: opts.SentinelPassword}, kindSentinel)
+		sn := newServer(t, Options{Binary: opts.Binary, Password: opts.SentinelPassword, TLS: opts.TLS, tlsMaterial: sentinelTLS}, kindSentinel)
 		sn.sentinelConf = func(port int) string { return set.sentinelConf(sn, port, quorum) }
 		if err := sn.start(); err != nil {
 			t.Fatal(err)
@@ -131,14 +144,28 @@ func (set *SentinelSet) sentinelConf(sn *Server, port, quorum int) string {
 	lines := []string{
 		"bind 127.0.0.1 -::1",
 		"port " + strconv.Itoa(port),
-		"dir " + quote(sn.Dir),
+	}
+	if sn.TLS != nil {
+		lines = []string{
+			"bind 127.0.0.1 -::1",
+			"port 0",
+			"tls-port " + strconv.Itoa(port),
+			"tls-cert-file " + quote(sn.TLS.ServerCertFile),
+			"tls-key-file " + quote(sn.TLS.ServerKeyFile),
+			"tls-ca-cert-file " + quote(sn.TLS.CAFile),
+			"tls-auth-clients no",
+			"tls-replication yes", // links to the data nodes and other sentinels over TLS
+		}
+	}
+	lines = append(lines,
+		"dir "+quote(sn.Dir),
 		"daemonize no",
 		`logfile ""`,
 		fmt.Sprintf("sentinel monitor %s %s %s %d", name, host, pport, quorum),
 		fmt.Sprintf("sentinel down-after-milliseconds %s %d", name, o.DownAfter.Milliseconds()),
 		fmt.Sprintf("sentinel failover-timeout %s %d", name, o.FailoverTimeout.Milliseconds()),
 		fmt.Sprintf("sentinel parallel-syncs %s 1", name),
-	}
+	)
 	if o.Password != "" {
 		lines = append(lines, fmt.Sprintf("sentinel auth-pass %s %s", name, quote(o.Password)))
 	}
@@ -243,6 +270,9 @@ func (set *SentinelSet) ConnectionString() string {
 	}
 	if pw := set.Sentinels[0].Password(); pw != "" {
 		cs += ",sentinelPassword=" + pw
+	}
+	if set.opts.TLS {
+		cs += ",ssl=true"
 	}
 	return cs
 }

@@ -60,6 +60,10 @@ type Options struct {
 	// StartTimeout bounds the wait for the first PONG; 0 means
 	// DefaultStartTimeout.
 	StartTimeout time.Duration
+
+	// tlsMaterial, set by StartSentinel for a TLS set, replaces the
+	// certificates TLS would generate.
+	tlsMaterial *TLSMaterial
 }
 
 // User is an ACL user: `user <Name> on ><Password> <Rules...>`.
@@ -171,7 +175,9 @@ func newServer(t testing.TB, opts Options, k kind) *Server {
 	if opts.Unix {
 		s.UnixPath = unixSocketPath(t, dir)
 	}
-	if opts.TLS || opts.ClientCert {
+	if opts.tlsMaterial != nil {
+		s.TLS = opts.tlsMaterial
+	} else if opts.TLS || opts.ClientCert {
 		m, err := newTLSMaterial(dir, opts.ClientCert)
 		if err != nil {
 			t.Fatal(err)
@@ -322,6 +328,7 @@ func (s *Server) renderConf() string {
 		} else {
 			line("tls-auth-clients", "no")
 		}
+		line("tls-replication", "yes") // a replica connects to its primary over TLS
 	} else {
 		line("port", strconv.Itoa(s.Port))
 	}
@@ -447,7 +454,7 @@ func (s *Server) ping(p *process, timeout time.Duration) error {
 func (s *Server) dialLocked(ctx context.Context) (*respConn, error) {
 	var tlsCfg *tls.Config
 	if s.TLS != nil {
-		tlsCfg = s.TLS.ClientConfig(s.Host)
+		tlsCfg = s.TLS.ClientConfig(s.TLS.serverName(s.Host))
 	}
 	return dialRESP(ctx, s.Addr, tlsCfg, "", s.opts.Password)
 }
@@ -541,7 +548,7 @@ func (s *Server) TLSConfig() *tls.Config {
 	if s.TLS == nil {
 		return nil
 	}
-	return s.TLS.ClientConfig(s.Host)
+	return s.TLS.ClientConfig(s.TLS.serverName(s.Host))
 }
 
 // ClientOptions returns go-redis options for the server's TCP address with

@@ -26,9 +26,14 @@ type TLSMaterial struct {
 	CAPEM  []byte
 
 	// ServerCertFile and ServerKeyFile are the server's certificate (valid
-	// for 127.0.0.1, ::1 and localhost) and key.
+	// for 127.0.0.1, ::1 and localhost, unless ServerName says otherwise)
+	// and key.
 	ServerCertFile string
 	ServerKeyFile  string
+	// ServerName, when set, is the only name the server certificate is
+	// valid for (a TLS sentinel set's material, see [SentinelOptions.TLS]);
+	// the harness verifies the server as this name.
+	ServerName string
 
 	// ClientCert is a client certificate signed by the CA, set when the
 	// server was started with Options.ClientCert; ClientCertFile and
@@ -208,4 +213,63 @@ func generateTLSMaterial(dir string, clientCert bool) (*TLSMaterial, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// Host names of the certificates of a TLS sentinel set: each kind of
+// server has its own certificate, valid for one name only, so that a
+// client verifying one kind as the other fails.
+const (
+	// SentinelCertName is the only name in the sentinels' certificate.
+	SentinelCertName = "localhost"
+	// DataCertName is the only name in the data nodes' certificate: the
+	// IP address the sentinels report for them.
+	DataCertName = "127.0.0.1"
+)
+
+// newTLSSetMaterial generates one CA and two server certificates signed
+// by it, written to dir: the sentinels' (DNS name SentinelCertName only)
+// and the data nodes' (IP address DataCertName only).
+func newTLSSetMaterial(dir string) (sentinels, data *TLSMaterial, err error) {
+	ca, err := newKeyPair(caTemplate("testserver sentinel set CA"), nil)
+	if err != nil {
+		return nil, nil, fmt.Errorf("testserver: generate TLS certificates: %w", err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(ca.cert)
+	caOnly := &keyPair{certPEM: ca.certPEM}
+	caFile, _, err := caOnly.write(dir, "ca")
+	if err != nil {
+		return nil, nil, err
+	}
+	leaf := func(name string, tmpl *x509.Certificate) (*TLSMaterial, error) {
+		kp, err := newKeyPair(tmpl, ca)
+		if err != nil {
+			return nil, fmt.Errorf("testserver: generate TLS certificates: %w", err)
+		}
+		m := &TLSMaterial{CAPool: pool, CAFile: caFile, CAPEM: ca.certPEM, ServerName: tmpl.Subject.CommonName}
+		if m.ServerCertFile, m.ServerKeyFile, err = kp.write(dir, name); err != nil {
+			return nil, err
+		}
+		return m, nil
+	}
+	st := leafTemplate(SentinelCertName, x509.ExtKeyUsageServerAuth)
+	st.DNSNames = []string{SentinelCertName}
+	if sentinels, err = leaf("sentinel", st); err != nil {
+		return nil, nil, err
+	}
+	dt := leafTemplate(DataCertName, x509.ExtKeyUsageServerAuth)
+	dt.IPAddresses = []net.IP{net.ParseIP(DataCertName)}
+	if data, err = leaf("data", dt); err != nil {
+		return nil, nil, err
+	}
+	return sentinels, data, nil
+}
+
+// serverName is the name the harness verifies a server with material m
+// as, host unless m says otherwise.
+func (m *TLSMaterial) serverName(host string) string {
+	if m.ServerName != "" {
+		return m.ServerName
+	}
+	return host
 }

@@ -1,0 +1,421 @@
+package rediscache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/aspirego/redis/healthcheck"
+)
+
+// Every command and pipeline of a client built by New is bounded by the
+// client's command timeout, syncTimeout (go-redis's ReadTimeout and
+// WriteTimeout, the larger of the two), or by the caller's context when
+// that ends sooner, as StackExchange.Redis bounds every synchronous
+// command by syncTimeout whatever its connection is doing.
+//
+// go-redis alone does not promise that: its socket deadlines bound each
+// read and write, but a command that has to connect first waits for the
+// dial (DialTimeout, tried DialerRetries times) and is then retried
+// (MaxRetries, with backoff), so against a TCP connect that hangs one SET
+// with the default settings took 61 s (4 command attempts x 3 dial
+// attempts x 5 s). A deadline on the command's context bounds every layer
+// at once: the wait for a pool turn and for a dial (go-redis waits for
+// both on the context), the connection handshake (HELLO, AUTH), the
+// socket reads and writes (ContextTimeoutEnabled) and the retry backoff.
+// A dial that the deadline abandoned goes on in the background and its
+// connection, if any, joins the pool.
+//
+// Blocking commands (BLPOP, BRPOP, BLMOVE, BLMPOP, BRPOPLPUSH, BZPOPMIN,
+// BZPOPMAX, BZMPOP, XREAD and XREADGROUP with BLOCK, WAIT, WAITAOF) sent
+// on their own get their own timeout on top of the command timeout, and
+// no deadline at all when they block without limit (a timeout of 0), as
+// go-redis's read deadlines do. In a pipeline go-redis reads them under
+// ReadTimeout like any other command, and so does the pipeline's deadline.
+//
+// The normal path costs one context.WithTimeout per command; the
+// benchmark's rediscache variant measures it (docs/benchmarks.md).
+
+// CommandTimeoutError is the error of a command (or pipeline) that did not
+// complete within the client's command timeout, syncTimeout. It wraps
+// context.DeadlineExceeded, so errors.Is(err, context.DeadlineExceeded)
+// holds, and reports Timeout() true, as a net.Error does.
+type CommandTimeoutError struct {
+	// Name is the client's name.
+	Name string
+	// Command is the command's name in upper case ("SET"), or "pipeline".
+	Command string
+	// Limit is how long the command was given.
+	Limit time.Duration
+	// Dial is the last failed connection attempt of the client during the
+	// command, when there was one: what the command was most likely
+	// waiting for. Nil otherwise.
+	Dial error
+	// Err is context.DeadlineExceeded.
+	Err error
+}
+
+// Error names the client, the command, the timeout and its configuration
+// key, and the last dial failure.
+func (e *CommandTimeoutError) Error() string {
+	msg := fmt.Sprintf("rediscache: client %q: %s exceeded its timeout, %v (syncTimeout): %v", e.Name, e.Command, e.Limit, e.Err)
+	if e.Dial != nil {
+		msg += "; last connection attempt: " + e.Dial.Error()
+	}
+	return msg
+}
+
+// Unwrap returns context.DeadlineExceeded.
+func (e *CommandTimeoutError) Unwrap() error { return e.Err }
+
+// Timeout reports true.
+func (e *CommandTimeoutError) Timeout() bool { return true }
+
+// commandTimeout returns the command timeout of o: the larger of
+// ReadTimeout and WriteTimeout with go-redis's meaning of zero (3 s), or 0
+// when either is negative (go-redis: no timeout, or no deadline at all),
+// which leaves commands unbounded as configured.
+func commandTimeout(o *redis.UniversalOptions) time.Duration {
+	r, w := o.ReadTimeout, o.WriteTimeout
+	if r < 0 || w < 0 {
+		return 0
+	}
+	if r == 0 {
+		r = 3 * time.Second
+	}
+	if w == 0 {
+		w = r
+	}
+	return max(r, w)
+}
+
+// ownDeadline marks a context whose deadline the command-timeout hook
+// keeps even when it is later than the command timeout: Start's PING,
+// bounded by the connect budget instead.
+type ownDeadline struct{}
+
+// withOwnDeadline returns ctx marked with ownDeadline.
+func withOwnDeadline(ctx context.Context) context.Context {
+	return context.WithValue(ctx, ownDeadline{}, true)
+}
+
+// deadlineHook bounds every command by the command timeout.
+type deadlineHook struct {
+	name    string
+	timeout time.Duration
+	// lastDial is the outcome of the client's latest dial.
+	lastDial atomic.Pointer[dialOutcome]
+	shared   sharedDeadlines
+}
+
+type dialOutcome struct {
+	at  time.Time
+	err error
+}
+
+// installDeadline adds the hook to client, first, so that it wraps every
+// other hook. It does nothing when the options ask for no timeout.
+func installDeadline(client redis.UniversalClient, name string, o *redis.UniversalOptions) {
+	d := commandTimeout(o)
+	if d <= 0 {
+		return
+	}
+	client.AddHook(&deadlineHook{name: name, timeout: d})
+}
+
+func (h *deadlineHook) DialHook(next redis.DialHook) redis.DialHook {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := next(ctx, network, addr)
+		h.lastDial.Store(&dialOutcome{at: time.Now(), err: err})
+		return c, err
+	}
+}
+
+func (h *deadlineHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		d := h.timeout
+		if block, ok := blockTimeout(cmd); ok {
+			if block == 0 {
+				return next(ctx, cmd)
+			}
+			d = satAdd(d, block)
+		}
+		bounded, cancel, ok := h.bound(ctx, d)
+		if !ok {
+			return next(ctx, cmd)
+		}
+		err := next(bounded, cmd)
+		cancel()
+		if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			err = h.timeoutError(strings.ToUpper(cmd.Name()), d)
+			cmd.SetErr(err)
+		}
+		return err
+	}
+}
+
+func (h *deadlineHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		// go-redis reads a pipeline's replies under ReadTimeout, blocking
+		// commands included: the pipeline gets the command timeout.
+		d := h.timeout
+		bounded, cancel, ok := h.bound(ctx, d)
+		if !ok {
+			return next(ctx, cmds)
+		}
+		err := next(bounded, cmds)
+		cancel()
+		if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+			err = h.timeoutError("pipeline", d)
+			for _, cmd := range cmds {
+				if errors.Is(cmd.Err(), context.DeadlineExceeded) {
+					cmd.SetErr(err)
+				}
+			}
+		}
+		return err
+	}
+}
+
+// bound returns ctx with a deadline d from now, unless ctx ends sooner
+// already or keeps its own deadline (ok false).
+func (h *deadlineHook) bound(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc, bool) {
+	if dl, has := ctx.Deadline(); has {
+		if time.Until(dl) <= d || ctx.Value(ownDeadline{}) != nil {
+			return ctx, nil, false
+		}
+	}
+	if ctx.Done() != nil || d != h.timeout {
+		// A context that can be cancelled (an HTTP request's, say) needs
+		// its own child to merge both ends; so does a blocking command's
+		// longer deadline.
+		c, cancel := context.WithTimeout(ctx, d)
+		return c, cancel, true
+	}
+	s := h.shared.get(d)
+	if ctx == background {
+		return &s.background, noCancel, true // no allocation
+	}
+	return &sharedDeadline{Context: ctx, s: s}, noCancel, true
+}
+
+var background = context.Background()
+
+func noCancel() {}
+
+// sharedDeadlines hands out deadlines shared by the commands that start
+// within the same slot of deadlineSlot, for parents that cannot be
+// cancelled (context.Background and its values): one timer and one
+// channel per slot instead of one context.WithTimeout (a timer, four
+// allocations, about 1 µs here) per command, and no clock reading on the
+// fast path. A slot created at time c ends at c+d+2*deadlineSlot and is
+// handed out until c+deadlineSlot, so a command gets between d and
+// d+2*deadlineSlot. (A timer that fires late on a saturated machine hands
+// a slot out for longer: a command then gets up to that lateness less.)
+type sharedDeadlines struct {
+	cur atomic.Pointer[deadlineSlotState]
+	mu  sync.Mutex
+}
+
+// deadlineSlot is the granularity of shared deadlines.
+const deadlineSlot = 10 * time.Millisecond
+
+type deadlineSlotState struct {
+	deadline time.Time
+	done     chan struct{}
+	expired  atomic.Bool
+	// background is the slot's context for commands under
+	// context.Background, shared by all of them.
+	background sharedDeadline
+}
+
+func (s *sharedDeadlines) get(d time.Duration) *deadlineSlotState {
+	if b := s.cur.Load(); b != nil {
+		return b
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if b := s.cur.Load(); b != nil {
+		return b
+	}
+	b := &deadlineSlotState{deadline: time.Now().Add(d + 2*deadlineSlot), done: make(chan struct{})}
+	b.background = sharedDeadline{Context: background, s: b}
+	time.AfterFunc(deadlineSlot, func() { s.cur.CompareAndSwap(b, nil) })
+	time.AfterFunc(d+2*deadlineSlot, func() {
+		b.expired.Store(true)
+		close(b.done)
+	})
+	s.cur.Store(b)
+	return b
+}
+
+// sharedDeadline is a context whose parent cannot be cancelled, with a
+// shared deadline.
+type sharedDeadline struct {
+	context.Context
+	s *deadlineSlotState
+}
+
+func (c *sharedDeadline) Deadline() (time.Time, bool) { return c.s.deadline, true }
+func (c *sharedDeadline) Done() <-chan struct{}       { return c.s.done }
+func (c *sharedDeadline) Err() error {
+	if c.s.expired.Load() {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+
+func (h *deadlineHook) timeoutError(command string, d time.Duration) error {
+	e := &CommandTimeoutError{Name: h.name, Command: command, Limit: d, Err: context.DeadlineExceeded}
+	// A dial that failed since the command started (at the latest d ago)
+	// is most likely what it waited for.
+	if last := h.lastDial.Load(); last != nil && last.err != nil && time.Since(last.at) <= d+2*deadlineSlot {
+		e.Dial = last.err
+	}
+	return e
+}
+
+// blockTimeout reports whether cmd is a blocking command and how long it
+// may block (0: without limit). A blocking command whose timeout cannot be
+// read is treated as blocking without limit.
+func blockTimeout(cmd redis.Cmder) (time.Duration, bool) {
+	args := cmd.Args()
+	if len(args) == 0 {
+		return 0, false
+	}
+	name, ok := args[0].(string)
+	// Cheap first filter: every blocking command starts with b, w or x.
+	if !ok || name == "" {
+		return 0, false
+	}
+	switch name[0] | 0x20 {
+	case 'b', 'w', 'x':
+	default:
+		return 0, false
+	}
+	switch strings.ToLower(name) {
+	case "blpop", "brpop", "bzpopmin", "bzpopmax", "brpoplpush", "blmove":
+		return argDuration(args[len(args)-1], time.Second)
+	case "blmpop", "bzmpop":
+		if len(args) < 2 {
+			return 0, true
+		}
+		return argDuration(args[1], time.Second)
+	case "wait":
+		if len(args) < 3 {
+			return 0, true
+		}
+		return argDuration(args[2], time.Millisecond)
+	case "waitaof":
+		if len(args) < 4 {
+			return 0, true
+		}
+		return argDuration(args[3], time.Millisecond)
+	case "xread", "xreadgroup":
+		for i := 1; i+1 < len(args); i++ {
+			if s, ok := args[i].(string); ok && strings.EqualFold(s, "block") {
+				return argDuration(args[i+1], time.Millisecond)
+			}
+		}
+		return 0, false // no BLOCK: an ordinary command
+	}
+	return 0, false
+}
+
+// argDuration reads a command argument as a count of unit; anything
+// unreadable or negative counts as no limit.
+func argDuration(v any, unit time.Duration) (time.Duration, bool) {
+	var f float64
+	switch v := v.(type) {
+	case int:
+		f = float64(v)
+	case int64:
+		f = float64(v)
+	case int32:
+		f = float64(v)
+	case uint64:
+		f = float64(v)
+	case float64:
+		f = v
+	case string:
+		p, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return 0, true
+		}
+		f = p
+	case []byte:
+		p, err := strconv.ParseFloat(string(v), 64)
+		if err != nil {
+			return 0, true
+		}
+		f = p
+	default:
+		return 0, true
+	}
+	if !(f > 0) { // also NaN
+		return 0, true
+	}
+	d := f * float64(unit)
+	if d >= math.MaxInt64 {
+		return math.MaxInt64, true
+	}
+	return max(time.Duration(d), 1), true
+}
+
+// satAdd returns a+b for non-negative durations, saturating at the
+// largest duration.
+func satAdd(a, b time.Duration) time.Duration {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
+
+// satMul returns d*n for non-negative d and n, saturating at the largest
+// duration.
+func satMul(d time.Duration, n int) time.Duration {
+	if d <= 0 || n <= 0 {
+		return 0
+	}
+	if d > math.MaxInt64/time.Duration(n) {
+		return math.MaxInt64
+	}
+	return d * time.Duration(n)
+}
+
+// boundCheck bounds a health check's whole run by the command timeout d
+// as well as its own: the check of a cluster client talks to the nodes
+// directly (loading the slot map, then PING and CLUSTER INFO on every
+// primary), outside the client's hooks. A run cut by d fails with a
+// *CommandTimeoutError for the command "health check".
+func boundCheck(c healthcheck.Check, name string, d time.Duration) healthcheck.Check {
+	if d <= 0 {
+		return c
+	}
+	run := c.Run
+	c.Run = func(ctx context.Context) error {
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= d {
+			return run(ctx)
+		}
+		bounded, cancel := context.WithTimeout(ctx, d)
+		defer cancel()
+		err := run(bounded)
+		if err != nil && ctx.Err() == nil && bounded.Err() != nil && errors.Is(err, context.DeadlineExceeded) {
+			var te *CommandTimeoutError
+			if !errors.As(err, &te) {
+				return &CommandTimeoutError{Name: name, Command: "health check", Limit: d, Err: err}
+			}
+		}
+		return err
+	}
+	return c
+}

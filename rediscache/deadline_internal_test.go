@@ -1,0 +1,220 @@
+package rediscache
+
+import (
+	"context"
+	"errors"
+	"math"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+func TestBlockTimeout(t *testing.T) {
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name      string
+		cmd       redis.Cmder
+		want      time.Duration
+		wantBlock bool
+	}{
+		{"GET", redis.NewStringCmd(ctx, "get", "k"), 0, false},
+		{"BITCOUNT (starts with b)", redis.NewIntCmd(ctx, "bitcount", "k"), 0, false},
+		{"BLPOP 2s", redis.NewStringSliceCmd(ctx, "blpop", "a", "b", int64(2)), 2 * time.Second, true},
+		{"BLPOP upper case, string", redis.NewStringSliceCmd(ctx, "BLPOP", "a", "1.5"), 1500 * time.Millisecond, true},
+		{"BLPOP 0: no limit", redis.NewStringSliceCmd(ctx, "blpop", "a", int64(0)), 0, true},
+		{"BRPOP unreadable", redis.NewStringSliceCmd(ctx, "brpop", "a", "soon"), 0, true},
+		{"BZPOPMIN", redis.NewZWithKeyCmd(ctx, "bzpopmin", "z", 3), 3 * time.Second, true},
+		{"BLMOVE", redis.NewStringCmd(ctx, "blmove", "a", "b", "left", "right", int64(1)), time.Second, true},
+		{"BRPOPLPUSH", redis.NewStringCmd(ctx, "brpoplpush", "a", "b", int64(4)), 4 * time.Second, true},
+		{"BLMPOP", redis.NewKeyValuesCmd(ctx, "blmpop", int64(2), 1, "a", "left"), 2 * time.Second, true},
+		{"WAIT", redis.NewIntCmd(ctx, "wait", 1, 250), 250 * time.Millisecond, true},
+		{"WAITAOF", redis.NewIntCmd(ctx, "waitaof", 1, 0, 100), 100 * time.Millisecond, true},
+		{"XREAD BLOCK", redis.NewXStreamSliceCmd(ctx, "xread", "count", 1, "block", int64(700), "streams", "s", "$"), 700 * time.Millisecond, true},
+		{"XREADGROUP BLOCK 0", redis.NewXStreamSliceCmd(ctx, "xreadgroup", "group", "g", "c", "BLOCK", int64(0), "streams", "s", ">"), 0, true},
+		{"XREAD without BLOCK", redis.NewXStreamSliceCmd(ctx, "xread", "streams", "s", "0"), 0, false},
+		{"huge timeout saturates", redis.NewStringSliceCmd(ctx, "blpop", "a", 1e300), math.MaxInt64, true},
+		{"negative: no limit", redis.NewStringSliceCmd(ctx, "blpop", "a", -1), 0, true},
+		{"bytes", redis.NewStringSliceCmd(ctx, "blpop", "a", []byte("2")), 2 * time.Second, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, block := blockTimeout(tt.cmd)
+			if got != tt.want || block != tt.wantBlock {
+				t.Errorf("blockTimeout(%v) = %v, %v; want %v, %v", tt.cmd.Args(), got, block, tt.want, tt.wantBlock)
+			}
+		})
+	}
+}
+
+func TestSaturatingArithmetic(t *testing.T) {
+	const maxD = time.Duration(math.MaxInt64)
+	for _, tt := range []struct {
+		name string
+		got  time.Duration
+		want time.Duration
+	}{
+		{"satMul ordinary", satMul(5*time.Second, 3), 15 * time.Second},
+		{"satMul connectRetry=2147483647", satMul(5*time.Second, math.MaxInt32), maxD},
+		{"satMul connectTimeout=2147483647,connectRetry=5000", satMul(math.MaxInt32*time.Millisecond, 5000), maxD},
+		{"satMul dial_timeout=1000000h", satMul(1000000*time.Hour, 3), maxD},
+		{"satMul zero", satMul(0, 3), 0},
+		{"satAdd ordinary", satAdd(time.Second, time.Second), 2 * time.Second},
+		{"satAdd overflow", satAdd(maxD-1, 2), maxD},
+	} {
+		if tt.got != tt.want {
+			t.Errorf("%s = %v, want %v", tt.name, tt.got, tt.want)
+		}
+	}
+}
+
+func TestConnectBudgetNeverWraps(t *testing.T) {
+	for _, o := range []*redis.UniversalOptions{
+		{DialTimeout: 5 * time.Second, DialerRetries: math.MaxInt32},
+		{DialTimeout: math.MaxInt32 * time.Millisecond, DialerRetries: 5000},
+		{DialTimeout: 1000000 * time.Hour, DialerRetries: 3},
+		{DialTimeout: math.MaxInt64, DialerRetries: math.MaxInt},
+	} {
+		if b := connectBudget(o); b < o.DialTimeout {
+			t.Errorf("connectBudget(DialTimeout=%v, DialerRetries=%d) = %v, less than one dial", o.DialTimeout, o.DialerRetries, b)
+		}
+	}
+}
+
+func TestCommandTimeout(t *testing.T) {
+	for _, tt := range []struct {
+		read, write, want time.Duration
+	}{
+		{5 * time.Second, 5 * time.Second, 5 * time.Second},
+		{time.Second, 2 * time.Second, 2 * time.Second},
+		{0, 0, 3 * time.Second}, // go-redis's default
+		{-1, 5 * time.Second, 0},
+		{5 * time.Second, -2, 0},
+	} {
+		if got := commandTimeout(&redis.UniversalOptions{ReadTimeout: tt.read, WriteTimeout: tt.write}); got != tt.want {
+			t.Errorf("commandTimeout(read %v, write %v) = %v, want %v", tt.read, tt.write, got, tt.want)
+		}
+	}
+}
+
+func TestCommandTimeoutError(t *testing.T) {
+	dial := &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("i/o timeout")}
+	var err error = &CommandTimeoutError{Name: "cache", Command: "SET", Limit: 500 * time.Millisecond, Dial: dial, Err: context.DeadlineExceeded}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Error("errors.Is(err, context.DeadlineExceeded) = false")
+	}
+	var ne interface{ Timeout() bool }
+	if !errors.As(err, &ne) || !ne.Timeout() {
+		t.Error("the error does not report Timeout() true")
+	}
+	for _, want := range []string{`client "cache"`, "SET", "500ms", "syncTimeout", "timeout", "dial tcp"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q does not contain %q", err, want)
+		}
+	}
+}
+
+// BenchmarkDeadlineHook measures what the command-timeout hook adds to one
+// command on the normal path, without the network: the hook around a
+// next that returns at once, against that next alone.
+func BenchmarkDeadlineHook(b *testing.B) {
+	ctx := context.Background()
+	next := func(context.Context, redis.Cmder) error { return nil }
+	cmd := redis.NewStringCmd(ctx, "get", "k")
+	b.Run("without", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = next(ctx, cmd)
+		}
+	})
+	b.Run("with", func(b *testing.B) {
+		h := (&deadlineHook{name: "cache", timeout: 5 * time.Second}).ProcessHook(next)
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = h(ctx, cmd)
+		}
+	})
+}
+
+// BenchmarkDeadlineHookCancelable is BenchmarkDeadlineHook under a
+// context that can be cancelled, as an HTTP request's: the hook then
+// needs a context.WithTimeout of its own.
+func BenchmarkDeadlineHookCancelable(b *testing.B) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	next := func(context.Context, redis.Cmder) error { return nil }
+	cmd := redis.NewStringCmd(ctx, "get", "k")
+	h := (&deadlineHook{name: "cache", timeout: 5 * time.Second}).ProcessHook(next)
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = h(ctx, cmd)
+	}
+}
+
+// TestSharedDeadline: a command under context.Background gets a shared
+// slot's context: its deadline is at least the command timeout away, it
+// keeps the parent's values, and it ends with context.DeadlineExceeded.
+func TestSharedDeadline(t *testing.T) {
+	const d = 50 * time.Millisecond
+	h := &deadlineHook{name: "cache", timeout: d}
+	type key struct{}
+	for _, parent := range []context.Context{context.Background(), context.WithValue(context.Background(), key{}, "v")} {
+		start := time.Now()
+		ctx, cancel, ok := h.bound(parent, d)
+		if !ok {
+			t.Fatal("bound left a context without deadline alone")
+		}
+		dl, has := ctx.Deadline()
+		if !has || dl.Sub(start) < d || dl.Sub(start) > d+2*deadlineSlot+time.Second {
+			t.Errorf("deadline %v after the start, want between %v and about %v", dl.Sub(start), d, d+2*deadlineSlot)
+		}
+		if ctx.Value(key{}) != parent.Value(key{}) {
+			t.Error("the parent's values are lost")
+		}
+		if ctx.Err() != nil {
+			t.Errorf("Err() = %v before the deadline", ctx.Err())
+		}
+		<-ctx.Done()
+		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			t.Errorf("Err() = %v after Done, want context.DeadlineExceeded", ctx.Err())
+		}
+		cancel()
+	}
+	// A cancellable parent gets a context of its own that ends with it.
+	parent, cancelParent := context.WithCancel(context.Background())
+	ctx, cancel, _ := h.bound(parent, d)
+	defer cancel()
+	cancelParent()
+	<-ctx.Done()
+	if !errors.Is(ctx.Err(), context.Canceled) {
+		t.Errorf("Err() = %v after the parent was cancelled, want context.Canceled", ctx.Err())
+	}
+	// A sooner deadline, or Start's own one, is kept.
+	soon, cancelSoon := context.WithTimeout(context.Background(), d/2)
+	defer cancelSoon()
+	if _, _, ok := h.bound(soon, d); ok {
+		t.Error("bound replaced a sooner deadline")
+	}
+	later, cancelLater := context.WithTimeout(context.Background(), time.Hour)
+	defer cancelLater()
+	if _, _, ok := h.bound(withOwnDeadline(later), d); ok {
+		t.Error("bound shortened Start's own deadline")
+	}
+}
+
+// FuzzBlockTimeout: reading a blocking command's timeout from arbitrary
+// arguments never panics and never yields a negative duration.
+func FuzzBlockTimeout(f *testing.F) {
+	for _, seed := range [][2]string{{"blpop", "1.5"}, {"XREAD", "block"}, {"wait", "-1"}, {"bzmpop", "NaN"}, {"waitaof", "1e308"}} {
+		f.Add(seed[0], seed[1], "")
+	}
+	f.Fuzz(func(t *testing.T, name, a, b string) {
+		for _, args := range [][]any{{name}, {name, a}, {name, a, b}, {name, b, a, a, b}} {
+			d, _ := blockTimeout(redis.NewCmd(context.Background(), args...))
+			if d < 0 {
+				t.Fatalf("blockTimeout(%q) = %v", args, d)
+			}
+		}
+	})
+}
