@@ -29,6 +29,9 @@ type Deps struct {
 	// Logger receives lifecycle events and go-redis's own log lines.
 	// Nil means slog.Default().
 	Logger *slog.Logger
+	// Extensions configure clients from their resolved settings before
+	// they are built (see Extension), e.g. azureauth.Extension.
+	Extensions []Extension
 }
 
 // Instance is one named client with everything built around it: its
@@ -47,6 +50,7 @@ type Instance struct {
 	Checks []healthcheck.Check
 
 	logger        *slog.Logger
+	addons        []Addon
 	stopTelemetry func() error
 	closeOnce     sync.Once
 	closeErr      error
@@ -68,6 +72,15 @@ func New(name string, deps Deps, opts ...settings.Option) (*Instance, error) {
 	routeGoRedisLogs(logger, res.Connection.Options)
 	logger = logger.With(slog.String("redis.client", name))
 
+	addons, err := extend(res, deps.Extensions, logger)
+	var missing *MissingExtensionError
+	switch {
+	case errors.As(err, &missing):
+		return nil, err // names the client already
+	case err != nil:
+		return nil, fmt.Errorf("rediscache: client %q: %w", name, err)
+	}
+
 	ropts := res.Connection.Options
 	if ropts.MaintNotificationsConfig == nil {
 		// Redis Enterprise maintenance notifications are off unless
@@ -77,7 +90,7 @@ func New(name string, deps Deps, opts ...settings.Option) (*Instance, error) {
 		ropts.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
 	}
 	client := redis.NewUniversalClient(ropts)
-	inst := &Instance{Name: name, Client: client, Resolved: res, logger: logger}
+	inst := &Instance{Name: name, Client: client, Resolved: res, logger: logger, addons: addons}
 	// A standalone client pointed at one node of a Redis Cluster gets a
 	// clear error, instead of a bare MOVED or ASK reply, when a key lives
 	// on another node (see discover.go for why it does not discover the
@@ -95,12 +108,16 @@ func New(name string, deps Deps, opts ...settings.Option) (*Instance, error) {
 	})
 	if err != nil {
 		_ = client.Close()
+		_ = closeAddons(addons)
 		return nil, fmt.Errorf("rediscache: client %q: telemetry: %w", name, err)
 	}
 	inst.stopTelemetry = stop
 
 	if !res.Settings.DisableHealthChecks {
 		inst.Checks = []healthcheck.Check{healthcheck.Redis(name, client, res.Settings.HealthCheckTimeout)}
+	}
+	for _, a := range addons {
+		inst.Checks = append(inst.Checks, a.Checks...)
 	}
 	logger.Info("redis client built",
 		slog.String("target", res.Connection.String()),
@@ -162,6 +179,9 @@ func (i *Instance) Close() error {
 		var errs []error
 		if err := i.Client.Close(); err != nil && !errors.Is(err, redis.ErrClosed) {
 			errs = append(errs, fmt.Errorf("rediscache: client %q: close: %w", i.Name, err))
+		}
+		if err := closeAddons(i.addons); err != nil {
+			errs = append(errs, fmt.Errorf("rediscache: client %q: %w", i.Name, err))
 		}
 		if i.stopTelemetry != nil {
 			if err := i.stopTelemetry(); err != nil {

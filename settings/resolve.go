@@ -318,6 +318,7 @@ func bindSettings(cfg *Config, section string, s *Settings) (origin, error) {
 		{keyClusterMode, &s.ClusterMode},
 		{keyRecordQueryText, &s.RecordQueryText},
 		{keyRedisotel, &s.Redisotel},
+		{AzureAuthenticationKey, &s.AzureAuthentication},
 	} {
 		v, ok := cfg.String(key(b.name))
 		if !ok {
