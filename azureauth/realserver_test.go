@@ -1,0 +1,336 @@
+package azureauth
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/aspirego/redis/healthcheck"
+	"github.com/aspirego/redis/internal/testserver"
+	"github.com/aspirego/redis/rediscache"
+	"github.com/aspirego/redis/settings"
+)
+
+const testOID = "3f2a9c1e-0b7d-4e1a-9c55-6a1d2b3c4d5e"
+
+// entraServer is a redis-server standing in for Azure Redis: its ACL user
+// is the token's oid, and every token the fake credential issues becomes
+// one of the user's passwords before the client gets it. Old passwords
+// are removed by the test.
+type entraServer struct {
+	srv   *testserver.Server
+	cred  *fakeCredential
+	proxy *authProxy
+
+	mu      sync.Mutex
+	removed map[string]string // token -> why it was removed
+}
+
+func startEntraServer(t *testing.T, lifetime time.Duration) *entraServer {
+	t.Helper()
+	srv := testserver.Start(t, testserver.Options{Password: "admin-not-a-token"})
+	srv.Do(t, "ACL", "SETUSER", testOID, "on", "~*", "&*", "+@all")
+	e := &entraServer{srv: srv, removed: map[string]string{}}
+	e.cred = &fakeCredential{oid: testOID, lifetime: lifetime}
+	e.cred.onIssue = func(tok string, _ time.Time) error {
+		// Best effort: with the server down, the token is added when it
+		// comes back (addValid).
+		_, _ = srv.DoErr("ACL", "SETUSER", testOID, ">"+tok)
+		return nil
+	}
+	e.proxy = newAuthProxy(t, srv.Addr, e.cred.expiryOf)
+	return e
+}
+
+// addValid makes every unexpired token a password again (after a restart).
+func (e *entraServer) addValid(t *testing.T) {
+	t.Helper()
+	e.srv.Do(t, "ACL", "SETUSER", testOID, "on", "~*", "&*", "+@all")
+	for _, tok := range e.cred.tokens() {
+		if time.Now().Before(tok.expires) {
+			e.srv.Do(t, "ACL", "SETUSER", testOID, ">"+tok.value)
+		}
+	}
+}
+
+// rotate removes the password of every token but the newest once no open
+// connection uses it any more ("moved"), or once it expired ("expired").
+// It reports the tokens it removed.
+func (e *entraServer) rotate(t *testing.T) {
+	t.Helper()
+	toks := e.cred.tokens()
+	if len(toks) < 2 {
+		return
+	}
+	live := e.proxy.liveTokens()
+	for _, tok := range toks[:len(toks)-1] {
+		e.mu.Lock()
+		_, done := e.removed[tok.value]
+		e.mu.Unlock()
+		if done {
+			continue
+		}
+		why := "moved"
+		for _, lt := range live {
+			if lt == tok.value {
+				why = ""
+			}
+		}
+		if why == "" && time.Now().After(tok.expires) {
+			why = "expired"
+		}
+		if why == "" {
+			continue
+		}
+		if _, err := e.srv.DoErr("ACL", "SETUSER", testOID, "<"+tok.value); err != nil {
+			t.Logf("removing an old password: %v", err)
+			continue
+		}
+		e.mu.Lock()
+		e.removed[tok.value] = why
+		e.mu.Unlock()
+	}
+}
+
+func (e *entraServer) removals() (moved, expired int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, why := range e.removed {
+		if why == "moved" {
+			moved++
+		} else {
+			expired++
+		}
+	}
+	return moved, expired
+}
+
+// client builds the client "cache" through rediscache with the extension,
+// for an Azure Managed Redis host name whose connections go to the proxy.
+func (e *entraServer) client(t *testing.T, o Options, opts ...settings.Option) *rediscache.Instance {
+	t.Helper()
+	cfg, err := settings.NewConfig(map[string]any{
+		"ConnectionStrings:cache": "contoso.westeurope.redis.azure.net:10000,ssl=false,connectTimeout=2000,syncTimeout=2000",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := e.proxy.Addr()
+	opts = append(opts, WithCredential(e.cred), settings.ConfigureOptions(func(o *redis.UniversalOptions) {
+		o.Dialer = func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "tcp", addr)
+		}
+	}))
+	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelInfo}))
+	inst, err := rediscache.New("cache", rediscache.Deps{Config: cfg, Logger: logger, Extensions: []rediscache.Extension{Extension(o)}}, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = inst.Close() })
+	if ProviderOf(inst.Resolved.Connection.Options) == nil {
+		t.Fatal("the client does not use the Entra ID provider")
+	}
+	return inst
+}
+
+// load runs n goroutines of commands until stop is closed and reports
+// how many succeeded and the failures.
+type load struct {
+	ok, failed atomic.Int64
+	mu         sync.Mutex
+	errs       []string
+	wg         sync.WaitGroup
+	stop       chan struct{}
+}
+
+func startLoad(c redis.UniversalClient, n int) *load {
+	l := &load{stop: make(chan struct{})}
+	for g := range n {
+		l.wg.Add(1)
+		go func() {
+			defer l.wg.Done()
+			key := fmt.Sprintf("k%d", g)
+			for i := 0; ; i++ {
+				select {
+				case <-l.stop:
+					return
+				default:
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+				var err error
+				if i%2 == 0 {
+					err = c.Set(ctx, key, i, 0).Err()
+				} else {
+					err = c.Get(ctx, key).Err()
+				}
+				cancel()
+				if err != nil {
+					l.failed.Add(1)
+					l.mu.Lock()
+					if len(l.errs) < 5 {
+						l.errs = append(l.errs, err.Error())
+					}
+					l.mu.Unlock()
+				} else {
+					l.ok.Add(1)
+				}
+			}
+		}()
+	}
+	return l
+}
+
+func (l *load) finish() { close(l.stop); l.wg.Wait() }
+
+// Under load from 50 goroutines across at least three token rotations, no
+// command fails, every connection moves to the new token before the old
+// one is removed from the server, and no command is sent with an expired
+// token.
+func TestRotationUnderLoad(t *testing.T) {
+	const lifetime = 1500 * time.Millisecond
+	e := startEntraServer(t, lifetime)
+	o := quiet(t)
+	o.RefreshFraction = 0.5
+	o.Logger = nil // the client's logger
+	inst := e.client(t, o)
+	p := ProviderOf(inst.Resolved.Connection.Options)
+
+	l := startLoad(inst.Client, 50)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		e.rotate(t)
+		moved, _ := e.removals()
+		if moved >= 3 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	l.finish()
+
+	moved, expired := e.removals()
+	violations, commands := e.proxy.report()
+	st := p.State()
+	t.Logf("%d commands ok, %d failed; %d tokens, %d rotations completed by move-over, %d old tokens still in use at expiry; %d proxied commands; provider %+v",
+		l.ok.Load(), l.failed.Load(), len(e.cred.tokens()), moved, expired, commands, st)
+	if l.failed.Load() != 0 {
+		t.Errorf("%d commands failed, e.g. %q", l.failed.Load(), l.errs)
+	}
+	if moved < 3 {
+		t.Errorf("%d rotations completed (every connection on the new token, old password removed), want at least 3", moved)
+	}
+	if expired != 0 {
+		t.Errorf("%d old tokens were still used by an open connection when they expired", expired)
+	}
+	if len(violations) > 0 {
+		t.Errorf("%d commands broke the rules, e.g. %q", len(violations), violations[:min(5, len(violations))])
+	}
+	if l.ok.Load() < 1000 {
+		t.Errorf("only %d commands ran", l.ok.Load())
+	}
+	if st.LastError != nil || st.Connections == 0 {
+		t.Errorf("provider state %+v", st)
+	}
+}
+
+// A credential that fails, then recovers: commands keep working on the
+// current token, /health turns Degraded, then Healthy again.
+func TestCredentialFailsThenRecovers(t *testing.T) {
+	const lifetime = 1500 * time.Millisecond
+	e := startEntraServer(t, lifetime)
+	o := quiet(t)
+	o.RefreshFraction = 0.3
+	inst := e.client(t, o)
+	p := ProviderOf(inst.Resolved.Connection.Options)
+	checker, err := healthcheck.New(inst.Checks...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inst.Checks) != 2 || inst.Checks[1].Name != "redis_cache_entra_id" {
+		t.Fatalf("checks %v", inst.Checks)
+	}
+	ctx := t.Context()
+	if err := inst.Client.Ping(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if rep := checker.Run(ctx); rep.Status != healthcheck.Healthy {
+		t.Fatalf("health %v: %+v", rep.Status, rep.Results)
+	}
+
+	e.cred.setFail(errCredentialDown)
+	waitFor(t, "a failed refresh", 3*time.Second, func() bool { return p.State().LastError != nil })
+	rep := checker.Run(ctx)
+	if rep.Status != healthcheck.Degraded {
+		t.Errorf("health while refresh fails before expiry: %v %+v", rep.Status, rep.Results)
+	}
+	if err := inst.Client.Set(ctx, "k", "v", 0).Err(); err != nil {
+		t.Errorf("a command failed while the token was still valid: %v", err)
+	}
+
+	e.cred.setFail(nil)
+	waitFor(t, "recovery", 3*time.Second, func() bool { return p.State().LastError == nil })
+	if rep := checker.Run(ctx); rep.Status != healthcheck.Healthy {
+		t.Errorf("health after recovery: %v %+v", rep.Status, rep.Results)
+	}
+	if err := inst.Client.Get(ctx, "k").Err(); err != nil {
+		t.Errorf("after recovery: %v", err)
+	}
+	if v, _ := e.proxy.report(); len(v) > 0 {
+		t.Errorf("violations: %q", v)
+	}
+}
+
+// The token expires while the server is down: when the server is back,
+// the client gets a new token and works, and no command ever carries an
+// expired token.
+func TestTokenExpiresWithServerDown(t *testing.T) {
+	const lifetime = time.Second
+	e := startEntraServer(t, lifetime)
+	o := quiet(t)
+	o.RefreshFraction = 0.5
+	inst := e.client(t, o)
+	p := ProviderOf(inst.Resolved.Connection.Options)
+	ctx := t.Context()
+	if err := inst.Client.Set(ctx, "k", "v", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	first := p.State().ExpiresOn
+
+	e.srv.Stop()
+	e.proxy.closeConns()
+	waitFor(t, "the first token to expire", 3*time.Second, func() bool { return time.Now().After(first) })
+	e.cred.setFail(errCredentialDown) // and the identity endpoint is down too
+	time.Sleep(0)
+	waitFor(t, "the current token to expire", 3*time.Second, func() bool { return time.Now().After(p.State().ExpiresOn) })
+	if err := inst.Client.Ping(ctx).Err(); err == nil {
+		t.Fatal("PING succeeded with the server down")
+	}
+
+	e.srv.Restart(t)
+	e.cred.setFail(nil)
+	e.addValid(t)
+	var err error
+	waitFor(t, "a command to succeed", 5*time.Second, func() bool {
+		c, cancel := context.WithTimeout(ctx, time.Second)
+		defer cancel()
+		err = inst.Client.Set(c, "k", "v2", 0).Err()
+		return err == nil
+	})
+	if st := p.State(); !st.ExpiresOn.After(first) || st.LastError != nil {
+		t.Errorf("provider state after recovery %+v", st)
+	}
+	if v, _ := e.proxy.report(); len(v) > 0 {
+		t.Errorf("violations: %q", v)
+	}
+	if s := fmt.Sprint(inst.Resolved); strings.Contains(s, "eyJ") {
+		t.Errorf("the resolved client prints a token: %s", s)
+	}
+}
