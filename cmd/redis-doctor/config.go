@@ -13,6 +13,7 @@ import (
 var settingKeys = []string{
 	"ConnectionString", "DisableHealthChecks", "DisableTracing", "DisableMetrics",
 	"DisableAutoActivation", "HealthCheckTimeout", "ClusterMode", "RecordQueryText", "Redisotel",
+	settings.AzureAuthenticationKey,
 }
 
 // section keys of the connection.
@@ -202,6 +203,7 @@ func (d *doctor) describeSettings(res *settings.Resolved) []setting {
 		{"ClusterMode", fmt.Sprint(s.ClusterMode)},
 		{"RecordQueryText", fmt.Sprint(s.RecordQueryText)},
 		{"Redisotel", fmt.Sprint(s.Redisotel)},
+		{settings.AzureAuthenticationKey, fmt.Sprint(s.AzureAuthentication)},
 	}
 	out := make([]setting, 0, len(values))
 	for _, v := range values {
