@@ -191,11 +191,12 @@ func (p *Provider) Subscribe(listener auth.CredentialsListener) (auth.Credential
 	tok := p.tok
 	p.mu.Unlock()
 	if !tok.validAt(time.Now()) {
-		var err error
-		if tok, err = p.refresh(p.ctx); err != nil {
+		if _, err := p.refresh(p.ctx); err != nil {
 			return nil, nil, err
 		}
 	}
+	// Register and read the token under one lock, so that a refresh in
+	// between cannot be missed.
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
