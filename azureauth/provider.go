@@ -54,6 +54,9 @@ type Options struct {
 	// ±20%). Zero means [DefaultRetryMin] / [DefaultRetryMax].
 	RetryMin, RetryMax time.Duration
 	// TokenTimeout bounds one GetToken call; 0 means [DefaultTokenTimeout].
+	// A connection opened when there is no valid token waits for the
+	// fetch (go-redis gives Subscribe no context), so this also bounds
+	// how long a command can wait for a token.
 	TokenTimeout time.Duration
 	// Logger receives token refreshes (Debug) and failures (Warn), never a
 	// token. Nil means the client's logger, or slog.Default() for
@@ -188,9 +191,15 @@ func (p *Provider) Subscribe(listener auth.CredentialsListener) (auth.Credential
 		p.mu.Unlock()
 		return nil, nil, ErrClosed
 	}
-	tok := p.tok
+	tok, lastErr, next, fetching := p.tok, p.lastErr, p.next, p.fetching != nil
 	p.mu.Unlock()
-	if !tok.validAt(time.Now()) {
+	if now := time.Now(); !tok.validAt(now) {
+		if lastErr != nil && now.Before(next) && !fetching {
+			// The last fetch failed and its back-off is not over: fail
+			// fast rather than ask the identity endpoint once per
+			// connection attempt. The loop retries on schedule.
+			return nil, nil, fmt.Errorf("azureauth: no valid token (next attempt in %v): %w", next.Sub(now).Round(time.Millisecond), lastErr)
+		}
 		if _, err := p.refresh(p.ctx); err != nil {
 			return nil, nil, err
 		}

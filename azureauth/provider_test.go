@@ -319,6 +319,21 @@ func TestHealthStates(t *testing.T) {
 		noToken("the Subscribe error", err.Error())
 	}
 
+	// Connection attempts during the back-off do not each ask the
+	// credential.
+	cred.mu.Lock()
+	calls := cred.calls
+	cred.mu.Unlock()
+	for range 50 {
+		_, _, _ = p.Subscribe(&listener{})
+	}
+	cred.mu.Lock()
+	extra := cred.calls - calls
+	cred.mu.Unlock()
+	if extra > 5 {
+		t.Errorf("50 connection attempts with no valid token made %d GetToken calls", extra)
+	}
+
 	cred.setFail(nil)
 	waitFor(t, "recovery", 2*time.Second, func() bool { return p.State().LastError == nil })
 	if st, msg := status(); st != healthcheck.Healthy {
