@@ -39,6 +39,7 @@ type fakeCredential struct {
 
 type issuedToken struct {
 	value   string
+	issued  time.Time
 	expires time.Time
 }
 
@@ -63,7 +64,7 @@ func (f *fakeCredential) GetToken(ctx context.Context, o policy.TokenRequestOpti
 			return azcore.AccessToken{}, err
 		}
 	}
-	f.issued = append(f.issued, issuedToken{tok, exp})
+	f.issued = append(f.issued, issuedToken{tok, exp.Add(-f.lifetime), exp})
 	return azcore.AccessToken{Token: tok, ExpiresOn: exp}, nil
 }
 

@@ -37,7 +37,8 @@ type authProxy struct {
 
 type proxyConn struct {
 	id             int
-	token          string // last token it authenticated with
+	token          string    // last token it authenticated with
+	lastCommand    time.Time // when it last sent a command other than AUTH or HELLO
 	auths          int
 	client, server net.Conn
 }
@@ -140,6 +141,7 @@ func (p *authProxy) inspect(pc *proxyConn, args []string) {
 		return
 	}
 	p.commands++
+	pc.lastCommand = now
 	exp, ok := p.expiry(pc.token)
 	switch {
 	case !ok:
@@ -163,13 +165,19 @@ func (p *authProxy) drop(pc *proxyConn) {
 	p.mu.Unlock()
 }
 
-// liveTokens returns the token of every open connection, by connection id.
-func (p *authProxy) liveTokens() map[int]string {
+// liveConn is an open connection's token and when it last sent a command.
+type liveConn struct {
+	token       string
+	lastCommand time.Time
+}
+
+// live returns every open connection.
+func (p *authProxy) live() []liveConn {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	out := make(map[int]string, len(p.conns))
-	for id, c := range p.conns {
-		out[id] = c.token
+	out := make([]liveConn, 0, len(p.conns))
+	for _, c := range p.conns {
+		out = append(out, liveConn{c.token, c.lastCommand})
 	}
 	return out
 }

@@ -21,76 +21,119 @@ import (
 
 const testOID = "3f2a9c1e-0b7d-4e1a-9c55-6a1d2b3c4d5e"
 
-// entraServer is a redis-server standing in for Azure Redis: its ACL user
-// is the token's oid, and every token the fake credential issues becomes
-// one of the user's passwords before the client gets it. Old passwords
-// are removed by the test.
+// entraServer is a redis-server (or the nodes of a Redis Cluster)
+// standing in for Azure Redis: its ACL user is the token's oid, and every
+// token the fake credential issues becomes one of the user's passwords
+// before the client gets it. Old passwords are removed by the test.
+// Clients reach each node through an authProxy.
 type entraServer struct {
-	srv   *testserver.Server
-	cred  *fakeCredential
-	proxy *authProxy
+	nodes   []*testserver.Server
+	cred    *fakeCredential
+	proxies map[string]*authProxy // node address -> its proxy
 
 	mu      sync.Mutex
 	removed map[string]string // token -> why it was removed
 }
 
+// srv is the first node (the only one of a standalone server).
+func (e *entraServer) srv() *testserver.Server { return e.nodes[0] }
+
 func startEntraServer(t *testing.T, lifetime time.Duration) *entraServer {
 	t.Helper()
-	srv := testserver.Start(t, testserver.Options{Password: "admin-not-a-token"})
-	srv.Do(t, "ACL", "SETUSER", testOID, "on", "~*", "&*", "+@all")
-	e := &entraServer{srv: srv, removed: map[string]string{}}
+	return newEntraServer(t, lifetime, testserver.Start(t, testserver.Options{Password: "admin-not-a-token"}))
+}
+
+func newEntraServer(t *testing.T, lifetime time.Duration, nodes ...*testserver.Server) *entraServer {
+	t.Helper()
+	e := &entraServer{nodes: nodes, removed: map[string]string{}, proxies: map[string]*authProxy{}}
 	e.cred = &fakeCredential{oid: testOID, lifetime: lifetime}
 	e.cred.onIssue = func(tok string, _ time.Time) error {
 		// Best effort: with the server down, the token is added when it
 		// comes back (addValid).
-		_, _ = srv.DoErr("ACL", "SETUSER", testOID, ">"+tok)
+		e.everyNode("ACL", "SETUSER", testOID, ">"+tok)
 		return nil
 	}
-	e.proxy = newAuthProxy(t, srv.Addr, e.cred.expiryOf)
+	for _, n := range nodes {
+		n.Do(t, "ACL", "SETUSER", testOID, "on", "~*", "&*", "+@all")
+		e.proxies[n.Addr] = newAuthProxy(t, n.Addr, e.cred.expiryOf)
+	}
 	return e
+}
+
+// everyNode runs a command on every node and returns the first error.
+func (e *entraServer) everyNode(args ...any) error {
+	var first error
+	for _, n := range e.nodes {
+		if _, err := n.DoErr(args...); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }
 
 // addValid makes every unexpired token a password again (after a restart).
 func (e *entraServer) addValid(t *testing.T) {
 	t.Helper()
-	e.srv.Do(t, "ACL", "SETUSER", testOID, "on", "~*", "&*", "+@all")
-	for _, tok := range e.cred.tokens() {
-		if time.Now().Before(tok.expires) {
-			e.srv.Do(t, "ACL", "SETUSER", testOID, ">"+tok.value)
+	for _, n := range e.nodes {
+		n.Do(t, "ACL", "SETUSER", testOID, "on", "~*", "&*", "+@all")
+		for _, tok := range e.cred.tokens() {
+			if time.Now().Before(tok.expires) {
+				n.Do(t, "ACL", "SETUSER", testOID, ">"+tok.value)
+			}
 		}
 	}
 }
 
-// rotate removes the password of every token but the newest once no open
-// connection uses it any more ("moved"), or once it expired ("expired").
-// It reports the tokens it removed.
+// proxyReport joins the violations and command counts of every proxy.
+func (e *entraServer) proxyReport() (violations []string, commands int) {
+	for addr, p := range e.proxies {
+		v, c := p.report()
+		for _, s := range v {
+			violations = append(violations, addr+": "+s)
+		}
+		commands += c
+	}
+	return violations, commands
+}
+
+// rotate removes the password of every token but the newest once every
+// open connection that was used since the next token was issued has moved
+// off it ("moved"), or once it expired ("expired"). A connection nobody
+// used since then (an idle one in a pool, a cluster's seed) holds on to
+// its token until it is next used: go-redis re-authenticates it then,
+// before any command, which the proxy checks.
 func (e *entraServer) rotate(t *testing.T) {
 	t.Helper()
 	toks := e.cred.tokens()
 	if len(toks) < 2 {
 		return
 	}
-	live := e.proxy.liveTokens()
-	for _, tok := range toks[:len(toks)-1] {
+	var live []liveConn
+	for _, p := range e.proxies {
+		live = append(live, p.live()...)
+	}
+	for i, tok := range toks[:len(toks)-1] {
 		e.mu.Lock()
 		_, done := e.removed[tok.value]
 		e.mu.Unlock()
-		if done {
-			continue
-		}
-		why := "moved"
-		for _, lt := range live {
-			if lt == tok.value {
-				why = ""
+		inUse := false
+		for _, c := range live {
+			if c.token == tok.value && c.lastCommand.After(toks[i+1].issued) {
+				inUse = true
 			}
 		}
-		if why == "" && time.Now().After(tok.expires) {
+		var why string
+		switch {
+		case done:
+			continue
+		case !inUse:
+			why = "moved"
+		case time.Now().After(tok.expires):
 			why = "expired"
-		}
-		if why == "" {
+		default:
 			continue
 		}
-		if _, err := e.srv.DoErr("ACL", "SETUSER", testOID, "<"+tok.value); err != nil {
+		if err := e.everyNode("ACL", "SETUSER", testOID, "<"+tok.value); err != nil {
 			t.Logf("removing an old password: %v", err)
 			continue
 		}
@@ -115,19 +158,34 @@ func (e *entraServer) removals() (moved, expired int) {
 
 // client builds the client "cache" through rediscache with the extension,
 // for an Azure Managed Redis host name whose connections go to the proxy.
+//
+// The Azure host name stands for the first node; a cluster's other nodes
+// are reached at the ports CLUSTER SLOTS gives, each through its proxy.
 func (e *entraServer) client(t *testing.T, o Options, opts ...settings.Option) *rediscache.Instance {
 	t.Helper()
+	const host = "contoso.westeurope.redis.azure.net:10000"
 	cfg, err := settings.NewConfig(map[string]any{
-		"ConnectionStrings:cache": "contoso.westeurope.redis.azure.net:10000,ssl=false,connectTimeout=2000,syncTimeout=2000",
+		"ConnectionStrings:cache": host + ",ssl=false,connectTimeout=2000,syncTimeout=2000",
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := e.proxy.Addr()
+	route := map[string]string{host: e.proxies[e.srv().Addr].Addr()}
+	for addr, p := range e.proxies {
+		route[addr] = p.Addr()
+		// go-redis gives a cluster node that reports a loopback address
+		// the seed's host name.
+		_, port, _ := net.SplitHostPort(addr)
+		route[strings.Split(host, ":")[0]+":"+port] = p.Addr()
+	}
 	opts = append(opts, WithCredential(e.cred), settings.ConfigureOptions(func(o *redis.UniversalOptions) {
-		o.Dialer = func(ctx context.Context, _, _ string) (net.Conn, error) {
+		o.Dialer = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			to, ok := route[addr]
+			if !ok {
+				return nil, fmt.Errorf("test dialer: no route to %s", addr)
+			}
 			var d net.Dialer
-			return d.DialContext(ctx, "tcp", addr)
+			return d.DialContext(ctx, network, to)
 		}
 	}))
 	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -201,15 +259,42 @@ func TestRotationUnderLoad(t *testing.T) {
 	o := quiet(t)
 	o.RefreshFraction = 0.5
 	o.Logger = nil // the client's logger
-	inst := e.client(t, o)
-	p := ProviderOf(inst.Resolved.Connection.Options)
+	rotateUnderLoad(t, e, e.client(t, o), 50, 3)
+}
 
-	l := startLoad(inst.Client, 50)
+// The same with a Redis Cluster (Azure Managed Redis with the OSS cluster
+// policy): every node's connections follow the tokens.
+func TestRotationUnderLoadCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a cluster")
+	}
+	const lifetime = 1500 * time.Millisecond
+	c := testserver.StartCluster(t, testserver.ClusterOptions{Password: "admin-not-a-token"})
+	e := newEntraServer(t, lifetime, c.Nodes...)
+	o := quiet(t)
+	o.RefreshFraction = 0.5
+	o.Logger = nil
+	inst := e.client(t, o, settings.EnableClusterMode())
+	if _, ok := inst.Client.(*redis.ClusterClient); !ok {
+		t.Fatalf("client %T, want a cluster client", inst.Client)
+	}
+	rotateUnderLoad(t, e, inst, 50, 2)
+	for addr, p := range e.proxies {
+		if _, n := p.report(); n == 0 {
+			t.Errorf("node %s got no command", addr)
+		}
+	}
+}
+
+func rotateUnderLoad(t *testing.T, e *entraServer, inst *rediscache.Instance, goroutines, rotations int) {
+	t.Helper()
+	p := ProviderOf(inst.Resolved.Connection.Options)
+	l := startLoad(inst.Client, goroutines)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		e.rotate(t)
 		moved, _ := e.removals()
-		if moved >= 3 || time.Now().After(deadline) {
+		if moved >= rotations || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(10 * time.Millisecond)
@@ -217,15 +302,25 @@ func TestRotationUnderLoad(t *testing.T) {
 	l.finish()
 
 	moved, expired := e.removals()
-	violations, commands := e.proxy.report()
+	violations, commands := e.proxyReport()
 	st := p.State()
-	t.Logf("%d commands ok, %d failed; %d tokens, %d rotations completed by move-over, %d old tokens still in use at expiry; %d proxied commands; provider %+v",
-		l.ok.Load(), l.failed.Load(), len(e.cred.tokens()), moved, expired, commands, st)
+	toks := e.cred.tokens()
+	idle := 0 // open connections on an older token, unused since it was replaced
+	for _, px := range e.proxies {
+		for _, c := range px.live() {
+			if c.token != toks[len(toks)-1].value {
+				idle++
+			}
+		}
+	}
+	t.Logf("%d commands ok, %d failed; %d tokens, %d rotations completed by move-over, %d old tokens still in use at expiry; "+
+		"%d proxied commands; %d connections subscribed, %d idle on an older token",
+		l.ok.Load(), l.failed.Load(), len(toks), moved, expired, commands, st.Connections, idle)
 	if l.failed.Load() != 0 {
 		t.Errorf("%d commands failed, e.g. %q", l.failed.Load(), l.errs)
 	}
-	if moved < 3 {
-		t.Errorf("%d rotations completed (every connection on the new token, old password removed), want at least 3", moved)
+	if moved < rotations {
+		t.Errorf("%d rotations completed (every connection on the new token, old password removed), want at least %d", moved, rotations)
 	}
 	if expired != 0 {
 		t.Errorf("%d old tokens were still used by an open connection when they expired", expired)
@@ -283,7 +378,7 @@ func TestCredentialFailsThenRecovers(t *testing.T) {
 	if err := inst.Client.Get(ctx, "k").Err(); err != nil {
 		t.Errorf("after recovery: %v", err)
 	}
-	if v, _ := e.proxy.report(); len(v) > 0 {
+	if v, _ := e.proxyReport(); len(v) > 0 {
 		t.Errorf("violations: %q", v)
 	}
 }
@@ -304,8 +399,8 @@ func TestTokenExpiresWithServerDown(t *testing.T) {
 	}
 	first := p.State().ExpiresOn
 
-	e.srv.Stop()
-	e.proxy.closeConns()
+	e.srv().Stop()
+	e.proxies[e.srv().Addr].closeConns()
 	waitFor(t, "the first token to expire", 3*time.Second, func() bool { return time.Now().After(first) })
 	e.cred.setFail(errCredentialDown) // and the identity endpoint is down too
 	waitFor(t, "the current token to expire", 3*time.Second, func() bool { return time.Now().After(p.State().ExpiresOn) })
@@ -313,7 +408,7 @@ func TestTokenExpiresWithServerDown(t *testing.T) {
 		t.Fatal("PING succeeded with the server down")
 	}
 
-	e.srv.Restart(t)
+	e.srv().Restart(t)
 	e.cred.setFail(nil)
 	e.addValid(t)
 	var err error
@@ -326,7 +421,7 @@ func TestTokenExpiresWithServerDown(t *testing.T) {
 	if st := p.State(); !st.ExpiresOn.After(first) || st.LastError != nil {
 		t.Errorf("provider state after recovery %+v", st)
 	}
-	if v, _ := e.proxy.report(); len(v) > 0 {
+	if v, _ := e.proxyReport(); len(v) > 0 {
 		t.Errorf("violations: %q", v)
 	}
 	if s := fmt.Sprint(inst.Resolved); strings.Contains(s, "eyJ") {
