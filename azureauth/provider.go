@@ -256,6 +256,9 @@ func (p *Provider) refresh(ctx context.Context) (*token, error) {
 	p.mu.Lock()
 	var notify []auth.CredentialsListener
 	switch {
+	case err != nil && p.closed:
+		// Close cancelled the fetch: not a credential failure.
+		err = ErrClosed
 	case err != nil:
 		p.failures++
 		p.lastErr, p.lastErrAt = err, now
@@ -287,6 +290,9 @@ func (p *Provider) refresh(ctx context.Context) (*token, error) {
 	p.mu.Unlock()
 	close(ch)
 
+	if errors.Is(err, ErrClosed) {
+		return nil, err
+	}
 	if err != nil {
 		attrs := []any{slog.String("credential", p.credType), slog.Int("attempt", failures), slog.String("error", err.Error())}
 		if !expires.IsZero() {

@@ -353,3 +353,40 @@ func TestRedactTokens(t *testing.T) {
 }
 
 func b64(s string) string { return base64.URLEncoding.EncodeToString([]byte(s)) }
+
+// hangingCredential blocks until its context ends.
+type hangingCredential struct{ started chan struct{} }
+
+func (h *hangingCredential) GetToken(ctx context.Context, _ policy.TokenRequestOptions) (azcore.AccessToken, error) {
+	close(h.started)
+	<-ctx.Done()
+	return azcore.AccessToken{}, ctx.Err()
+}
+
+// Close does not wait for a credential that hangs, and a connection
+// waiting for its token gets ErrClosed, not a credential failure.
+func TestCloseDuringFetch(t *testing.T) {
+	cred := &hangingCredential{started: make(chan struct{})}
+	p, err := NewProvider(cred, "", Options{TokenTimeout: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := p.Subscribe(&listener{})
+		done <- err
+	}()
+	<-cred.started
+	_ = p.Close()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrClosed) {
+			t.Errorf("Subscribe returned %v, want ErrClosed", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Subscribe still waits 10s after Close")
+	}
+	if st := p.State(); st.LastError != nil {
+		t.Errorf("Close recorded a refresh failure: %v", st.LastError)
+	}
+}
