@@ -33,6 +33,7 @@ type entraServer struct {
 
 	mu      sync.Mutex
 	removed map[string]string // token -> why it was removed
+	moveLag []time.Duration   // from a token's successor being issued to its removal
 }
 
 // srv is the first node (the only one of a standalone server).
@@ -139,8 +140,21 @@ func (e *entraServer) rotate(t *testing.T) {
 		}
 		e.mu.Lock()
 		e.removed[tok.value] = why
+		if why == "moved" {
+			e.moveLag = append(e.moveLag, time.Since(toks[i+1].issued))
+		}
 		e.mu.Unlock()
 	}
+}
+
+func (e *entraServer) lags() []time.Duration {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]time.Duration, len(e.moveLag))
+	for i, d := range e.moveLag {
+		out[i] = d.Round(time.Millisecond)
+	}
+	return out
 }
 
 func (e *entraServer) removals() (moved, expired int) {
@@ -314,8 +328,8 @@ func rotateUnderLoad(t *testing.T, e *entraServer, inst *rediscache.Instance, go
 		}
 	}
 	t.Logf("%d commands ok, %d failed; %d tokens, %d rotations completed by move-over, %d old tokens still in use at expiry; "+
-		"%d proxied commands; %d connections subscribed, %d idle on an older token",
-		l.ok.Load(), l.failed.Load(), len(toks), moved, expired, commands, st.Connections, idle)
+		"%d proxied commands; %d connections subscribed, %d idle on an older token; every used connection on the new token within %v of its issue",
+		l.ok.Load(), l.failed.Load(), len(toks), moved, expired, commands, st.Connections, idle, e.lags())
 	if l.failed.Load() != 0 {
 		t.Errorf("%d commands failed, e.g. %q", l.failed.Load(), l.errs)
 	}
