@@ -129,6 +129,8 @@ type Provider struct {
 	o        Options
 	logger   *slog.Logger
 
+	notifyMu sync.Mutex // serialises notifications of new tokens
+
 	mu        sync.Mutex
 	tok       *token // current token, nil before the first
 	listeners map[auth.CredentialsListener]struct{}
@@ -306,9 +308,20 @@ func (p *Provider) refresh(ctx context.Context) (*token, error) {
 			slog.Time("expires", tok.expires), slog.Int("connections", len(notify)))
 	}
 	// go-redis only marks each connection for re-authentication here; the
-	// AUTH runs when the connection is next idle.
-	for _, l := range notify {
-		l.OnNext(tok)
+	// AUTH runs when the connection is next idle. Notifications are
+	// serialised, and a token that a later refresh replaced meanwhile is
+	// not sent, so a connection never moves back to an older token.
+	if notify != nil {
+		p.notifyMu.Lock()
+		p.mu.Lock()
+		current := p.tok == tok
+		p.mu.Unlock()
+		if current {
+			for _, l := range notify {
+				l.OnNext(tok)
+			}
+		}
+		p.notifyMu.Unlock()
 	}
 	return tok, nil
 }
