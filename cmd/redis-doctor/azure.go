@@ -99,6 +99,8 @@ func (d *doctor) describeAzure(inst *rediscache.Instance) {
 		if st.LastError != nil {
 			a.LastRefreshError = d.scrub(st.LastError.Error())
 			a.RefreshFailures = st.Failures
+			d.warn("Microsoft Entra ID token refresh is failing (%d attempts): a service reports %s as Degraded until the token expires, then Unhealthy",
+				st.Failures, azureauth.CheckName(d.opts.name))
 		}
 	}
 	d.report.Azure = a

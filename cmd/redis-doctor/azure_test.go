@@ -101,6 +101,7 @@ func TestAzureSection(t *testing.T) {
 		cred := &tokenCredential{fail: errors.New("DefaultAzureCredential: failed to acquire a token: no managed identity endpoint")}
 		d, out := azureDoctor(t, cred, "contoso.redis.cache.windows.net:6380,ssl=true", true, azureauth.WithCredential(nil))
 		for _, want := range []string{"service Azure Cache for Redis", "token expires (no token)",
+			"Microsoft Entra ID token refresh is failing (1 attempts): a service reports redis_cache_entra_id as Degraded",
 			"last refresh error azureauth: *main.tokenCredential could not get a token for https://redis.azure.com/.default: DefaultAzureCredential: failed to acquire a token: no managed identity endpoint (1 attempts)"} {
 			if !contains(out, want) {
 				t.Errorf("report lacks %q:\n%s", want, out)
