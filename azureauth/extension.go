@@ -75,14 +75,11 @@ func ModuleWith(o Options) fx.Option {
 }
 
 // Extension returns the rediscache extension that implements
-// AzureAuthentication with o, for rediscache.Deps.Extensions. It panics
-// if o is invalid; NewExtension returns the error instead.
+// AzureAuthentication with o, for rediscache.Deps.Extensions. Invalid
+// options make every client with AzureAuthentication fail to build with
+// the reason; NewExtension reports them at once instead.
 func Extension(o Options) rediscache.Extension {
-	ext, err := NewExtension(o)
-	if err != nil {
-		panic(err)
-	}
-	return ext
+	return &extension{o: o, err: o.validate()}
 }
 
 // NewExtension is Extension returning an error for invalid options.
@@ -94,7 +91,8 @@ func NewExtension(o Options) (rediscache.Extension, error) {
 }
 
 type extension struct {
-	o Options
+	o   Options
+	err error // invalid options
 
 	once    sync.Once
 	dflt    azcore.TokenCredential // DefaultAzureCredential, made once
@@ -141,6 +139,9 @@ func (e *extension) Extend(res *settings.Resolved, logger *slog.Logger) (redisca
 	}
 	if !res.Settings.AzureAuthentication {
 		return rediscache.Addon{}, nil
+	}
+	if e.err != nil {
+		return rediscache.Addon{}, e.err
 	}
 	if e.o.Logger != nil {
 		logger = e.o.Logger.With(slog.String("redis.client", res.Name))

@@ -211,4 +211,11 @@ func TestModule(t *testing.T) {
 	if _, err := NewExtension(Options{RefreshFraction: 2}); err == nil {
 		t.Error("NewExtension accepted RefreshFraction 2")
 	}
+	res, err := settings.Resolve(cfg, "cache")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Extension(Options{RefreshFraction: 2}).Extend(res, slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), "RefreshFraction") {
+		t.Errorf("Extend with invalid options: %v", err)
+	}
 }
