@@ -71,30 +71,92 @@ const (
 	Unhealthy Status = iota
 	// Healthy means the check returned nil in time.
 	Healthy
+	// Degraded means the check works for now but reports a problem that
+	// will become a failure if nobody acts, such as a credential that
+	// could not be refreshed while the current one is still valid. A check
+	// reports it by returning an error made by [Degrade]. As in ASP.NET
+	// Core, /health answers 200 "Degraded" by default (see
+	// [WithStatusCode]).
+	Degraded
 )
 
-// String returns "Healthy" or "Unhealthy", the names ASP.NET Core uses.
+// String returns "Healthy", "Degraded" or "Unhealthy", the names ASP.NET
+// Core uses.
 func (s Status) String() string {
-	if s == Healthy {
+	switch s {
+	case Healthy:
 		return "Healthy"
+	case Degraded:
+		return "Degraded"
 	}
 	return "Unhealthy"
+}
+
+// rank orders statuses from worst to best: a report's status is the worst
+// of its results'.
+func (s Status) rank() int {
+	switch s {
+	case Healthy:
+		return 2
+	case Degraded:
+		return 1
+	}
+	return 0
 }
 
 // MarshalText encodes the status as its String form (used by encoding/json).
 func (s Status) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
-// UnmarshalText decodes "Healthy" or "Unhealthy" (case-insensitive).
+// UnmarshalText decodes "Healthy", "Degraded" or "Unhealthy"
+// (case-insensitive).
 func (s *Status) UnmarshalText(b []byte) error {
 	switch {
 	case strings.EqualFold(string(b), "Healthy"):
 		*s = Healthy
+	case strings.EqualFold(string(b), "Degraded"):
+		*s = Degraded
 	case strings.EqualFold(string(b), "Unhealthy"):
 		*s = Unhealthy
 	default:
 		return fmt.Errorf("healthcheck: unknown status %.32q", b)
 	}
 	return nil
+}
+
+// Degrade marks err as a warning rather than a failure: a check whose Run
+// returns Degrade(err) is reported [Degraded] with err as its error.
+// Degrade(nil) is nil (Healthy). A degraded error that arrives after the
+// check's deadline still counts as a timeout (Unhealthy).
+func Degrade(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &DegradedError{Err: err}
+}
+
+// DegradedError is the error of a [Degraded] check (see [Degrade]). Its
+// message is the message of Err.
+type DegradedError struct {
+	Err error
+}
+
+func (e *DegradedError) Error() string { return e.Err.Error() }
+
+// Unwrap returns Err.
+func (e *DegradedError) Unwrap() error { return e.Err }
+
+// statusOf maps what a check produced to its status.
+func statusOf(err error) Status {
+	var de *DegradedError
+	switch {
+	case err == nil:
+		return Healthy
+	case errors.Is(err, ErrTimeout), errors.Is(err, ErrAbandoned):
+		return Unhealthy
+	case errors.As(err, &de):
+		return Degraded
+	}
+	return Unhealthy
 }
 
 // Result is the outcome of one check within a [Report].
@@ -105,7 +167,8 @@ type Result struct {
 	// Duration is how long the run took or, when the request stopped
 	// waiting for it, how long the request waited.
 	Duration time.Duration
-	// Err is nil when Status is Healthy. It is the error Run returned, an
+	// Err is nil when Status is Healthy. It is the error Run returned (a
+	// *[DegradedError] when Status is Degraded), an
 	// error wrapping [ErrTimeout] when the check did not finish in time
 	// (and also Run's error if Run returned one after its deadline),
 	// [ErrAbandoned] when the caller's context was cancelled first, or a
@@ -117,8 +180,9 @@ type Result struct {
 
 // Report is the outcome of one run of a set of checks.
 type Report struct {
-	// Status is Healthy when every result is Healthy (and when there are
-	// no results).
+	// Status is the worst status of the results: Unhealthy if any is,
+	// else Degraded if any is, else Healthy (also when there are no
+	// results).
 	Status Status
 	// Duration is the wall time of the whole run.
 	Duration time.Duration

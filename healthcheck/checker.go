@@ -156,10 +156,10 @@ func (c *Checker) Run(ctx context.Context, tags ...string) Report {
 
 	rep := Report{Status: Healthy, Results: results}
 	for i := range results {
-		if results[i].Err == nil {
-			results[i].Status = Healthy
-		} else {
-			rep.Status = Unhealthy
+		st := statusOf(results[i].Err)
+		results[i].Status = st
+		if st.rank() < rep.Status.rank() {
+			rep.Status = st
 		}
 	}
 	rep.Duration = time.Since(start)

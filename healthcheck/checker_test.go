@@ -263,7 +263,7 @@ func TestRunSelectsByTag(t *testing.T) {
 }
 
 func TestStatusText(t *testing.T) {
-	for _, s := range []healthcheck.Status{healthcheck.Healthy, healthcheck.Unhealthy} {
+	for _, s := range []healthcheck.Status{healthcheck.Healthy, healthcheck.Degraded, healthcheck.Unhealthy} {
 		b, _ := s.MarshalText()
 		var back healthcheck.Status
 		if err := back.UnmarshalText(b); err != nil || back != s {
@@ -274,8 +274,8 @@ func TestStatusText(t *testing.T) {
 	if s.String() != "Unhealthy" {
 		t.Errorf("zero Status = %v, want Unhealthy", s)
 	}
-	if err := s.UnmarshalText([]byte("Degraded")); err == nil {
-		t.Error("UnmarshalText(Degraded) succeeded")
+	if err := s.UnmarshalText([]byte("Sick")); err == nil {
+		t.Error("UnmarshalText(Sick) succeeded")
 	}
 }
 

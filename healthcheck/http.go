@@ -18,6 +18,7 @@ type HandlerOption interface {
 type handlerConfig struct {
 	details bool
 	redact  func(string) string
+	codes   map[Status]int // overrides of defaultStatusCode
 }
 
 type optionFunc func(*handlerConfig)
@@ -53,6 +54,33 @@ func WithRedact(fn func(string) string) HandlerOption {
 			c.redact = fn
 		}
 	})
+}
+
+// WithStatusCode sets the HTTP status code answered for a report of
+// status s. The defaults are ASP.NET Core's: 200 for Healthy and Degraded,
+// 503 for Unhealthy. A code outside 200-599 is ignored. To take a
+// degraded service out of rotation, use WithStatusCode(Degraded, 503).
+func WithStatusCode(s Status, code int) HandlerOption {
+	return optionFunc(func(c *handlerConfig) {
+		if code < 200 || code > 599 {
+			return
+		}
+		if c.codes == nil {
+			c.codes = make(map[Status]int)
+		}
+		c.codes[s] = code
+	})
+}
+
+// statusCode is the HTTP status code of a report of status s.
+func (c *handlerConfig) statusCode(s Status) int {
+	if code, ok := c.codes[s]; ok {
+		return code
+	}
+	if s == Unhealthy {
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusOK
 }
 
 func newHandlerConfig(opts []HandlerOption) handlerConfig {
@@ -122,10 +150,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr.Set("Vary", "Accept")
 	hdr.Set("X-Content-Type-Options", "nosniff")
 
-	code := http.StatusOK
-	if rep.Status != Healthy {
-		code = http.StatusServiceUnavailable
-	}
+	code := h.cfg.statusCode(rep.Status)
 	var body []byte
 	if acceptsJSON(r.Header.Values("Accept")) {
 		hdr.Set("Content-Type", "application/json")

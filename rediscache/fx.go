@@ -35,6 +35,8 @@ type Params struct {
 	TracerProvider trace.TracerProvider `optional:"true"`
 	MeterProvider  metric.MeterProvider `optional:"true"`
 	Logger         *slog.Logger         `optional:"true"`
+	// Extensions are applied to every client (see Extension).
+	Extensions []Extension `group:"aspirego_redis_extensions"`
 }
 
 // Constructor returns the plain fx constructor behind Client: it builds
@@ -60,6 +62,7 @@ func Constructor(name string, opts ...settings.Option) func(Params) (redis.Unive
 			TracerProvider: p.TracerProvider,
 			MeterProvider:  p.MeterProvider,
 			Logger:         p.Logger,
+			Extensions:     p.Extensions,
 		}, opts...)
 		if err != nil {
 			return nil, nil, err

@@ -29,6 +29,9 @@ type Deps struct {
 	// Logger receives lifecycle events and go-redis's own log lines.
 	// Nil means slog.Default().
 	Logger *slog.Logger
+	// Extensions configure clients from their resolved settings before
+	// they are built (see Extension), e.g. azureauth.Extension.
+	Extensions []Extension
 }
 
 // Instance is one named client with everything built around it: its
@@ -52,6 +55,7 @@ type Instance struct {
 
 	logger        *slog.Logger
 	discovery     *discovery // several endpoints: see replicas.go
+	addons        []Addon
 	stopTelemetry func() error
 	closeOnce     sync.Once
 	closeErr      error
@@ -78,6 +82,15 @@ func build(name string, res *settings.Resolved, deps Deps) (*Instance, error) {
 	routeGoRedisLogs(logger, res.Connection.Options)
 	logger = logger.With(slog.String("redis.client", name))
 
+	addons, err := extend(res, deps.Extensions, logger)
+	var missing *MissingExtensionError
+	switch {
+	case errors.As(err, &missing):
+		return nil, err // names the client already
+	case err != nil:
+		return nil, fmt.Errorf("rediscache: client %q: %w", name, err)
+	}
+
 	ropts := res.Connection.Options
 	if ropts.MaintNotificationsConfig == nil {
 		// Redis Enterprise maintenance notifications are off unless
@@ -95,7 +108,7 @@ func build(name string, res *settings.Resolved, deps Deps) (*Instance, error) {
 	} else {
 		client = redis.NewUniversalClient(ropts)
 	}
-	inst := &Instance{Name: name, Client: client, Resolved: res, logger: logger, discovery: disc}
+	inst := &Instance{Name: name, Client: client, Resolved: res, logger: logger, discovery: disc, addons: addons}
 	// Every command is bounded by syncTimeout (deadline.go); this hook
 	// comes first, so that it wraps every other.
 	installDeadline(client, name, ropts)
@@ -118,7 +131,6 @@ func build(name string, res *settings.Resolved, deps Deps) (*Instance, error) {
 		Redisotel:      res.Settings.Redisotel,
 	}
 	var stop func() error
-	var err error
 	if mux.on() {
 		stop, err = inst.multiplex(client, mux, tcfg)
 	} else if stop, err = telemetry.Instrument(client, tcfg); err != nil {
@@ -129,6 +141,7 @@ func build(name string, res *settings.Resolved, deps Deps) (*Instance, error) {
 		if disc != nil {
 			_ = disc.close()
 		}
+		_ = closeAddons(addons)
 		return nil, fmt.Errorf("rediscache: client %q: %w", name, err)
 	}
 	inst.stopTelemetry = stop
@@ -152,6 +165,9 @@ func build(name string, res *settings.Resolved, deps Deps) (*Instance, error) {
 			check = annotateCheck(check, mux)
 		}
 		inst.Checks = []healthcheck.Check{boundCheck(check, name, commandTimeout(ropts))}
+	}
+	for _, a := range addons {
+		inst.Checks = append(inst.Checks, a.Checks...)
 	}
 	warnInsecureTLS(logger, ropts)
 	attrs := []slog.Attr{
@@ -245,6 +261,9 @@ func (i *Instance) Close() error {
 			if err := i.discovery.close(); err != nil {
 				errs = append(errs, fmt.Errorf("rediscache: client %q: close: %w", i.Name, err))
 			}
+		}
+		if err := closeAddons(i.addons); err != nil {
+			errs = append(errs, fmt.Errorf("rediscache: client %q: %w", i.Name, err))
 		}
 		if i.stopTelemetry != nil {
 			if err := i.stopTelemetry(); err != nil {

@@ -48,7 +48,13 @@ func (a *logAdapter) Printf(ctx context.Context, format string, v ...any) {
 		return
 	}
 	msg := scrub(fmt.Sprintf(format, v...), secrets)
-	logger.LogAttrs(ctx, slog.LevelWarn, msg, slog.String("logger", "go-redis"))
+	level := slog.LevelWarn
+	if strings.Contains(format, "rejected by hook, returning to pool") {
+		// Routine with streaming credentials (azureauth): every idle
+		// connection is set aside once per token refresh to re-authenticate.
+		level = slog.LevelDebug
+	}
+	logger.LogAttrs(ctx, level, msg, slog.String("logger", "go-redis"))
 }
 
 func scrub(msg string, secrets []string) string {

@@ -36,7 +36,9 @@
 // DisableTracing, DisableMetrics, DisableAutoActivation, ClusterMode,
 // RecordQueryText, Redisotel (true or false, in any case; the last three
 // are this SDK's own: ClusterMode discovers a Redis Cluster from one
-// node, the other two are telemetry opt-ins) and HealthCheckTimeout (a .NET TimeSpan such as "00:00:05" or a
+// node, the other two are telemetry opt-ins), AzureAuthentication (Go
+// only: Microsoft Entra ID tokens for Azure Redis hosts, implemented by
+// package azureauth, which must be linked) and HealthCheckTimeout (a .NET TimeSpan such as "00:00:05" or a
 // Go duration such as "5s"; greater than zero). The multiplexed mode has
 // Go-only keys too (see docs/multiplexing.md): AutoPipelining and
 // ClientSideCaching (true or false), AutoPipeliningBatchSize,

@@ -332,6 +332,7 @@ func bindSettings(cfg *Config, section string, s *Settings) (origin, error) {
 		{keyRedisotel, &s.Redisotel},
 		{keyAutoPipelining, &s.AutoPipelining},
 		{keyClientSideCaching, &s.ClientSideCaching},
+		{AzureAuthenticationKey, &s.AzureAuthentication},
 	} {
 		v, ok := cfg.String(key(b.name))
 		if !ok {

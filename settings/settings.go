@@ -43,6 +43,13 @@ type Settings struct {
 	// instead of this SDK's hooks, for dashboards built on its names
 	// (semantic conventions v1.24). It costs about half the throughput.
 	Redisotel bool
+	// AzureAuthentication authenticates with Microsoft Entra ID tokens
+	// when the client connects to Azure Cache for Redis or Azure Managed
+	// Redis, like .NET's WithAzureAuthentication(). It is implemented by
+	// package azureauth, which must be linked (azureauth.Module with fx,
+	// azureauth.Extension in rediscache.Deps otherwise): without it,
+	// building the client fails with an error saying so.
+	AzureAuthentication bool
 
 	// AutoPipelining hands out a multiplexed client: concurrent callers'
 	// commands are queued and sent together as pipelines on shared
@@ -133,6 +140,15 @@ func RecordQueryText() Option { return func(s *Settings) { s.RecordQueryText = t
 // UseRedisotel instruments the client with go-redis's redisotel package
 // instead of this SDK's leaner hooks.
 func UseRedisotel() Option { return func(s *Settings) { s.Redisotel = true } }
+
+// EnableAzureAuthentication turns on Settings.AzureAuthentication with the
+// default credential; azureauth.WithCredential chooses the credential.
+func EnableAzureAuthentication() Option { return func(s *Settings) { s.AzureAuthentication = true } }
+
+// AzureAuthenticationKey is the configuration key of
+// Settings.AzureAuthentication, in the Aspire:StackExchange:Redis
+// sections.
+const AzureAuthenticationKey = "AzureAuthentication"
 
 // WithHealthCheckTimeout sets the health check's time limit.
 func WithHealthCheckTimeout(d time.Duration) Option {

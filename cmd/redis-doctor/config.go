@@ -15,6 +15,7 @@ var settingKeys = []string{
 	"DisableAutoActivation", "HealthCheckTimeout", "ClusterMode", "RecordQueryText", "Redisotel",
 	"AutoPipelining", "AutoPipeliningBatchSize", "AutoPipeliningFlushDelay", "AutoPipeliningConcurrency",
 	"ClientSideCaching", "ClientSideCacheSize", "ClientSideCacheTTL",
+	settings.AzureAuthenticationKey,
 }
 
 // section keys of the connection.
@@ -204,6 +205,7 @@ func (d *doctor) describeSettings(res *settings.Resolved) []setting {
 		{"ClusterMode", fmt.Sprint(s.ClusterMode)},
 		{"RecordQueryText", fmt.Sprint(s.RecordQueryText)},
 		{"Redisotel", fmt.Sprint(s.Redisotel)},
+		{settings.AzureAuthenticationKey, fmt.Sprint(s.AzureAuthentication)},
 		{"AutoPipelining", fmt.Sprint(s.AutoPipelining)},
 		{"ClientSideCaching", fmt.Sprint(s.ClientSideCaching)},
 	}

@@ -22,6 +22,7 @@ import (
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
+	"github.com/aspirego/redis/azureauth"
 	"github.com/aspirego/redis/healthcheck"
 	"github.com/aspirego/redis/rediscache"
 	"github.com/aspirego/redis/settings"
@@ -33,6 +34,7 @@ type doctor struct {
 	env      []string
 	cfg      *settings.Config
 	resolved *settings.Resolved
+	entra    *azureauth.Provider // the client's Entra ID tokens, if any
 	secrets  []string
 	report   report
 }
@@ -383,12 +385,15 @@ func (d *doctor) checkClient() {
 		TracerProvider: tracenoop.NewTracerProvider(),
 		MeterProvider:  metricnoop.NewMeterProvider(),
 		Logger:         logger,
+		Extensions:     []rediscache.Extension{azureExtension(logger)},
 	})
 	if err != nil {
 		d.fail(exitConfig, err.Error())
 		return
 	}
 	defer inst.Close()
+	d.entra = azureauth.ProviderOf(inst.Resolved.Connection.Options)
+	defer d.describeAzure(inst) // before Close: it reads the token's state
 	client := inst.Client
 
 	// Connect: dial, TLS, HELLO/AUTH, PING.
@@ -413,6 +418,9 @@ func (d *doctor) checkClient() {
 }
 
 func (d *doctor) authDetail() string {
+	if p := d.entra; p != nil {
+		return "authenticated as " + p.State().User + " with a Microsoft Entra ID token"
+	}
 	o := d.resolved.Connection.Options
 	switch {
 	case o.Username != "" && o.Password != "":
@@ -425,6 +433,9 @@ func (d *doctor) authDetail() string {
 
 // redisProblem turns a go-redis error into advice.
 func (d *doctor) redisProblem(step string, err error) string {
+	if msg, ok := d.azureProblem(step, err); ok {
+		return msg
+	}
 	o := d.resolved.Connection.Options
 	msg := err.Error()
 	user := ""

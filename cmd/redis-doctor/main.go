@@ -22,7 +22,10 @@
 // (authentication included), INFO (server product and version, role),
 // the topology (replicas, cluster nodes, the sentinels' primary), the
 // round-trip latency over a few PINGs, and the health check a service
-// reports on /health.
+// reports on /health. For an Azure Redis host or a client with
+// AzureAuthentication, an Azure section shows whether Microsoft Entra ID
+// is used, the credential type, the token's user (oid) and expiry, and
+// the last refresh error.
 //
 // The report goes to stdout; when a step fails, the problem and what to
 // change go to stderr, naming the configuration key and source to fix.

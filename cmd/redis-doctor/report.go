@@ -25,6 +25,7 @@ type report struct {
 	Topology *topology     `json:"topology,omitempty"`
 	Latency  *latency      `json:"latency,omitempty"`
 	Health   *health       `json:"health,omitempty"`
+	Azure    *azureReport  `json:"azure,omitempty"`
 }
 
 // configReport is what the doctor would connect to, and where each value
@@ -217,6 +218,7 @@ func (r *report) writeText(w io.Writer) {
 		}
 		_ = tw.Flush()
 	}
+	r.writeAzure(w)
 	if len(r.Warnings) > 0 {
 		fmt.Fprintln(w, "\nWarnings")
 		for _, s := range r.Warnings {
