@@ -3,6 +3,7 @@ package settings
 import (
 	"crypto/tls"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strconv"
@@ -83,6 +84,15 @@ type Connection struct {
 	// Ignored lists the keywords that were accepted but have no effect in
 	// Go (see ParseConnectionString), for logs and diagnostics.
 	Ignored []string
+	// Warnings lists the values that were accepted, because .NET accepts
+	// them, but that Go cannot honour as StackExchange.Redis does: each
+	// names its key and why. rediscache logs them once when it builds the
+	// client; redis-doctor shows them. They never hold a secret.
+	Warnings []Warning
+	// Azure is the Azure Redis service the endpoints belong to (picked as
+	// StackExchange.Redis picks its options provider), whose defaults were
+	// applied: TLS, abortConnect false, RESP3 for Azure Managed Redis.
+	Azure AzureKind
 	// CommandMap is StackExchange.Redis's command map ($COMMAND=name
 	// pieces): upper-case command name to the name it is sent under, or
 	// "" when the command is disabled. Nil when the string has none.
@@ -223,14 +233,16 @@ func some[T any](v T) opt[T] { return opt[T]{v: v, ok: true} }
 // Endpoints keep port 0 ("not given") until build applies the defaults.
 type connBuilder struct {
 	endpoints []endpoint
-	index     int // 1-based piece position while parsing; 0 otherwise
+	seen      map[endpointKey]bool // endpoints already added
+	index     int                  // 1-based piece position while parsing; 0 otherwise
 
 	user, password               opt[string]
 	sentinelUser, sentinelPasswd opt[string]
 	clientName                   opt[string]
 	serviceName                  string
+	libraryName                  opt[string]
 
-	ssl          bool
+	ssl          opt[bool]
 	sslKey       string // the ssl key as written, for messages
 	sslHost      string
 	sslProtocols opt[tlsRange]
@@ -238,8 +250,10 @@ type connBuilder struct {
 
 	syncTimeout, asyncTimeout opt[int] // milliseconds
 	connectTimeout            opt[time.Duration]
+	connectTimeoutKey         string
 	readTimeout, writeTimeout opt[time.Duration] // URI parameters
 	connectRetry              opt[int]
+	connectRetryKey           string
 
 	db    opt[int]
 	dbKey string
@@ -256,10 +270,13 @@ type connBuilder struct {
 	highIntegrityKey                string
 	channelPrefix, channelPrefixKey string
 
+	commandMap map[string]string
+
 	poolSize, minIdleConns, maxIdleConns, maxActiveConns, maxRetries opt[int]
 	poolTimeout, connMaxIdleTime, connMaxLifetime                    opt[time.Duration]
 
-	ignored []string
+	ignored  []string
+	warnings []Warning
 }
 
 func newConnBuilder() *connBuilder { return &connBuilder{} }
@@ -274,8 +291,6 @@ const (
 	keyConfigChannel      = "configChannel"
 	keyConfigCheckSeconds = "configCheckSeconds"
 	keyConnectRetry       = "connectRetry"
-
-	defaultConnectRetry   = 3
 	keyConnectTimeout     = "connectTimeout"
 	keyDefaultDatabase    = "defaultDatabase"
 	keyHighIntegrity      = "highIntegrity"
@@ -304,33 +319,37 @@ const (
 	keyWriteBuffer        = "writeBuffer"
 )
 
-// knownKeys maps lower-case keys to their canonical spelling.
-var knownKeys = func() map[string]string {
-	m := make(map[string]string)
-	for _, k := range []string{
-		keyAbortConnect, keyAllowAdmin, keyAsyncTimeout, keyChannelPrefix, keyCheckCRL,
-		keyConfigChannel, keyConfigCheckSeconds, keyConnectRetry, keyConnectTimeout,
-		keyDefaultDatabase, keyHighIntegrity, keyHighPriority, keyKeepAlive, keyName,
-		keyPassword, keyPreserveAsyncOrder, keyProtocol, keyProxy, keyResolveDNS,
-		keyResponseTimeout, keySentinelPassword, keySentinelUser, keyServiceName, keySetlib,
-		keySsl, keySslHost, keySslProtocols, keySyncTimeout, keyTCPKeepAlive, keyTiebreaker,
-		keyTunnel, keyUser, keyVersion, keyWriteBuffer,
-	} {
-		m[strings.ToLower(k)] = k
-	}
-	return m
-}()
+// Defaults and bounds.
+const (
+	// defaultConnectRetry is StackExchange.Redis's ConnectRetry default.
+	defaultConnectRetry = 3
+	// maxConnectRetry bounds connectRetry: more dial attempts than this
+	// only multiply the time a dead server holds a caller.
+	maxConnectRetry = 100
+	// MaxEndpoints bounds the endpoints of one connection string.
+	MaxEndpoints = 10000
+	// MaxHostLength bounds the length of one host name or socket path
+	// (a DNS name has at most 253 characters).
+	MaxHostLength = 1024
+	// maxTimeout is the largest timeout StackExchange.Redis can express
+	// (int.MaxValue milliseconds, about 24.8 days); longer URI durations
+	// are clamped to it with a warning.
+	maxTimeout = time.Duration(1<<31-1) * time.Millisecond
+)
 
-// canonicalKey returns the canonical spelling of a key, or "".
-func canonicalKey(key string) string { return knownKeys[strings.ToLower(key)] }
+// canonicalKey returns the canonical spelling of a connection-string
+// keyword, or "".
+func canonicalKey(key string) string {
+	if d := byKeyword[strings.ToLower(strings.TrimSpace(key))]; d != nil {
+		return d.name
+	}
+	return ""
+}
 
 // isSecretKey reports whether key's value is a secret.
 func isSecretKey(key string) bool {
-	switch canonicalKey(key) {
-	case keyPassword, keySentinelPassword:
-		return true
-	}
-	return false
+	d := byKeyword[strings.ToLower(strings.TrimSpace(key))]
+	return d != nil && d.secret
 }
 
 // parse reads a whole connection string, StackExchange.Redis notation or
@@ -354,11 +373,18 @@ func (b *connBuilder) parse(s string) error {
 		switch {
 		case eq > 0:
 			key, value := strings.TrimSpace(p[:eq]), strings.TrimSpace(p[eq+1:])
-			if err := b.set(key, value); err != nil {
+			if prevSecret {
+				if err := b.pieceAfterSecret(key, value); err != nil {
+					return err
+				}
+			} else if err := b.set(key, value); err != nil {
 				return err
 			}
 			prevSecret = isSecretKey(key)
 		case eq == 0:
+			if prevSecret {
+				return b.afterSecretErr()
+			}
 			return &ParseError{Index: b.index, msg: fmt.Sprintf("piece %d starts with '=': the keyword before it is missing", b.index)}
 		default:
 			if err := b.endpointPiece(p, prevSecret); err != nil {
@@ -370,23 +396,60 @@ func (b *connBuilder) parse(s string) error {
 	return nil
 }
 
+// afterSecretErr reports a piece right after password= that cannot be
+// used, the same way whatever it holds, and without showing any of it:
+// with a comma in the password, the piece is the rest of the password.
+// An unknown key there fails in .NET too ("Keyword '...' is not
+// supported"); an endpoint there .NET would dial, so would send the tail
+// of the password to DNS, which Go refuses.
+func (b *connBuilder) afterSecretErr() *ParseError {
+	return &ParseError{Index: b.index, msg: fmt.Sprintf(
+		"piece %d, right after password=, is rejected (not shown: if the password contains a comma, this piece is the rest of it; "+
+			"StackExchange.Redis splits on every comma and has no escaping: use a password without commas, and write endpoints first)", b.index)}
+}
+
+// pieceAfterSecret applies key=value found right after a password piece.
+// StackExchange.Redis reads it as a key of its own, and so does Go; but
+// any error names no part of it, and free text taken from it is flagged,
+// because with a comma in the password it is the password's tail.
+func (b *connBuilder) pieceAfterSecret(key, value string) error {
+	d := byKeyword[strings.ToLower(key)]
+	if strings.HasPrefix(key, "$") {
+		b.mapCommand(key[1:], value)
+		return nil
+	}
+	if d == nil || b.set(key, value) != nil {
+		return b.afterSecretErr()
+	}
+	if d.freeText && !d.secret && value != "" {
+		b.warn(d.name, fmt.Sprintf(
+			"comes right after password= (piece %d): if the password contains a comma, its tail became %s; "+
+				"StackExchange.Redis reads it the same way; write %s before password= to silence this", b.index, d.name, d.name))
+	}
+	return nil
+}
+
 // endpointPiece adds the endpoint written as piece p.
 func (b *connBuilder) endpointPiece(p string, afterSecret bool) error {
-	ep, problem := parseEndpoint(p)
 	if afterSecret {
-		// Most likely the rest of a password that contains a comma: never
-		// show it, and never dial it.
-		if problem != "" {
-			return &ParseError{Index: b.index, msg: fmt.Sprintf(
-				"piece %d, after password=: not a valid endpoint; passwords cannot contain commas (StackExchange.Redis has no escaping)", b.index)}
-		}
-		return &ParseError{Index: b.index, msg: fmt.Sprintf(
-			"piece %d comes right after password= and would be an endpoint; passwords cannot contain commas, "+
-				"and an endpoint must not follow password= directly (write endpoints first)", b.index)}
+		return b.afterSecretErr()
 	}
-	if problem == "" {
-		b.addParsedEndpoint(ep)
+	if len(p) > MaxHostLength+len("[]:65535") {
+		return &ParseError{Index: b.index, msg: fmt.Sprintf("endpoint (piece %d): longer than %d characters", b.index, MaxHostLength)}
+	}
+	if dotnetSkipsEndpoint(p) {
+		// StackExchange.Redis's Format.TryParseEndPoint fails and the
+		// piece is skipped.
+		if key := typoKey(p); key != "" {
+			b.warn("endpoint", fmt.Sprintf("piece %d looks like the keyword '%s' without '=' (write %s=value); skipped, as StackExchange.Redis skips it", b.index, key, key))
+		} else {
+			b.warn("endpoint", fmt.Sprintf("piece %d, %s: the port is not a number; skipped, as StackExchange.Redis skips it", b.index, show(p)))
+		}
 		return nil
+	}
+	ep, problem := parseEndpoint(p)
+	if problem == "" {
+		return b.addParsedEndpoint(ep)
 	}
 	if key := typoKey(p); key != "" {
 		return &ParseError{Key: key, Index: b.index, msg: fmt.Sprintf(
@@ -394,6 +457,35 @@ func (b *connBuilder) endpointPiece(p string, afterSecret bool) error {
 	}
 	return &ParseError{Piece: p, Index: b.index, msg: fmt.Sprintf(
 		"endpoint %s (piece %d): %s", show(p), b.index, problem)}
+}
+
+// dotnetSkipsEndpoint reports whether StackExchange.Redis's
+// Format.TryParseEndPoint rejects the piece, so that the parser skips it:
+// "!" alone, or a port that is not a 32-bit integer.
+func dotnetSkipsEndpoint(p string) bool {
+	if p == "!" {
+		return true
+	}
+	if p[0] == '!' {
+		return false
+	}
+	last := strings.LastIndexByte(p, ':')
+	if last <= 0 {
+		return false
+	}
+	var port string
+	if closing := strings.LastIndexByte(p, ']'); closing > 0 {
+		if closing > last {
+			return false
+		}
+		port = p[last+1:]
+	} else if strings.IndexByte(p, ':') == last {
+		port = p[last+1:]
+	} else {
+		return false // IPv6 without brackets
+	}
+	_, ok := parseDotnetInt(port)
+	return !ok
 }
 
 // typoKey returns the keyword that an invalid endpoint piece starts with
@@ -414,17 +506,31 @@ func (b *connBuilder) addEndpoint(s string) error {
 	if problem != "" {
 		return &ParseError{Piece: s, msg: fmt.Sprintf("endpoint %s: %s", show(s), problem)}
 	}
-	b.addParsedEndpoint(ep)
-	return nil
+	return b.addParsedEndpoint(ep)
 }
 
-func (b *connBuilder) addParsedEndpoint(ep endpoint) {
-	for _, e := range b.endpoints {
-		if e.same(ep) {
-			return
+// addParsedEndpoint adds ep unless it is already there (linear: a map of
+// the endpoints seen), and bounds the number of endpoints.
+func (b *connBuilder) addParsedEndpoint(ep endpoint) error {
+	if len(ep.host) > MaxHostLength {
+		return &ParseError{Index: b.index, msg: fmt.Sprintf("endpoint (piece %d): the host name is longer than %d characters", b.index, MaxHostLength)}
+	}
+	if b.seen == nil {
+		b.seen = make(map[endpointKey]bool)
+		for _, e := range b.endpoints {
+			b.seen[e.key()] = true
 		}
 	}
+	k := ep.key()
+	if b.seen[k] {
+		return nil
+	}
+	if len(b.endpoints) >= MaxEndpoints {
+		return &ParseError{Index: b.index, msg: fmt.Sprintf("more than %d endpoints", MaxEndpoints)}
+	}
+	b.seen[k] = true
 	b.endpoints = append(b.endpoints, ep)
+	return nil
 }
 
 // keyErr reports a problem with the value of key, in StackExchange.Redis
@@ -439,175 +545,156 @@ func (b *connBuilder) ignore(canon string) {
 	}
 }
 
+// warn records that a value was accepted although Go cannot honour it as
+// .NET does. reason must hold no secret.
+func (b *connBuilder) warn(key, reason string) {
+	w := Warning{Key: key, Reason: reason}
+	if !slices.Contains(b.warnings, w) {
+		b.warnings = append(b.warnings, w)
+	}
+}
+
 // set applies one StackExchange.Redis key, matched in any case, exactly
 // as a key=value piece of a connection string would.
 func (b *connBuilder) set(key, value string) error {
 	key, value = strings.TrimSpace(key), strings.TrimSpace(value)
 	if strings.HasPrefix(key, "$") {
-		return b.keyErr(key, "is a command map entry, which is not supported: go-redis cannot rename or disable commands")
+		b.mapCommand(key[1:], value)
+		return nil
 	}
-	canon := canonicalKey(key)
-	switch canon {
-	case keyAbortConnect:
-		v, err := b.parseBool(key, value)
-		if err != nil {
-			return err
-		}
-		b.abortConnect = v
-	case keyAllowAdmin, keyResolveDNS, keyTCPKeepAlive:
-		if _, err := b.parseBool(key, value); err != nil {
-			return err
-		}
-		b.ignore(canon)
-	case keyAsyncTimeout, keySyncTimeout:
-		n, err := b.parseInt(key, value, 1)
-		if err != nil {
-			return err
-		}
-		if canon == keySyncTimeout {
-			b.syncTimeout = some(n)
-		} else {
-			b.asyncTimeout = some(n)
-		}
-		b.readTimeout, b.writeTimeout = opt[time.Duration]{}, opt[time.Duration]{}
-	case keyChannelPrefix:
-		b.channelPrefix, b.channelPrefixKey = value, key
-	case keyCheckCRL:
-		v, err := b.parseBool(key, value)
-		if err != nil {
-			return err
-		}
-		b.checkCRL, b.checkCRLKey = v, key
-	case keyConfigChannel, keyTiebreaker:
-		b.ignore(canon)
-	case keyConfigCheckSeconds, keyKeepAlive:
-		if _, err := b.parseInt(key, value, minInt32); err != nil {
-			return err
-		}
-		b.ignore(canon)
-	case keyConnectRetry:
-		n, err := b.parseInt(key, value, 0)
-		if err != nil {
-			return err
-		}
-		b.connectRetry = some(n)
-	case keyConnectTimeout:
-		n, err := b.parseInt(key, value, 1)
-		if err != nil {
-			return err
-		}
-		b.connectTimeout = some(time.Duration(n) * time.Millisecond)
-	case keyDefaultDatabase:
-		n, err := b.parseInt(key, value, 0)
-		if err != nil {
-			return err
-		}
-		b.db, b.dbKey = some(n), key
-	case keyHighIntegrity:
-		v, err := b.parseBool(key, value)
-		if err != nil {
-			return err
-		}
-		b.highIntegrity, b.highIntegrityKey = v, key
-	case keyHighPriority, keyPreserveAsyncOrder, keyResponseTimeout, keyWriteBuffer:
-		// Deprecated and ignored by StackExchange.Redis itself, whatever the value.
-		b.ignore(canon)
-	case keyName:
-		if i := strings.IndexFunc(value, func(r rune) bool { return r < '!' || r > '~' }); i >= 0 {
-			return b.keyErr(key, "has the value %s, but Redis client names can only contain printable ASCII characters without spaces", show(value))
-		}
-		b.clientName = some(value)
-	case keyPassword:
-		b.password = some(value)
-	case keyProtocol:
-		switch strings.ToLower(value) {
-		case "resp2", "2":
-			b.protocol = 2
-		case "resp3", "3":
-			b.protocol = 3
-		default:
-			return b.keyErr(key, "requires a RedisProtocol value or a known protocol version number; the value %s is not recognised (use resp2, resp3, 2 or 3)", show(value))
-		}
-	case keyProxy:
-		switch strings.ToLower(value) {
-		case "none":
-			b.proxy = "None"
-		case "twemproxy":
-			b.proxy = "Twemproxy"
-		case "envoyproxy":
-			b.proxy = "Envoyproxy"
-		default:
-			return b.keyErr(key, "requires a proxy value; the value %s is not recognised (use None, Twemproxy or Envoyproxy)", show(value))
-		}
-		b.proxyKey = key
-	case keySentinelPassword:
-		b.sentinelPasswd = some(value)
-	case keySentinelUser:
-		b.sentinelUser = some(value)
-	case keyServiceName:
-		b.serviceName = value
-	case keySetlib:
-		v, err := b.parseBool(key, value)
-		if err != nil {
-			return err
-		}
-		b.setlib = some(v)
-	case keySsl:
-		v, err := b.parseBool(key, value)
-		if err != nil {
-			return err
-		}
-		b.ssl, b.sslKey = v, key
-	case keySslHost:
-		b.sslHost = value
-	case keySslProtocols:
-		r, err := b.parseSslProtocols(key, value)
-		if err != nil {
-			return err
-		}
-		b.sslProtocols = some(r)
-	case keyTunnel:
-		addr, err := b.parseTunnel(key, value)
-		if err != nil {
-			return err
-		}
-		b.tunnel, b.tunnelKey = addr, key
-	case keyUser:
-		b.user = some(value)
-	case keyVersion:
-		if !validVersion(value) {
-			return b.keyErr(key, "requires a version value; the value %s is not recognised (for example 7 or 7.2.4)", show(value))
-		}
-		b.ignore(canon)
-	default:
+	d := byKeyword[strings.ToLower(key)]
+	if d == nil {
 		return b.keyErr(key, "is not supported")
 	}
-	return nil
+	return b.apply(d, key, value, false)
+}
+
+// apply reads value with the grammar of row d and stores it. fromConfig
+// selects the grammar of .NET's configuration binder (bool.Parse:
+// true/false only) over the connection string's.
+func (b *connBuilder) apply(d *keyDef, key, text string, fromConfig bool) error {
+	v := value{s: text}
+	switch d.grammar {
+	case gBool:
+		x, ok := parseBoolText(text, fromConfig)
+		if !ok {
+			return b.keyErr(key, "requires a boolean value; the value %s is not recognised", show(text))
+		}
+		v.b = x
+	case gInt:
+		n, ok := parseDotnetInt(text)
+		if !ok {
+			return b.keyErr(key, "requires an integer value; the value %s is not recognised", show(text))
+		}
+		if d.minValue != nil && n < *d.minValue {
+			return b.keyErr(key, "has a minimum value of '%d'; the value '%d' is not permitted", *d.minValue, n)
+		}
+		v.n = n
+	case gVersion:
+		if !validVersion(text) {
+			return b.keyErr(key, "requires a version value; the value %s is not recognised (for example 7 or 7.2.4)", show(text))
+		}
+	case gProtocol:
+		switch strings.ToLower(text) {
+		case "resp2", "2":
+			v.n = 2
+		case "resp3", "3":
+			v.n = 3
+		default:
+			return b.keyErr(key, "requires a RedisProtocol value or a known protocol version number; the value %s is not recognised (use resp2, resp3, 2 or 3)", show(text))
+		}
+	case gProxy:
+		switch strings.ToLower(text) {
+		case "none", "0":
+			v.proxy = "None"
+		case "twemproxy", "1":
+			v.proxy = "Twemproxy"
+		case "envoyproxy", "2":
+			v.proxy = "Envoyproxy"
+		default:
+			return b.keyErr(key, "requires a proxy value; the value %s is not recognised (use None, Twemproxy or Envoyproxy)", show(text))
+		}
+	case gSslProtocols:
+		if fromConfig {
+			// .NET writes combined enum flags as "Tls12, Tls13".
+			text = strings.ReplaceAll(text, ",", "|")
+		}
+		r, err := b.parseSslProtocols(key, text)
+		if err != nil {
+			return err
+		}
+		v.r = r
+	case gTunnel:
+		addr, err := b.parseTunnel(key, text)
+		if err != nil {
+			return err
+		}
+		v.s = addr
+	case gTimeSpan:
+		if _, err := parseTimeSpan(text); err != nil {
+			return b.keyErr(key, "requires a TimeSpan value; %v", err)
+		}
+	}
+	return d.apply(b, key, v)
+}
+
+// mapCommand records a $COMMAND=name piece: the command is sent as name,
+// or disabled when name is empty. As in StackExchange.Redis, a command it
+// does not know is ignored (Enum.TryParse fails, the entry is dropped).
+func (b *connBuilder) mapCommand(command, newName string) {
+	cmd := strings.ToUpper(strings.TrimSpace(command))
+	if !redisCommands[cmd] {
+		b.ignore("$" + cmd)
+		return
+	}
+	if b.commandMap == nil {
+		b.commandMap = make(map[string]string)
+	}
+	// StackExchange.Redis sends the new name upper-cased.
+	b.commandMap[cmd] = asciiUpper(strings.TrimSpace(newName))
+}
+
+func asciiUpper(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' {
+			return r - ('a' - 'A')
+		}
+		return r
+	}, s)
 }
 
 const minInt32 = -1 << 31
 
-// parseBool reads a StackExchange.Redis boolean.
-func (b *connBuilder) parseBool(key, value string) (bool, error) {
-	switch strings.ToLower(value) {
-	case "true", "yes", "on", "1":
-		return true, nil
-	case "false", "no", "off", "0":
-		return false, nil
+// parseBoolText is the one boolean parser. Both modes take what .NET's
+// bool.TryParse takes ("true"/"false" in any case, white space around
+// ignored); the connection-string mode (fromConfig false) adds
+// StackExchange.Redis's "1", "yes", "on", "0", "no", "off".
+func parseBoolText(v string, fromConfig bool) (value, ok bool) {
+	t := strings.TrimSpace(v)
+	switch {
+	case strings.EqualFold(t, "true"):
+		return true, true
+	case strings.EqualFold(t, "false"):
+		return false, true
+	case fromConfig:
+		return false, false
+	case t == "1" || strings.EqualFold(t, "yes") || strings.EqualFold(t, "on"):
+		return true, true
+	case t == "0" || strings.EqualFold(t, "no") || strings.EqualFold(t, "off"):
+		return false, true
 	}
-	return false, b.keyErr(key, "requires a boolean value; the value %s is not recognised", show(value))
+	return false, false
 }
 
-// parseInt reads a 32-bit decimal integer of at least minValue.
-func (b *connBuilder) parseInt(key, value string, minValue int) (int, error) {
-	n, err := strconv.ParseInt(value, 10, 32)
+// parseDotnetInt reads a 32-bit integer as .NET's int.TryParse with
+// NumberStyles.Integer does: optional white space around, an optional
+// sign, decimal digits.
+func parseDotnetInt(v string) (int, bool) {
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 32)
 	if err != nil {
-		return 0, b.keyErr(key, "requires an integer value; the value %s is not recognised", show(value))
+		return 0, false
 	}
-	if int(n) < minValue {
-		return 0, b.keyErr(key, "has a minimum value of '%d'; the value '%d' is not permitted", minValue, n)
-	}
-	return int(n), nil
+	return int(n), true
 }
 
 // validVersion accepts what System.Version accepts (2 to 4 non-negative
@@ -750,26 +837,51 @@ func cutPrefixFold(s, prefix string) (string, bool) {
 }
 
 // build turns the collected settings into a Connection. It applies the
-// default ports and checks the combinations that only make sense once
-// everything is known. It does not change the builder.
+// default ports and the Azure defaults and checks the combinations that
+// only make sense once everything is known. It does not change the
+// builder.
 func (b *connBuilder) build() (*Connection, error) {
 	if len(b.endpoints) == 0 {
-		return nil, &ParseError{msg: "no endpoints specified", Err: ErrNoEndpoints}
+		msg := "no endpoints specified"
+		var skipped []string
+		for _, w := range b.warnings {
+			if w.Key == "endpoint" {
+				skipped = append(skipped, w.Reason)
+			}
+		}
+		if len(skipped) > 0 {
+			msg += " (" + strings.Join(skipped, "; ") + ")"
+		}
+		return nil, &ParseError{msg: msg, Err: ErrNoEndpoints}
+	}
+	warnings := slices.Clone(b.warnings)
+	warn := func(key, reason string) {
+		w := Warning{Key: key, Reason: reason}
+		if !slices.Contains(warnings, w) {
+			warnings = append(warnings, w)
+		}
 	}
 	sentinel := b.serviceName != ""
+	azure := azureKindOf(b.endpoints)
+	ssl := b.ssl.v
+	if !b.ssl.ok {
+		ssl = azureDefaultSsl(azure, b.endpoints)
+	}
 	port := defaultPort
 	switch {
 	case sentinel:
 		port = defaultSentinelPort
-	case b.ssl:
+	case ssl:
 		port = defaultTLSPort
 	}
-	var eps []endpoint
+	eps := make([]endpoint, 0, len(b.endpoints))
+	seen := make(map[endpointKey]bool, len(b.endpoints))
 	for _, e := range b.endpoints {
 		if !e.unix && e.port == 0 {
 			e.port = port
 		}
-		if !slices.ContainsFunc(eps, e.same) {
+		if k := e.key(); !seen[k] {
+			seen[k] = true
 			eps = append(eps, e)
 		}
 	}
@@ -780,7 +892,7 @@ func (b *connBuilder) build() (*Connection, error) {
 	case len(eps) > 1:
 		topology = Cluster
 	}
-	if err := b.check(eps, topology); err != nil {
+	if err := b.check(eps, topology, ssl); err != nil {
 		return nil, err
 	}
 
@@ -790,7 +902,7 @@ func (b *connBuilder) build() (*Connection, error) {
 		WriteTimeout:          defaultCommandTimeout,
 		ContextTimeoutEnabled: true,
 	}
-	c := &Connection{Options: o, AbortConnect: b.abortConnect, Topology: topology}
+	c := &Connection{Options: o, AbortConnect: b.abortConnect, Topology: topology, Azure: azure}
 	for _, e := range eps {
 		o.Addrs = append(o.Addrs, e.addr())
 	}
@@ -813,11 +925,17 @@ func (b *connBuilder) build() (*Connection, error) {
 			o.SentinelPassword = b.sentinelPasswd.v
 		}
 	}
-	o.ClientName = b.clientName.v
+	o.ClientName = sanitizeClientName(b.clientName.v)
 	o.DB = b.db.v
 	o.Protocol = b.protocol
+	if o.Protocol == 0 && azure == AzureManagedRedis {
+		o.Protocol = 3 // AzureManagedRedisOptionsProvider prefers RESP3
+	}
 	if b.setlib.ok && !b.setlib.v {
 		o.DisableIdentity = true
+	}
+	if b.libraryName.ok {
+		o.IdentitySuffix = b.libraryName.v
 	}
 
 	// Timeouts: StackExchange.Redis's connectTimeout defaults to
@@ -830,7 +948,15 @@ func (b *connBuilder) build() (*Connection, error) {
 		o.DialTimeout = max(o.DialTimeout, time.Duration(b.syncTimeout.v)*time.Millisecond)
 	}
 	if b.connectTimeout.ok {
-		o.DialTimeout = b.connectTimeout.v
+		switch d := b.connectTimeout.v; {
+		case d <= 0:
+			warn(b.connectTimeoutKey, fmt.Sprintf("is %d: go-redis cannot dial without a time limit, so the default (%v) applies", d.Milliseconds(), o.DialTimeout))
+		case d > maxTimeout:
+			warn(b.connectTimeoutKey, fmt.Sprintf("is %v, more than StackExchange.Redis can express: %v applies", d, maxTimeout))
+			o.DialTimeout = maxTimeout
+		default:
+			o.DialTimeout = d
+		}
 	}
 	if b.readTimeout.ok {
 		o.ReadTimeout = b.readTimeout.v
@@ -838,12 +964,26 @@ func (b *connBuilder) build() (*Connection, error) {
 	if b.writeTimeout.ok {
 		o.WriteTimeout = b.writeTimeout.v
 	}
+	for _, t := range []struct {
+		name string
+		d    *time.Duration
+	}{{"read_timeout", &o.ReadTimeout}, {"write_timeout", &o.WriteTimeout}} {
+		if *t.d > maxTimeout {
+			warn(t.name, fmt.Sprintf("is %v, more than StackExchange.Redis can express: %v applies", *t.d, maxTimeout))
+			*t.d = maxTimeout
+		}
+	}
 	// Dial attempts: StackExchange.Redis's default of 3, not go-redis's 5,
 	// which with go-redis's command retries lets a hanging connect take
 	// about 26 times connectTimeout.
 	o.DialerRetries = defaultConnectRetry
 	if b.connectRetry.ok {
-		o.DialerRetries = max(b.connectRetry.v, 1)
+		n := max(b.connectRetry.v, 1)
+		if n > maxConnectRetry {
+			warn(b.connectRetryKey, fmt.Sprintf("is %d: more than %d dial attempts only hold callers longer, so %d apply", n, maxConnectRetry, maxConnectRetry))
+			n = maxConnectRetry
+		}
+		o.DialerRetries = n
 	}
 
 	o.PoolSize = b.poolSize.v
@@ -851,11 +991,22 @@ func (b *connBuilder) build() (*Connection, error) {
 	o.MaxIdleConns = b.maxIdleConns.v
 	o.MaxActiveConns = b.maxActiveConns.v
 	o.MaxRetries = b.maxRetries.v
-	o.PoolTimeout = b.poolTimeout.v
+	o.PoolTimeout = min(b.poolTimeout.v, maxTimeout)
 	o.ConnMaxIdleTime = b.connMaxIdleTime.v
 	o.ConnMaxLifetime = b.connMaxLifetime.v
 
-	if b.ssl {
+	if b.checkCRL {
+		warn(b.checkCRLKey, "is true, but Go's TLS does not check certificate revocation lists: certificates are verified without them")
+	}
+	if b.highIntegrity {
+		warn(b.highIntegrityKey, "is true, but go-redis has no per-command integrity check: commands are sent without it")
+	}
+	if b.channelPrefix != "" {
+		warn(b.channelPrefixKey, "is set, but go-redis cannot prefix pub/sub channel names: channels are used as named in code, without the prefix")
+	}
+
+	// The Azure default of ssl goes here, before the TLS block.
+	if ssl {
 		cfg := &tls.Config{MinVersion: tls.VersionTLS12}
 		if b.sslProtocols.ok {
 			cfg.MinVersion, cfg.MaxVersion = b.sslProtocols.v.min, b.sslProtocols.v.max
@@ -868,7 +1019,22 @@ func (b *connBuilder) build() (*Connection, error) {
 		o.TLSConfig = cfg
 	}
 	c.Ignored = slices.Clone(b.ignored)
+	c.Warnings = warnings
+	if b.commandMap != nil {
+		c.CommandMap = maps.Clone(b.commandMap)
+	}
 	return c, nil
+}
+
+// sanitizeClientName removes the characters outside '!'..'~', as
+// StackExchange.Redis does before CLIENT SETNAME.
+func sanitizeClientName(name string) string {
+	return strings.Map(func(r rune) rune {
+		if r < '!' || r > '~' {
+			return -1
+		}
+		return r
+	}, name)
 }
 
 // commonHost returns the host all endpoints share, or "" (then each
@@ -885,39 +1051,18 @@ func commonHost(eps []endpoint) string {
 }
 
 // check rejects combinations that go-redis cannot do as asked.
-func (b *connBuilder) check(eps []endpoint, topology Topology) error {
+func (b *connBuilder) check(eps []endpoint, topology Topology, ssl bool) error {
 	if slices.ContainsFunc(eps, func(e endpoint) bool { return e.unix }) {
 		switch {
 		case len(eps) > 1:
 			return &ParseError{msg: "a unix socket endpoint (!path) must be the only endpoint"}
 		case topology == Sentinel:
 			return b.keyErr(keyServiceName, "cannot be used with a unix socket endpoint")
-		case b.ssl:
+		case ssl:
 			return b.keyErr(b.sslKey, "is true, but TLS over a unix socket is not supported")
 		case b.tunnel != "":
 			return b.keyErr(b.tunnelKey, "cannot be used with a unix socket endpoint")
 		}
-	}
-	if topology == Cluster && b.db.v != 0 {
-		if b.dbKey == "db" {
-			return &ParseError{Key: "db", msg: fmt.Sprintf(
-				"URI: database %d, but a URI with several endpoints is a Redis Cluster, which has only database 0", b.db.v)}
-		}
-		return b.keyErr(b.dbKey, "is %d, but a connection string with several endpoints is a Redis Cluster, which has only database 0", b.db.v)
-	}
-	if b.proxy == "Twemproxy" || b.proxy == "Envoyproxy" {
-		if len(eps) > 1 {
-			return b.keyErr(b.proxyKey, "is %s with %d endpoints: go-redis would treat them as a Redis Cluster; name one proxy endpoint", b.proxy, len(eps))
-		}
-	}
-	if b.checkCRL {
-		return b.keyErr(b.checkCRLKey, "is true, but Go's TLS does not check certificate revocation lists; remove it or set it to false")
-	}
-	if b.highIntegrity {
-		return b.keyErr(b.highIntegrityKey, "is true, but go-redis has no per-command integrity check; remove it or set it to false")
-	}
-	if b.channelPrefix != "" {
-		return b.keyErr(b.channelPrefixKey, "is set, but go-redis cannot prefix pub/sub channels; remove it and add the prefix to channel names in code")
 	}
 	return nil
 }
@@ -1024,7 +1169,9 @@ func (b *connBuilder) parseURI(s, scheme string) error {
 		if err != nil || p == "" || p == "/" {
 			return uriErr("the unix socket path is missing or not correctly percent-encoded")
 		}
-		b.addParsedEndpoint(endpoint{host: p, unix: true})
+		if err := b.addParsedEndpoint(endpoint{host: p, unix: true}); err != nil {
+			return err
+		}
 	} else {
 		if hostport == "" {
 			return uriErr("the host is missing")
@@ -1046,7 +1193,9 @@ func (b *connBuilder) parseURI(s, scheme string) error {
 		if problem != "" {
 			return uriErr("host %s: %s", show(hostport), problem)
 		}
-		b.addParsedEndpoint(ep)
+		if err := b.addParsedEndpoint(ep); err != nil {
+			return err
+		}
 		switch p := strings.TrimPrefix(path, "/"); {
 		case p == "":
 		default:
@@ -1058,7 +1207,7 @@ func (b *connBuilder) parseURI(s, scheme string) error {
 		}
 	}
 	if useTLS {
-		b.ssl, b.sslKey = true, scheme
+		b.ssl, b.sslKey = some(true), scheme
 	}
 	if hasQuery {
 		if err := b.uriQuery(query, useTLS); err != nil {
@@ -1111,7 +1260,7 @@ func (b *connBuilder) uriQuery(query string, useTLS bool) error {
 					return -1, nil
 				}
 				if n > int64(time.Duration(1<<63-1)/time.Second) {
-					return 0, paramErr(name, "is too large")
+					return time.Duration(1<<63 - 1), nil // clamped by build, with a warning
 				}
 				return time.Duration(n) * time.Second, nil
 			}
@@ -1155,12 +1304,10 @@ func (b *connBuilder) uriQuery(query string, useTLS bool) error {
 				err = paramErr(name, "requires 2 or 3; the value %s is not recognised", show(v))
 			}
 		case "client_name":
-			err = b.set(keyName, v)
-			if err != nil {
-				err = paramErr(name, "has the value %s, but Redis client names can only contain printable ASCII characters without spaces", show(v))
-			}
+			b.clientName = some(v)
 		case "dial_timeout":
 			err = setDur(&b.connectTimeout)
+			b.connectTimeoutKey = name
 		case "read_timeout":
 			err = setDur(&b.readTimeout)
 		case "write_timeout":
@@ -1209,7 +1356,9 @@ func (b *connBuilder) uriQuery(query string, useTLS bool) error {
 				if problem != "" {
 					return paramErr(name, "has the value %s: %s", show(a), problem)
 				}
-				b.addParsedEndpoint(ep)
+				if err := b.addParsedEndpoint(ep); err != nil {
+					return err
+				}
 			}
 		default:
 			err = paramErr(name, "is not supported")

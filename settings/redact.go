@@ -14,10 +14,15 @@ const redacted = "***"
 // Redact returns the connection string with every secret replaced by
 // "***": the values of password= and sentinelPassword= (in any case), the
 // password of a URI (redis://user:***@host), and the password in a URI
-// inside a value such as tunnel=. A password cannot contain a comma, so
-// pieces without '=' right after a password piece are taken for the rest of
-// the password and replaced too. Redact never fails; it also works on
+// inside a value such as tunnel=. Redact never fails; it also works on
 // strings that do not parse.
+//
+// StackExchange.Redis splits on every comma, so a password that contains
+// a comma continues into the next pieces. Redact therefore also hides what
+// follows a password piece and could be such a tail: pieces without '=',
+// unknown keys, and the values of free-text keys (name=***). It keeps only
+// keys whose value is not free text and is valid (ssl=true), and stops
+// hiding there.
 func Redact(connectionString string) string {
 	if _, ok := uriScheme(connectionString); ok {
 		return redactURI(connectionString)
@@ -30,6 +35,19 @@ func Redact(connectionString string) string {
 			continue
 		}
 		eq := strings.IndexByte(p, '=')
+		if afterSecret {
+			// A possible tail of the password before.
+			switch hide := tailHiding(p); {
+			case hide == hideAll:
+				pieces[i] = redacted
+				continue
+			case hide == hideValue:
+				pieces[i] = strings.TrimSpace(p[:eq]) + "=" + redacted
+				afterSecret = true
+				continue
+			}
+			afterSecret = false
+		}
 		switch {
 		case eq > 0:
 			key := strings.TrimSpace(p[:eq])
@@ -42,8 +60,6 @@ func Redact(connectionString string) string {
 			case strings.Contains(p, "://"):
 				pieces[i] = p[:eq+1] + redactURI(p[eq+1:])
 			}
-		case afterSecret:
-			pieces[i] = redacted
 		default:
 			// "password:secret" and "password secret" are typos for
 			// password=secret.
@@ -53,6 +69,34 @@ func Redact(connectionString string) string {
 		}
 	}
 	return strings.Join(pieces, ",")
+}
+
+// How much of a piece after a password piece Redact hides.
+const (
+	hideNone  = iota // a key with a strict grammar and a valid value: shown
+	hideValue        // a free-text or secret key: key=***
+	hideAll          // anything else: ***
+)
+
+// tailHiding classifies piece p (trimmed, not empty), found right after a
+// password piece.
+func tailHiding(p string) int {
+	eq := strings.IndexByte(p, '=')
+	if eq <= 0 {
+		return hideAll
+	}
+	key, val := strings.TrimSpace(p[:eq]), strings.TrimSpace(p[eq+1:])
+	d := byKeyword[strings.ToLower(key)]
+	switch {
+	case d == nil:
+		return hideAll
+	case d.freeText || d.secret || d.grammar == gAny || d.grammar == gTunnel:
+		return hideValue
+	}
+	if err := newConnBuilder().apply(d, key, val, false); err != nil {
+		return hideValue
+	}
+	return hideNone
 }
 
 // redactURI replaces the password of scheme://user:password@host... with
@@ -198,8 +242,21 @@ func (c *Connection) fields() []field {
 	val("readTimeout", o.ReadTimeout)
 	val("writeTimeout", o.WriteTimeout)
 	val("abortConnect", c.AbortConnect)
+	if c.Azure != NotAzure {
+		str("azure", c.Azure.String())
+	}
+	if n := len(c.CommandMap); n > 0 {
+		val("commandMap", n)
+	}
 	if len(c.Ignored) > 0 {
 		val("ignored", c.Ignored)
+	}
+	if len(c.Warnings) > 0 {
+		keys := make([]string, len(c.Warnings))
+		for i, w := range c.Warnings {
+			keys[i] = w.Key
+		}
+		val("warnings", keys)
 	}
 	return fs
 }

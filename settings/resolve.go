@@ -208,9 +208,6 @@ func Resolve(cfg *Config, name string, opts ...Option) (*Resolved, error) {
 		}
 		return nil, cs.wrap(name, err)
 	}
-	if post.libraryName != nil {
-		conn.Options.IdentitySuffix = *post.libraryName
-	}
 	if s.ClusterMode {
 		if err := clusterMode(conn); err != nil {
 			return nil, fmt.Errorf("settings: client %q: ClusterMode: %w", name, err)
@@ -342,11 +339,8 @@ func bindSettings(cfg *Config, section string, s *Settings) (origin, error) {
 // parseBool accepts what .NET's bool.Parse accepts: "true" or "false" in
 // any case, surrounding white space ignored.
 func parseBool(v string) (bool, error) {
-	switch t := strings.TrimSpace(v); {
-	case strings.EqualFold(t, "true"):
-		return true, nil
-	case strings.EqualFold(t, "false"):
-		return false, nil
+	if b, ok := parseBoolText(v, true); ok {
+		return b, nil
 	}
 	return false, fmt.Errorf("%q is not a boolean (true or false)", v)
 }
@@ -533,77 +527,16 @@ func fallback(cfg *Config, name string, b *connBuilder) (origin, error) {
 // postBuild holds what the ConfigurationOptions sections leave for after
 // build.
 type postBuild struct {
-	// libraryName is LibraryName, which has no connection-string key.
-	libraryName *string
 	// setBy maps a lower-case connection-string key to the configuration
 	// key that set it last, to name it in errors from build.
 	setBy map[string]origin
 }
 
-// optionKind says how a ConfigurationOptions property is applied.
-type optionKind int
-
-const (
-	optSet           optionKind = iota // fed to the connection-string key
-	optIgnoredBool                     // validated as a boolean, no go-redis equivalent
-	optIgnoredSpan                     // validated as a TimeSpan, no go-redis equivalent
-	optLibraryName                     // go-redis IdentitySuffix
-	optChannelPrefix                   // string value, or the section {UseImplicitAutoPattern}
-)
-
-// configurationOption maps one StackExchange.Redis ConfigurationOptions
-// property to what Resolve does with it.
-type configurationOption struct {
-	name string // property name as in .NET
-	key  string // connection-string key, for optSet and optChannelPrefix
-	kind optionKind
-}
-
-// configurationOptions lists every property the Aspire configuration
-// schema allows under ConfigurationOptions, plus Tunnel.
-var configurationOptions = map[string]configurationOption{}
-
-func init() {
-	for _, o := range []configurationOption{
-		{"AbortOnConnectFail", "abortConnect", optSet},
-		{"AllowAdmin", "allowAdmin", optSet},
-		{"AsyncTimeout", "asyncTimeout", optSet},
-		{"ChannelPrefix", "channelPrefix", optChannelPrefix},
-		{"CheckCertificateRevocation", "checkCertificateRevocation", optSet},
-		{"ClientName", "name", optSet},
-		{"ConfigCheckSeconds", "configCheckSeconds", optSet},
-		{"ConfigurationChannel", "configChannel", optSet},
-		{"ConnectRetry", "connectRetry", optSet},
-		{"ConnectTimeout", "connectTimeout", optSet},
-		{"DefaultDatabase", "defaultDatabase", optSet},
-		{"DefaultVersion", "version", optSet},
-		{"HeartbeatConsistencyChecks", "", optIgnoredBool},
-		{"HeartbeatInterval", "", optIgnoredSpan},
-		{"HighIntegrity", "highIntegrity", optSet},
-		{"IncludeDetailInExceptions", "", optIgnoredBool},
-		{"IncludePerformanceCountersInExceptions", "", optIgnoredBool},
-		{"KeepAlive", "keepAlive", optSet},
-		{"LibraryName", "", optLibraryName},
-		{"Password", "password", optSet},
-		{"Protocol", "protocol", optSet},
-		{"Proxy", "proxy", optSet},
-		{"ResolveDns", "resolveDns", optSet},
-		{"ServiceName", "serviceName", optSet},
-		{"SetClientLibrary", "setlib", optSet},
-		{"Ssl", "ssl", optSet},
-		{"SslHost", "sslHost", optSet},
-		{"SslProtocols", "sslProtocols", optSet},
-		{"SyncTimeout", "syncTimeout", optSet},
-		{"TieBreaker", "tiebreaker", optSet},
-		{"Tunnel", "tunnel", optSet},
-		{"User", "user", optSet},
-	} {
-		configurationOptions[strings.ToLower(o.name)] = o
-	}
-}
-
 // applyConfigurationOptions feeds the ConfigurationOptions properties in
-// section to b, so that they get the connection string's validation.
+// section to b through the key table, so that they get the connection
+// string's validation (with .NET's binder grammar for booleans). Unknown
+// properties are ignored, as .NET's configuration binder ignores them, and
+// listed as warnings.
 func applyConfigurationOptions(cfg *Config, section string, b *connBuilder, post *postBuild) error {
 	if v, ok := cfg.String(section); ok && strings.TrimSpace(v) != "" {
 		return &ConfigError{Key: section, Source: cfg.Source(section),
@@ -615,19 +548,20 @@ func applyConfigurationOptions(cfg *Config, section string, b *connBuilder, post
 		src := cfg.sourceUnder(lkey)
 		fail := func(err error) error { return &ConfigError{Key: key, Source: src, Err: err} }
 
-		opt, known := configurationOptions[ch.lower]
-		if !known {
-			return fail(fmt.Errorf("%q is not a supported StackExchange.Redis ConfigurationOptions property", ch.name))
+		d := byProperty[ch.lower]
+		if d == nil {
+			b.warn(key, fmt.Sprintf("%q is not a ConfigurationOptions property this integration binds; ignored, as .NET's configuration binder ignores properties it cannot bind", ch.name))
+			continue
 		}
-		if opt.kind == optChannelPrefix && ch.hasKids {
+		if d.name == keyChannelPrefix && ch.hasKids {
 			// ChannelPrefix as an object: RedisChannel's only bindable
 			// member, UseImplicitAutoPattern, is static, so .NET sets no
 			// prefix. Validate and ignore it.
 			for _, gc := range cfg.children(lkey) {
 				gkey := key + ":" + gc.name
 				if gc.lower != "useimplicitautopattern" || gc.hasKids {
-					return &ConfigError{Key: gkey, Source: cfg.Source(lkey + ":" + gc.lower),
-						Err: fmt.Errorf("%q is not a property of ChannelPrefix (only UseImplicitAutoPattern is)", gc.name)}
+					b.warn(gkey, fmt.Sprintf("%q is not a property of ChannelPrefix (only UseImplicitAutoPattern is); ignored", gc.name))
+					continue
 				}
 				v, _ := cfg.String(lkey + ":" + gc.lower)
 				if _, err := parseBool(v); err != nil {
@@ -638,30 +572,14 @@ func applyConfigurationOptions(cfg *Config, section string, b *connBuilder, post
 				continue
 			}
 		} else if ch.hasKids {
-			return fail(fmt.Errorf("%s takes a value, not a section", opt.name))
+			return fail(fmt.Errorf("%s takes a value, not a section", d.property))
 		}
 		v, _ := cfg.String(lkey)
-
-		switch opt.kind {
-		case optSet, optChannelPrefix:
-			if opt.name == "SslProtocols" {
-				// .NET writes combined enum flags as "Tls12, Tls13".
-				v = strings.ReplaceAll(v, ",", "|")
-			}
-			if err := b.set(opt.key, v); err != nil {
-				return fail(err)
-			}
-			post.setBy[strings.ToLower(opt.key)] = origin{key: key, source: src}
-		case optIgnoredBool:
-			if _, err := parseBool(v); err != nil {
-				return fail(err)
-			}
-		case optIgnoredSpan:
-			if _, err := parseTimeSpan(strings.TrimSpace(v)); err != nil {
-				return fail(err)
-			}
-		case optLibraryName:
-			post.libraryName = &v
+		if err := b.apply(d, d.label(), strings.TrimSpace(v), true); err != nil {
+			return fail(err)
+		}
+		if d.name != "" {
+			post.setBy[strings.ToLower(d.name)] = origin{key: key, source: src}
 		}
 	}
 	return nil
