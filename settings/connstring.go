@@ -258,6 +258,8 @@ type connBuilder struct {
 	db    opt[int]
 	dbKey string
 
+	versionMajor opt[int] // version=, the server version assumed
+
 	protocol     int
 	setlib       opt[bool]
 	abortConnect bool
@@ -594,6 +596,8 @@ func (b *connBuilder) apply(d *keyDef, key, text string, fromConfig bool) error 
 		if !validVersion(text) {
 			return b.keyErr(key, "requires a version value; the value %s is not recognised (for example 7 or 7.2.4)", show(text))
 		}
+		major, _, _ := strings.Cut(text, ".")
+		v.n, _ = parseDotnetInt(major)
 	case gProtocol:
 		switch strings.ToLower(text) {
 		case "resp2", "2":
@@ -768,7 +772,11 @@ func (b *connBuilder) parseSslProtocols(key, value string) (tlsRange, error) {
 		}
 	}
 	if flags&(sslSsl2|sslSsl3) != 0 {
-		return tlsRange{}, b.keyErr(key, "has the value %s, which allows SSL 2 or SSL 3: Go supports only TLS (use Tls12 or Tls13)", show(value))
+		// .NET accepts them (and its TLS stack refuses them at the
+		// handshake); Go has no SSL at all.
+		b.warn(key, fmt.Sprintf("is %s, which allows SSL 2 or SSL 3: Go supports only TLS, so they are left out%s",
+			show(value), map[bool]string{true: " and Go's default TLS versions apply", false: ""}[flags&^(sslSsl2|sslSsl3) == 0]))
+		flags &^= sslSsl2 | sslSsl3
 	}
 	versions := []struct {
 		flag int
@@ -784,7 +792,8 @@ func (b *connBuilder) parseSslProtocols(key, value string) (tlsRange, error) {
 			continue
 		}
 		if gap {
-			return tlsRange{}, b.keyErr(key, "has the value %s, which leaves out a version in between: Go's TLS takes a range from a minimum to a maximum version", show(value))
+			b.warn(key, fmt.Sprintf("is %s, which leaves out a version in between: Go's TLS takes a range, so the versions in between are allowed too", show(value)))
+			gap = false
 		}
 		if r.min == 0 {
 			r.min = x.v
@@ -840,8 +849,12 @@ func cutPrefixFold(s, prefix string) (string, bool) {
 // default ports and the Azure defaults and checks the combinations that
 // only make sense once everything is known. It does not change the
 // builder.
-func (b *connBuilder) build() (*Connection, error) {
-	if len(b.endpoints) == 0 {
+func (b *connBuilder) build() (*Connection, error) { return b.buildConn(false) }
+
+// buildConn is build; with allowNone, a builder without endpoints gives a
+// Connection without Addrs (for ConfigureOptions functions to fill in).
+func (b *connBuilder) buildConn(allowNone bool) (*Connection, error) {
+	if len(b.endpoints) == 0 && !allowNone {
 		msg := "no endpoints specified"
 		var skipped []string
 		for _, w := range b.warnings {
@@ -907,7 +920,7 @@ func (b *connBuilder) build() (*Connection, error) {
 		o.Addrs = append(o.Addrs, e.addr())
 	}
 	c.Endpoints = slices.Clone(o.Addrs)
-	if eps[0].unix {
+	if len(eps) > 0 && eps[0].unix {
 		o.Dialer = unixDialer
 	}
 	if b.tunnel != "" {
@@ -928,8 +941,16 @@ func (b *connBuilder) build() (*Connection, error) {
 	o.ClientName = sanitizeClientName(b.clientName.v)
 	o.DB = b.db.v
 	o.Protocol = b.protocol
-	if o.Protocol == 0 && azure == AzureManagedRedis {
-		o.Protocol = 3 // AzureManagedRedisOptionsProvider prefers RESP3
+	switch {
+	case o.Protocol != 0:
+	case azure == AzureManagedRedis:
+		o.Protocol = 3 // AzureManagedRedisOptionsProvider prefers RESP3, whatever the version
+	case b.versionMajor.ok && b.versionMajor.v < 6:
+		o.Protocol = 2 // a server older than 6 has no RESP3
+	}
+	if name, ok := b.commandMap["HELLO"]; ok && name == "" {
+		// Without HELLO, StackExchange.Redis cannot switch to RESP3.
+		o.Protocol = 2
 	}
 	if b.setlib.ok && !b.setlib.v {
 		o.DisableIdentity = true
@@ -1041,6 +1062,9 @@ func sanitizeClientName(name string) string {
 // connection verifies the certificate against its own host, as
 // StackExchange.Redis does when sslHost is not set).
 func commonHost(eps []endpoint) string {
+	if len(eps) == 0 {
+		return ""
+	}
 	h := eps[0].host
 	for _, e := range eps[1:] {
 		if !strings.EqualFold(e.host, h) {

@@ -122,7 +122,10 @@ var keyTable = []keyDef{
 		}},
 	{name: keyChannelPrefix, property: "ChannelPrefix", grammar: gString, freeText: true, support: Warns,
 		effect: "empty: nothing to do. Otherwise a warning: go-redis cannot prefix pub/sub channel names, so add the prefix in code",
-		apply:  func(b *connBuilder, key string, v value) error { b.channelPrefix, b.channelPrefixKey = v.s, key; return nil }},
+		apply: func(b *connBuilder, key string, v value) error {
+			b.channelPrefix, b.channelPrefixKey = v.s, key
+			return nil
+		}},
 	{name: keyCheckCRL, property: "CheckCertificateRevocation", grammar: gBool, support: Warns,
 		effect: "false: nothing to do. true: a warning: Go's TLS does not check certificate revocation lists",
 		apply:  func(b *connBuilder, key string, v value) error { b.checkCRL, b.checkCRLKey = v.b, key; return nil }},
@@ -134,7 +137,10 @@ var keyTable = []keyDef{
 		apply:  ignoreKey},
 	{name: keyConnectRetry, property: "ConnectRetry", grammar: gInt, support: Honoured,
 		effect: "DialerRetries, the dial attempts per connection (3 when absent, as in StackExchange.Redis; 0 or less: one attempt; more than 100: 100 and a warning)",
-		apply:  func(b *connBuilder, key string, v value) error { b.connectRetry, b.connectRetryKey = some(v.n), key; return nil }},
+		apply: func(b *connBuilder, key string, v value) error {
+			b.connectRetry, b.connectRetryKey = some(v.n), key
+			return nil
+		}},
 	{name: keyConnectTimeout, property: "ConnectTimeout", grammar: gInt, unit: "ms", support: Honoured,
 		effect: "DialTimeout (default max(5 s, syncTimeout)); 0 or less: the default and a warning, since go-redis cannot dial without a time limit",
 		apply: func(b *connBuilder, key string, v value) error {
@@ -152,7 +158,10 @@ var keyTable = []keyDef{
 		}},
 	{name: keyHighIntegrity, property: "HighIntegrity", grammar: gBool, support: Warns,
 		effect: "false: nothing to do. true: a warning: go-redis has no per-command integrity check",
-		apply:  func(b *connBuilder, key string, v value) error { b.highIntegrity, b.highIntegrityKey = v.b, key; return nil }},
+		apply: func(b *connBuilder, key string, v value) error {
+			b.highIntegrity, b.highIntegrityKey = v.b, key
+			return nil
+		}},
 	{name: keyHighPriority, grammar: gAny, support: Ignored,
 		effect: "deprecated and ignored by StackExchange.Redis itself",
 		apply:  ignoreKey},
@@ -223,9 +232,9 @@ var keyTable = []keyDef{
 	{name: keyUser, property: "User", grammar: gString, freeText: true, support: Honoured,
 		effect: "Username",
 		apply:  func(b *connBuilder, _ string, v value) error { b.user = some(v.s); return nil }},
-	{name: keyVersion, property: "DefaultVersion", grammar: gVersion, support: Ignored,
-		effect: "validated, then ignored: go-redis asks the server",
-		apply:  ignoreKey},
+	{name: keyVersion, property: "DefaultVersion", grammar: gVersion, support: Honoured,
+		effect: "below 6: Protocol RESP2 when protocol is not set (no RESP3 before Redis 6), as in StackExchange.Redis; otherwise nothing to do: go-redis asks the server",
+		apply:  func(b *connBuilder, _ string, v value) error { b.versionMajor = some(v.n); return nil }},
 	{name: keyWriteBuffer, grammar: gAny, support: Ignored,
 		effect: "deprecated and ignored by StackExchange.Redis itself",
 		apply:  ignoreKey},

@@ -193,7 +193,10 @@ func Resolve(cfg *Config, name string, opts ...Option) (*Resolved, error) {
 		}
 	}
 
-	conn, err := b.build()
+	// An endpoint may come from a ConfigureOptions function alone, as
+	// .NET's configureOptions may add EndPoints.
+	noEndpoints := len(b.endpoints) == 0 && len(s.configure) > 0
+	conn, err := b.buildConn(noEndpoints)
 	if err != nil {
 		if errors.Is(err, ErrNoEndpoints) {
 			return nil, &noEndpointsError{name: name}
@@ -222,6 +225,12 @@ func Resolve(cfg *Config, name string, opts ...Option) (*Resolved, error) {
 		// The functions may have changed the servers.
 		conn.Topology = topologyOf(conn.Options)
 		conn.Endpoints = slices.Clone(conn.Options.Addrs)
+		if len(conn.Endpoints) == 0 {
+			return nil, &noEndpointsError{name: name}
+		}
+		if noEndpoints {
+			cs = origin{source: "ConfigureOptions (set in code)"}
+		}
 	}
 
 	return &Resolved{Name: name, Settings: s, Connection: conn, Source: cs.String()}, nil
@@ -473,9 +482,15 @@ func lookupProperty(cfg *Config, key string) (value string, o origin) {
 	return "", origin{}
 }
 
+// RedisHostPrefix is the prefix of the last-resort fallback variables
+// REDIS_HOST, REDIS_PORT and REDIS_PASSWORD, which Aspire's Redis
+// integration page tells non-.NET apps to set with WithEnvironment.
+const RedisHostPrefix = "REDIS"
+
 // fallback reads the connection properties an Aspire AppHost injects when
 // no connection string is configured: {P}_URI, else {P}_HOST with
-// {P}_PORT and {P}_PASSWORD. It returns a zero origin when none is set.
+// {P}_PORT and {P}_PASSWORD, else, for any client, REDIS_HOST with
+// REDIS_PORT and REDIS_PASSWORD. It returns a zero origin when none is set.
 func fallback(cfg *Config, name string, b *connBuilder) (origin, error) {
 	p := PropertyPrefix(name)
 	if uri, o := lookupProperty(cfg, p+"_URI"); o.key != "" {
@@ -484,14 +499,27 @@ func fallback(cfg *Config, name string, b *connBuilder) (origin, error) {
 		}
 		return o, nil
 	}
+	if o, err := hostFallback(cfg, p, b); o.source != "" || err != nil {
+		return o, err
+	}
+	if p != RedisHostPrefix {
+		return hostFallback(cfg, RedisHostPrefix, b)
+	}
+	return origin{}, nil
+}
+
+// hostFallback reads {p}_HOST with {p}_PORT and {p}_PASSWORD. {p}_PORT
+// alone is ignored, and {p}_PORT=tcp://address:port (the variable
+// Kubernetes sets for a service named p) gives its port: {p}_HOST names
+// the host.
+func hostFallback(cfg *Config, p string, b *connBuilder) (origin, error) {
 	host, ho := lookupProperty(cfg, p+"_HOST")
 	if ho.key == "" {
-		// {P}_PORT alone is ignored: Kubernetes sets REDIS_PORT=tcp://...
-		// for a service named redis.
 		return origin{}, nil
 	}
-	if strings.ContainsAny(host, ",= \t") || strings.HasPrefix(host, "[") {
-		return ho, &ConfigError{Key: ho.key, Source: ho.source, Err: fmt.Errorf("%q is not a host name or IP address", host)}
+	host = strings.TrimSpace(host)
+	if strings.ContainsAny(host, ",= \t") || strings.HasPrefix(host, "[") || len(host) > MaxHostLength {
+		return ho, &ConfigError{Key: ho.key, Source: ho.source, Err: fmt.Errorf("%s is not a host name or IP address", show(host))}
 	}
 	endpoint := host
 	if strings.Contains(host, ":") { // IPv6
@@ -499,9 +527,9 @@ func fallback(cfg *Config, name string, b *connBuilder) (origin, error) {
 	}
 	used := []origin{ho}
 	if port, po := lookupProperty(cfg, p+"_PORT"); po.key != "" {
-		n, err := strconv.Atoi(strings.TrimSpace(port))
-		if err != nil || n < 1 || n > 65535 {
-			return po, &ConfigError{Key: po.key, Source: po.source, Err: fmt.Errorf("%q is not a port number (1-65535)", port)}
+		n, ok := propertyPort(port)
+		if !ok {
+			return po, &ConfigError{Key: po.key, Source: po.source, Err: fmt.Errorf("%s is not a port number (1-65535) or tcp://address:port", show(port))}
 		}
 		endpoint += ":" + strconv.Itoa(n)
 		used = append(used, po)
@@ -520,6 +548,24 @@ func fallback(cfg *Config, name string, b *connBuilder) (origin, error) {
 		parts[i] = o.String()
 	}
 	return origin{source: strings.Join(parts, ", ")}, nil
+}
+
+// propertyPort reads a {P}_PORT value: a port number, or the
+// tcp://address:port form Kubernetes gives service variables.
+func propertyPort(v string) (int, bool) {
+	v = strings.TrimSpace(v)
+	if rest, ok := cutPrefixFold(v, "tcp://"); ok {
+		i := strings.LastIndexByte(rest, ':')
+		if i < 0 {
+			return 0, false
+		}
+		v = rest[i+1:]
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 65535 {
+		return 0, false
+	}
+	return n, true
 }
 
 // ---- ConfigurationOptions ----
