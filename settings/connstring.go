@@ -107,84 +107,38 @@ type Connection struct {
 //
 //	localhost:6379,password=secret,ssl=true,abortConnect=false
 //
-// The string is split on every comma (there is no escaping, so a password
-// cannot contain a comma), each piece is trimmed and empty pieces are
-// skipped. A piece with '=' after its first character is key=value, split
-// at the first '=' (so password=a=b is the password "a=b"); keys match in
-// any case; when a key is repeated, the last value wins. Any other piece is
-// an endpoint:
+// The string is split on every comma (there is no escaping), each piece is
+// trimmed and empty pieces are skipped. A piece with '=' after its first
+// character is key=value, split at the first '=' (so password=a=b is the
+// password "a=b"); keys match in any case; when a key is repeated, the last
+// value wins; $COMMAND=name is a command-map entry (Connection.CommandMap).
+// Any other piece is an endpoint, read as StackExchange.Redis's
+// Format.TryParseEndPoint reads it:
 //
-//	host, host:port       host name or IPv4 address; port 1-65535
+//	host, host:port       host name or IPv4 address (127.1 is 127.0.0.1, as
+//	                      in .NET); port 1-65535, 0 for the default
 //	[v6], [v6]:port       IPv6 address
 //	v6                    two or more colons without brackets: the whole
 //	                      text is an IPv6 address without a port (so
 //	                      ::1:6379 is an address, not ::1 port 6379)
 //	!/path/redis.sock     unix socket
 //
-// An endpoint must not come right after password= or sentinelPassword=:
-// that piece is taken for the rest of a password containing a comma and
-// rejected without being shown. Repeated endpoints are dropped. An endpoint without a port gets 6379, or
-// 6380 with ssl=true, or 26379 with serviceName (the endpoints are then
-// sentinels). One endpoint is a standalone server, several are a Redis
-// Cluster, serviceName selects Sentinel.
+// An endpoint whose port is not a number is skipped with a warning, as
+// StackExchange.Redis skips it. Repeated endpoints are dropped; at most
+// MaxEndpoints endpoints and MaxHostLength bytes per host are accepted. An
+// endpoint without a port gets 6379, or 6380 with TLS, or 26379 with
+// serviceName (the endpoints are then sentinels). One endpoint is a
+// standalone server, several are a Redis Cluster, serviceName selects
+// Sentinel. Azure host names get StackExchange.Redis's Azure defaults
+// (Connection.Azure).
 //
-// Booleans are true/false, yes/no, on/off or 1/0 in any case; integers are
-// decimal. The keys, with what each becomes:
-//
-//	Key                         Effect
-//	abortConnect                Connection.AbortConnect (default false, as in Aspire)
-//	allowAdmin                  accepted, ignored: go-redis does not restrict admin commands
-//	asyncTimeout (ms, >= 1)     ReadTimeout and WriteTimeout, like syncTimeout; when both are
-//	                            given the larger wins (go-redis has one timeout for all commands)
-//	channelPrefix               empty: accepted. Otherwise an error: go-redis cannot prefix
-//	                            pub/sub channels, so messages would go to other channels
-//	checkCertificateRevocation  false: accepted. true: an error, because Go's TLS does not
-//	                            check revocation lists
-//	configChannel               accepted, ignored: go-redis does not listen for reconfiguration broadcasts
-//	configCheckSeconds (int)    accepted, ignored: go-redis has no periodic configuration check
-//	connectRetry (int, >= 0)    DialerRetries (dial attempts; 0 means a single attempt;
-//	                            3 when absent, as in StackExchange.Redis)
-//	connectTimeout (ms, >= 1)   DialTimeout (default 5 s, or syncTimeout if larger)
-//	defaultDatabase (>= 0)      DB; an error with a cluster, which has only database 0
-//	highIntegrity               false: accepted. true: an error, go-redis has no per-command integrity check
-//	highPriorityThreads         deprecated in StackExchange.Redis; accepted, ignored
-//	keepAlive (s, int)          accepted, ignored: go-redis sends no keep-alive commands;
-//	                            it relies on TCP keep-alive, which is always on
-//	name                        ClientName (printable ASCII without spaces, as Redis requires)
-//	password                    Password, and SentinelPassword with serviceName
-//	                            (StackExchange.Redis 2.x uses one password for both)
-//	preserveAsyncOrder          deprecated; accepted, ignored
-//	protocol                    Protocol: resp2 or 2, resp3 or 3 (when absent, go-redis's default,
-//	                            RESP3, where StackExchange.Redis 2.x uses RESP2)
-//	proxy                       None: accepted. Twemproxy or Envoyproxy: accepted with one
-//	                            endpoint (a standalone client talks to the proxy); an error
-//	                            with several, which would otherwise become a Redis Cluster
-//	resolveDns                  accepted, ignored: Go resolves host names on each dial
-//	responseTimeout             deprecated; accepted, ignored
-//	sentinelPassword            SentinelPassword (StackExchange.Redis 3.x); overrides password
-//	sentinelUser                SentinelUsername (StackExchange.Redis 3.x)
-//	serviceName                 MasterName; selects Sentinel
-//	setlib                      false: DisableIdentity (no CLIENT SETINFO)
-//	ssl                         TLSConfig with certificate verification, minimum TLS 1.2
-//	sslHost                     TLSConfig.ServerName (default: the endpoints' common host);
-//	                            alone it does not enable TLS, as in StackExchange.Redis
-//	sslProtocols                TLSConfig.MinVersion/MaxVersion from Tls, Tls11, Tls12, Tls13
-//	                            joined with '|' or the .NET enum's number (15360 for Tls12|Tls13);
-//	                            None and Default: Go's defaults; Ssl2, Ssl3, and sets with a
-//	                            gap (Tls|Tls13): an error
-//	syncTimeout (ms, >= 1)      ReadTimeout and WriteTimeout (default 5 s)
-//	tcpKeepAlive                StackExchange.Redis 3.x; accepted, ignored: go-redis always
-//	                            enables TCP keep-alive
-//	tiebreaker                  accepted, ignored: go-redis finds the primary without a tie-break key
-//	tunnel                      http:host:port or http://host:port: Dialer through an HTTP
-//	                            CONNECT proxy (Connection.Tunnel); other schemes are an error
-//	user                        Username
-//	version                     validated (7, 7.2, 7.2.4), then ignored: go-redis asks the server
-//	writeBuffer                 deprecated; accepted, ignored
-//	$COMMAND=...                an error: go-redis cannot rename or disable commands
-//
-// Other keys are an error, as in StackExchange.Redis. Ignored keys are
-// listed in Connection.Ignored.
+// [Keys] lists every key, its grammar and what it becomes; the table there
+// drives this parser. Values .NET accepts but go-redis cannot honour are
+// accepted and listed in Connection.Warnings; keys with nothing to do in Go
+// are listed in Connection.Ignored. Where .NET fails, parsing fails too,
+// with .NET's wording ("Keyword 'x' is not supported"). A piece right after
+// password= may be the rest of a password containing a comma: errors about
+// it never show it, and an endpoint there is refused rather than dialled.
 //
 // The second notation, beyond .NET, is a URI:
 //

@@ -104,11 +104,18 @@ func (e *contextError) Unwrap() error { return e.err }
 func (e *ConfigError) Unwrap() error { return e.Err }
 
 // noEndpointsError is Aspire's error for a client with nowhere to connect.
-type noEndpointsError struct{ name string }
+type noEndpointsError struct {
+	name   string
+	detail string // what was skipped, and where it came from; "" when nothing was
+}
 
 func (e *noEndpointsError) Error() string {
-	return "No endpoints specified. Ensure a valid connection string was provided in 'ConnectionStrings:" +
+	msg := "No endpoints specified. Ensure a valid connection string was provided in 'ConnectionStrings:" +
 		e.name + "' or for the 'Aspire:StackExchange:Redis:ConnectionString' configuration key."
+	if e.detail != "" {
+		msg += " " + e.detail
+	}
+	return msg
 }
 
 func (e *noEndpointsError) Unwrap() error { return ErrNoEndpoints }
@@ -199,7 +206,11 @@ func Resolve(cfg *Config, name string, opts ...Option) (*Resolved, error) {
 	conn, err := b.buildConn(noEndpoints)
 	if err != nil {
 		if errors.Is(err, ErrNoEndpoints) {
-			return nil, &noEndpointsError{name: name}
+			e := &noEndpointsError{name: name}
+			if _, skipped, ok := strings.Cut(err.Error(), "no endpoints specified ("); ok && cs.String() != "" {
+				e.detail = "The connection string (" + cs.String() + ") names none that can be used: " + strings.TrimSuffix(skipped, ")") + "."
+			}
+			return nil, e
 		}
 		// A problem found once everything is known: blame the key that
 		// set the value last, else the connection string.
