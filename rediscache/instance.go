@@ -106,6 +106,9 @@ func New(name string, deps Deps, opts ...settings.Option) (*Instance, error) {
 		slog.String("target", res.Connection.String()),
 		slog.String("topology", res.Connection.Topology.String()),
 		slog.String("source", res.Source))
+	for _, w := range res.Connection.Warnings { // accepted as .NET accepts them, but not honoured (settings.Warning)
+		logger.Warn("redis configuration value not honoured", slog.String("key", w.Key), slog.String("reason", w.Reason))
+	}
 	return inst, nil
 }
 

@@ -318,7 +318,9 @@ func (b *connBuilder) parse(s string) error {
 		return b.parseURI(strings.TrimSpace(s), scheme)
 	}
 	defer func() { b.index = 0 }()
-	prevSecret := false // the previous non-empty piece was password= or sentinelPassword=
+	// prevSecret: the previous non-empty piece was password= or
+	// sentinelPassword=, or a piece after one that may be the rest of it.
+	prevSecret := false
 	for i, raw := range strings.Split(s, ",") {
 		p := strings.TrimSpace(raw)
 		if p == "" {
@@ -333,10 +335,15 @@ func (b *connBuilder) parse(s string) error {
 				if err := b.pieceAfterSecret(key, value); err != nil {
 					return err
 				}
-			} else if err := b.set(key, value); err != nil {
-				return err
+				// A piece that may be the tail of the password keeps the
+				// next one suspect too, as Redact hides both.
+				prevSecret = isSecretKey(key) || tailHidden(p)
+			} else {
+				if err := b.set(key, value); err != nil {
+					return err
+				}
+				prevSecret = isSecretKey(key)
 			}
-			prevSecret = isSecretKey(key)
 		case eq == 0:
 			if prevSecret {
 				return b.afterSecretErr()
@@ -763,9 +770,13 @@ func (b *connBuilder) parseTunnel(key, value string) (string, error) {
 	if value == "" {
 		return "", nil
 	}
+	// A proxy URI may hold credentials (http://user:password@host), and a
+	// comma in the password cuts it before the '@': show the value only
+	// when it cannot be such a cut.
 	shown := show(value)
-	if strings.Contains(value, "@") {
-		shown = "(not shown: it contains '@')"
+	hidden := false
+	if _, after, ok := strings.Cut(value, "//"); strings.Contains(value, "@") || ok && strings.Contains(after, ":") && !endsWithPort(after) {
+		shown, hidden = "(not shown: it may hold credentials)", true
 	}
 	rest, ok := cutPrefixFold(value, "http:")
 	if !ok {
@@ -784,12 +795,23 @@ func (b *connBuilder) parseTunnel(key, value string) (string, error) {
 		problem = "write an IPv6 proxy address as [address]:port"
 	}
 	if problem != "" {
+		if hidden {
+			return "", b.keyErr(key, "has a value that is not http:host:port %s", shown)
+		}
 		return "", b.keyErr(key, "has the value %s, which is not http:host:port: %s", shown, problem)
 	}
 	if ep.port == 0 {
 		ep.port = 80
 	}
 	return ep.addr(), nil
+}
+
+// endsWithPort reports whether s ends with ':' and digits, optionally
+// followed by '/'.
+func endsWithPort(s string) bool {
+	s = strings.TrimSuffix(s, "/")
+	i := strings.LastIndexByte(s, ':')
+	return i >= 0 && i < len(s)-1 && strings.Trim(s[i+1:], "0123456789") == ""
 }
 
 func cutPrefixFold(s, prefix string) (string, bool) {

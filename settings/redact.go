@@ -3,6 +3,8 @@ package settings
 import (
 	"fmt"
 	"log/slog"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,11 +20,10 @@ const redacted = "***"
 // strings that do not parse.
 //
 // StackExchange.Redis splits on every comma, so a password that contains
-// a comma continues into the next pieces. Redact therefore also hides what
-// follows a password piece and could be such a tail: pieces without '=',
-// unknown keys, and the values of free-text keys (name=***). It keeps only
-// keys whose value is not free text and is valid (ssl=true), and stops
-// hiding there.
+// a comma continues into the next pieces. Redact therefore also hides, whole,
+// every piece after a password piece that could be such a tail: it keeps
+// only a known key whose value has a strict grammar and is valid
+// (ssl=true), and stops hiding there.
 func Redact(connectionString string) string {
 	if _, ok := uriScheme(connectionString); ok {
 		return redactURI(connectionString)
@@ -36,14 +37,11 @@ func Redact(connectionString string) string {
 		}
 		eq := strings.IndexByte(p, '=')
 		if afterSecret {
-			// A possible tail of the password before.
-			switch hide := tailHiding(p); {
-			case hide == hideAll:
+			// A possible tail of the password before: hidden whole, key
+			// included, unless it is a key with a strict grammar and a
+			// valid value (ssl=true).
+			if tailHidden(p) {
 				pieces[i] = redacted
-				continue
-			case hide == hideValue:
-				pieces[i] = strings.TrimSpace(p[:eq]) + "=" + redacted
-				afterSecret = true
 				continue
 			}
 			afterSecret = false
@@ -68,35 +66,25 @@ func Redact(connectionString string) string {
 			}
 		}
 	}
-	return strings.Join(pieces, ",")
+	// Whatever else looks like a password (a URI or password= inside
+	// another value) goes through the one scrubber.
+	return Scrub(strings.Join(pieces, ","))
 }
 
-// How much of a piece after a password piece Redact hides.
-const (
-	hideNone  = iota // a key with a strict grammar and a valid value: shown
-	hideValue        // a free-text or secret key: key=***
-	hideAll          // anything else: ***
-)
-
-// tailHiding classifies piece p (trimmed, not empty), found right after a
-// password piece.
-func tailHiding(p string) int {
+// tailHidden reports whether Redact hides piece p (trimmed, not empty),
+// found right after a password piece: everything but a known key whose
+// value has a strict grammar (not free text) and is valid.
+func tailHidden(p string) bool {
 	eq := strings.IndexByte(p, '=')
 	if eq <= 0 {
-		return hideAll
+		return true
 	}
 	key, val := strings.TrimSpace(p[:eq]), strings.TrimSpace(p[eq+1:])
 	d := byKeyword[strings.ToLower(key)]
-	switch {
-	case d == nil:
-		return hideAll
-	case d.freeText || d.secret || d.grammar == gAny || d.grammar == gTunnel:
-		return hideValue
+	if d == nil || d.freeText || d.secret || d.grammar == gAny || d.grammar == gTunnel {
+		return true
 	}
-	if err := newConnBuilder().apply(d, key, val, false); err != nil {
-		return hideValue
-	}
-	return hideNone
+	return newConnBuilder().apply(d, key, val, false) != nil
 }
 
 // redactURI replaces the password of scheme://user:password@host... with
@@ -273,4 +261,46 @@ func snake(name string) string {
 		sb.WriteByte(c)
 	}
 	return sb.String()
+}
+
+// Secrets returns the parts of a connection string that [Redact] hides: the
+// passwords, and what may be the tail of a password with a comma. It works
+// on strings that do not parse, so that a scrubber can mask them whole
+// wherever else they turn up (see [Scrubber]).
+func Secrets(connectionString string) []string {
+	var out []string
+	add := func(v string) {
+		v = strings.TrimSpace(v)
+		if v != "" && v != redacted && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	orig := strings.Split(connectionString, ",")
+	red := strings.Split(Redact(connectionString), ",")
+	if len(orig) != len(red) {
+		// Cannot happen (Redact keeps the pieces); hide everything.
+		add(connectionString)
+		return out
+	}
+	for i := range orig {
+		o, r := orig[i], red[i]
+		if o == r {
+			continue
+		}
+		// What differs between the piece and its redacted form is secret.
+		p := 0
+		for p < len(o) && p < len(r) && o[p] == r[p] {
+			p++
+		}
+		q := 0
+		for q < len(o)-p && q < len(r)-p && o[len(o)-1-q] == r[len(r)-1-q] {
+			q++
+		}
+		secret := o[p : len(o)-q]
+		add(secret)
+		if dec, err := url.PathUnescape(secret); err == nil {
+			add(dec)
+		}
+	}
+	return out
 }
