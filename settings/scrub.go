@@ -94,5 +94,11 @@ var (
 // secrets are known, use a [Scrubber], which masks them whole.
 func Scrub(text string) string {
 	text = uriPassword.ReplaceAllString(text, "${1}"+redacted+"@")
-	return passwordPiece.ReplaceAllString(text, "${1}"+redacted)
+	return passwordPiece.ReplaceAllStringFunc(text, func(m string) string {
+		loc := passwordPiece.FindStringSubmatchIndex(m)
+		if v := m[loc[3]:]; v == "…" || v == "..." {
+			return m // a placeholder in a hint: "add password=… to ..."
+		}
+		return m[:loc[3]] + redacted
+	})
 }

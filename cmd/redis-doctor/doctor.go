@@ -33,7 +33,7 @@ type doctor struct {
 	env      []string
 	cfg      *settings.Config
 	resolved *settings.Resolved
-	secrets  []string
+	secrets  settings.Scrubber
 	report   report
 }
 
@@ -90,8 +90,7 @@ func (d *doctor) diagnose() {
 		return
 	}
 	d.resolved = res
-	d.addSecret(res.Connection.Options.Password)
-	d.addSecret(res.Connection.Options.SentinelPassword)
+	d.secrets.Add(res.Connection.Options.Password, res.Connection.Options.SentinelPassword)
 	d.describeConnection(c, res)
 	if t := res.Connection.Options.TLSConfig; t != nil && t.InsecureSkipVerify {
 		d.warn("the server's TLS certificate is not verified (skip_verify): anything on the network path can pose as the server")
