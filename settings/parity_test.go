@@ -1,6 +1,7 @@
 package settings
 
 import (
+	"crypto/tls"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -405,6 +406,27 @@ func TestAspireVectors(t *testing.T) {
 		}
 		if r.Connection.Endpoints[0] != tt.addr || r.Connection.AbortConnect != tt.abort {
 			t.Errorf("%s: %v abort=%v; want %s abort=%v", tt.name, r.Connection.Endpoints, r.Connection.AbortConnect, tt.addr, tt.abort)
+		}
+	}
+}
+
+func TestSslProtocolsLeniency(t *testing.T) {
+	for _, tt := range []struct {
+		in       string
+		min, max uint16
+	}{
+		{"h,ssl=true,sslProtocols=Ssl3|Tls12|Tls13", tls.VersionTLS12, tls.VersionTLS13},
+		{"h,ssl=true,sslProtocols=Ssl3", 0, 0}, // Go's defaults: TLS 1.2 and up
+		{"h,ssl=true,sslProtocols=12", 0, 0},
+		{"h,ssl=true,sslProtocols=Tls|Tls13", tls.VersionTLS10, tls.VersionTLS13},
+	} {
+		c, err := ParseConnectionString(tt.in)
+		if err != nil {
+			t.Fatalf("%q: %v", tt.in, err)
+		}
+		cfg := c.Options.TLSConfig
+		if cfg.MinVersion != tt.min || cfg.MaxVersion != tt.max || len(c.Warnings) != 1 || c.Warnings[0].Key != "sslProtocols" {
+			t.Errorf("%q: min %x max %x warnings %v; want %x %x and one sslProtocols warning", tt.in, cfg.MinVersion, cfg.MaxVersion, c.Warnings, tt.min, tt.max)
 		}
 	}
 }
