@@ -628,8 +628,6 @@ func asciiUpper(s string) string {
 	}, s)
 }
 
-const minInt32 = -1 << 31
-
 // parseBoolText is the one boolean parser. Both modes take what .NET's
 // bool.TryParse takes ("true"/"false" in any case, white space around
 // ignored); the connection-string mode (fromConfig false) adds

@@ -133,4 +133,11 @@
 // configuration key and source of the connection string, never its value.
 // The go-redis options themselves (Connection.Options) hold the password
 // in clear text: log the Connection, not its Options.
+//
+// [Scrubber] is the module's one secret scrubber for free text: health
+// reports, the go-redis log bridge, redis-doctor and the test harness pass
+// their output through it. It masks every secret it was given, in every
+// spelling, and what looks like a password ([Scrub]); [Secrets] lists what
+// [Redact] hides in a connection string, for a Scrubber to mask wherever
+// else it turns up.
 package settings

@@ -34,18 +34,6 @@ func (e endpoint) addr() string {
 
 func (e endpoint) path() string { return e.host }
 
-// same reports whether two endpoints name the same server (host names
-// compare case-insensitively, as DNS does).
-func (e endpoint) same(o endpoint) bool {
-	if e.unix != o.unix || e.port != o.port {
-		return false
-	}
-	if e.unix {
-		return e.host == o.host
-	}
-	return strings.EqualFold(e.host, o.host)
-}
-
 // parseEndpoint parses one endpoint piece in StackExchange.Redis notation:
 //
 //	host            host name or IPv4 address, default port

@@ -14,21 +14,14 @@ import (
 // nothing printed depends on the password.
 const replacement = "R3PLACEDpw"
 
-// replaceSecrets returns s with the value of every non-empty password= and
-// sentinelPassword= piece (or the password of a URI) replaced, and the
-// values it replaced. A URI password is replaced only when it is correctly
-// percent-encoded and not empty, so that the parser takes the same path.
-func replaceSecrets(s string) (string, []string) {
-	r, secrets, _ := replaceSecretsAndTails(s)
-	return r, secrets
-}
-
 // tailReplacement stands in for a piece that may be the tail of a password
 // with a comma.
 const tailReplacement = "R3PLACEDtail"
 
-// replaceSecretsAndTails is replaceSecrets, plus a second string in which
-// the pieces that may continue a password containing a comma are replaced
+// replaceSecretsAndTails returns s with the value of every non-empty
+// password= and sentinelPassword= piece (or the password of a URI)
+// replaced, and the values it replaced; and a second string in which the
+// pieces that may continue a password containing a comma are replaced
 // too: after a password piece, every piece up to the first key with a
 // strict grammar (not free text) is replaced: pieces without '=' and
 // unknown keys whole, free-text keys and keys with an invalid value in
