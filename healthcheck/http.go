@@ -4,10 +4,11 @@ import (
 	"encoding/json"
 	"mime"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/aspirego/redis/settings"
 )
 
 // HandlerOption configures the HTTP handlers.
@@ -213,19 +214,9 @@ func (h *handler) redact(s string) string {
 	return s
 }
 
-var (
-	// "password=secret" and "sentinelPassword=secret" as in a
-	// StackExchange.Redis connection string, up to the next separator.
-	passwordPiece = regexp.MustCompile(`(?i)(password\s*=\s*)[^,;&\s"'}]*`)
-	// "scheme://user:secret@" and "scheme://:secret@".
-	uriPassword = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*:)[^@\s/]*@`)
-)
-
-// scrub masks what looks like a password in an error text.
-func scrub(s string) string {
-	s = passwordPiece.ReplaceAllString(s, "${1}***")
-	return uriPassword.ReplaceAllString(s, "${1}***@")
-}
+// scrub masks what looks like a password in an error text, with the
+// module's one scrubber (settings.Scrub).
+func scrub(s string) string { return settings.Scrub(s) }
 
 // acceptsJSON reports whether an Accept header asks for application/json
 // (or any +json type) with a non-zero quality.

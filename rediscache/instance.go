@@ -179,6 +179,9 @@ func build(name string, res *settings.Resolved, deps Deps) (*Instance, error) {
 		attrs = append(attrs, slog.String("multiplexed", mux.String()))
 	}
 	logger.LogAttrs(context.Background(), slog.LevelInfo, "redis client built", attrs...)
+	for _, w := range res.Connection.Warnings { // accepted as .NET accepts them, but not honoured (settings.Warning)
+		logger.Warn("redis configuration value not honoured", slog.String("key", w.Key), slog.String("reason", w.Reason))
+	}
 	return inst, nil
 }
 

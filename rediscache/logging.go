@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/aspirego/redis/settings"
 )
 
 // goRedisLogs routes go-redis's process-wide log lines to slog. go-redis
@@ -57,11 +59,7 @@ func (a *logAdapter) Printf(ctx context.Context, format string, v ...any) {
 	logger.LogAttrs(ctx, level, msg, slog.String("logger", "go-redis"))
 }
 
+// scrub masks the secrets in msg with the module's one scrubber.
 func scrub(msg string, secrets []string) string {
-	for _, s := range secrets {
-		if len(s) >= 3 {
-			msg = strings.ReplaceAll(msg, s, "***")
-		}
-	}
-	return msg
+	return settings.NewScrubber(secrets...).Scrub(msg)
 }

@@ -11,9 +11,11 @@ type AzureKind int
 const (
 	// NotAzure is any other host.
 	NotAzure AzureKind = iota
-	// AzureCacheForRedis is Azure Cache for Redis (TLS on port 6380).
+	// AzureCacheForRedis is Azure Cache for Redis: TLS by default when an
+	// endpoint names port 6380, abortConnect false.
 	AzureCacheForRedis
-	// AzureManagedRedis is Azure Managed Redis (TLS on port 10000).
+	// AzureManagedRedis is Azure Managed Redis (port 10000): TLS by
+	// default, abortConnect false, RESP3.
 	AzureManagedRedis
 )
 
@@ -28,34 +30,76 @@ func (k AzureKind) String() string {
 	return "none"
 }
 
-// Host suffixes, public cloud first, then the sovereign clouds.
+// Host suffixes, public cloud first, then the sovereign clouds, as in
+// StackExchange.Redis's AzureOptionsProvider and
+// AzureManagedRedisOptionsProvider (src/StackExchange.Redis/Configuration,
+// checked against commit 90bbf1f, 3.1). ".redisenterprise.cache.azure.net"
+// (Azure Cache for Redis Enterprise, the predecessor of Azure Managed
+// Redis) belongs to the managed provider there.
 var (
 	azureCacheSuffixes = []string{
 		".redis.cache.windows.net",
 		".redis.cache.chinacloudapi.cn",
 		".redis.cache.usgovcloudapi.net",
-		".redisenterprise.cache.azure.net",
+		".redis.cache.sovcloud-api.de",
+		".redis.cache.sovcloud-api.fr",
 	}
 	azureManagedSuffixes = []string{
 		".redis.azure.net",
 		".redis.chinacloudapi.cn",
 		".redis.usgovcloudapi.net",
+		".redis.sovcloud-api.de",
+		".redis.sovcloud-api.fr",
+		".redisenterprise.cache.azure.net",
 	}
 )
 
 // AzureHostKind returns the Azure Redis service that host (a DNS name,
-// without port) belongs to, matching its suffix in any case.
+// without port) belongs to, matching its suffix in any case, as
+// StackExchange.Redis's providers do (string.EndsWith, ignoring case).
 func AzureHostKind(host string) AzureKind {
-	h := strings.ToLower(strings.TrimSuffix(host, "."))
-	for _, s := range azureManagedSuffixes {
-		if strings.HasSuffix(h, s) {
-			return AzureManagedRedis
-		}
-	}
+	h := strings.ToLower(host)
 	for _, s := range azureCacheSuffixes {
 		if strings.HasSuffix(h, s) {
 			return AzureCacheForRedis
 		}
 	}
+	for _, s := range azureManagedSuffixes {
+		if strings.HasSuffix(h, s) {
+			return AzureManagedRedis
+		}
+	}
 	return NotAzure
+}
+
+// azureKindOf picks the provider StackExchange.Redis's
+// DefaultOptionsProvider.GetProvider picks for a list of endpoints: the
+// first provider (Azure Cache for Redis, then Azure Managed Redis) that
+// matches any host-name endpoint. IP addresses and sockets never match.
+func azureKindOf(eps []endpoint) AzureKind {
+	for _, kind := range []AzureKind{AzureCacheForRedis, AzureManagedRedis} {
+		for _, e := range eps {
+			if !e.unix && !isIPLiteral(e.host) && AzureHostKind(e.host) == kind {
+				return kind
+			}
+		}
+	}
+	return NotAzure
+}
+
+// azureDefaultSsl is the provider's GetDefaultSsl, used when ssl is not
+// set: always for Azure Managed Redis; for Azure Cache for Redis when an
+// endpoint names port 6380 (the ports as written, before the defaults).
+func azureDefaultSsl(kind AzureKind, eps []endpoint) bool {
+	switch kind {
+	case AzureManagedRedis:
+		return true
+	case AzureCacheForRedis:
+		for _, e := range eps {
+			if !e.unix && e.port == defaultTLSPort {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -3,6 +3,7 @@ package settings
 import (
 	"crypto/tls"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strconv"
@@ -83,6 +84,15 @@ type Connection struct {
 	// Ignored lists the keywords that were accepted but have no effect in
 	// Go (see ParseConnectionString), for logs and diagnostics.
 	Ignored []string
+	// Warnings lists the values that were accepted, because .NET accepts
+	// them, but that Go cannot honour as StackExchange.Redis does: each
+	// names its key and why. rediscache logs them once when it builds the
+	// client; redis-doctor shows them. They never hold a secret.
+	Warnings []Warning
+	// Azure is the Azure Redis service the endpoints belong to (picked as
+	// StackExchange.Redis picks its options provider), whose defaults were
+	// applied: TLS, abortConnect false, RESP3 for Azure Managed Redis.
+	Azure AzureKind
 	// CommandMap is StackExchange.Redis's command map ($COMMAND=name
 	// pieces): upper-case command name to the name it is sent under, or
 	// "" when the command is disabled. Nil when the string has none.
@@ -97,84 +107,38 @@ type Connection struct {
 //
 //	localhost:6379,password=secret,ssl=true,abortConnect=false
 //
-// The string is split on every comma (there is no escaping, so a password
-// cannot contain a comma), each piece is trimmed and empty pieces are
-// skipped. A piece with '=' after its first character is key=value, split
-// at the first '=' (so password=a=b is the password "a=b"); keys match in
-// any case; when a key is repeated, the last value wins. Any other piece is
-// an endpoint:
+// The string is split on every comma (there is no escaping), each piece is
+// trimmed and empty pieces are skipped. A piece with '=' after its first
+// character is key=value, split at the first '=' (so password=a=b is the
+// password "a=b"); keys match in any case; when a key is repeated, the last
+// value wins; $COMMAND=name is a command-map entry (Connection.CommandMap).
+// Any other piece is an endpoint, read as StackExchange.Redis's
+// Format.TryParseEndPoint reads it:
 //
-//	host, host:port       host name or IPv4 address; port 1-65535
+//	host, host:port       host name or IPv4 address (127.1 is 127.0.0.1, as
+//	                      in .NET); port 1-65535, 0 for the default
 //	[v6], [v6]:port       IPv6 address
 //	v6                    two or more colons without brackets: the whole
 //	                      text is an IPv6 address without a port (so
 //	                      ::1:6379 is an address, not ::1 port 6379)
 //	!/path/redis.sock     unix socket
 //
-// An endpoint must not come right after password= or sentinelPassword=:
-// that piece is taken for the rest of a password containing a comma and
-// rejected without being shown. Repeated endpoints are dropped. An endpoint without a port gets 6379, or
-// 6380 with ssl=true, or 26379 with serviceName (the endpoints are then
-// sentinels). One endpoint is a standalone server, several are a Redis
-// Cluster, serviceName selects Sentinel.
+// An endpoint whose port is not a number is skipped with a warning, as
+// StackExchange.Redis skips it. Repeated endpoints are dropped; at most
+// MaxEndpoints endpoints and MaxHostLength bytes per host are accepted. An
+// endpoint without a port gets 6379, or 6380 with TLS, or 26379 with
+// serviceName (the endpoints are then sentinels). One endpoint is a
+// standalone server, several are a Redis Cluster, serviceName selects
+// Sentinel. Azure host names get StackExchange.Redis's Azure defaults
+// (Connection.Azure).
 //
-// Booleans are true/false, yes/no, on/off or 1/0 in any case; integers are
-// decimal. The keys, with what each becomes:
-//
-//	Key                         Effect
-//	abortConnect                Connection.AbortConnect (default false, as in Aspire)
-//	allowAdmin                  accepted, ignored: go-redis does not restrict admin commands
-//	asyncTimeout (ms, >= 1)     ReadTimeout and WriteTimeout, like syncTimeout; when both are
-//	                            given the larger wins (go-redis has one timeout for all commands)
-//	channelPrefix               empty: accepted. Otherwise an error: go-redis cannot prefix
-//	                            pub/sub channels, so messages would go to other channels
-//	checkCertificateRevocation  false: accepted. true: an error, because Go's TLS does not
-//	                            check revocation lists
-//	configChannel               accepted, ignored: go-redis does not listen for reconfiguration broadcasts
-//	configCheckSeconds (int)    accepted, ignored: go-redis has no periodic configuration check
-//	connectRetry (int, >= 0)    DialerRetries (dial attempts; 0 means a single attempt;
-//	                            3 when absent, as in StackExchange.Redis)
-//	connectTimeout (ms, >= 1)   DialTimeout (default 5 s, or syncTimeout if larger)
-//	defaultDatabase (>= 0)      DB; an error with a cluster, which has only database 0
-//	highIntegrity               false: accepted. true: an error, go-redis has no per-command integrity check
-//	highPriorityThreads         deprecated in StackExchange.Redis; accepted, ignored
-//	keepAlive (s, int)          accepted, ignored: go-redis sends no keep-alive commands;
-//	                            it relies on TCP keep-alive, which is always on
-//	name                        ClientName (printable ASCII without spaces, as Redis requires)
-//	password                    Password, and SentinelPassword with serviceName
-//	                            (StackExchange.Redis 2.x uses one password for both)
-//	preserveAsyncOrder          deprecated; accepted, ignored
-//	protocol                    Protocol: resp2 or 2, resp3 or 3 (when absent, go-redis's default,
-//	                            RESP3, where StackExchange.Redis 2.x uses RESP2)
-//	proxy                       None: accepted. Twemproxy or Envoyproxy: accepted with one
-//	                            endpoint (a standalone client talks to the proxy); an error
-//	                            with several, which would otherwise become a Redis Cluster
-//	resolveDns                  accepted, ignored: Go resolves host names on each dial
-//	responseTimeout             deprecated; accepted, ignored
-//	sentinelPassword            SentinelPassword (StackExchange.Redis 3.x); overrides password
-//	sentinelUser                SentinelUsername (StackExchange.Redis 3.x)
-//	serviceName                 MasterName; selects Sentinel
-//	setlib                      false: DisableIdentity (no CLIENT SETINFO)
-//	ssl                         TLSConfig with certificate verification, minimum TLS 1.2
-//	sslHost                     TLSConfig.ServerName (default: the endpoints' common host);
-//	                            alone it does not enable TLS, as in StackExchange.Redis
-//	sslProtocols                TLSConfig.MinVersion/MaxVersion from Tls, Tls11, Tls12, Tls13
-//	                            joined with '|' or the .NET enum's number (15360 for Tls12|Tls13);
-//	                            None and Default: Go's defaults; Ssl2, Ssl3, and sets with a
-//	                            gap (Tls|Tls13): an error
-//	syncTimeout (ms, >= 1)      ReadTimeout and WriteTimeout (default 5 s)
-//	tcpKeepAlive                StackExchange.Redis 3.x; accepted, ignored: go-redis always
-//	                            enables TCP keep-alive
-//	tiebreaker                  accepted, ignored: go-redis finds the primary without a tie-break key
-//	tunnel                      http:host:port or http://host:port: Dialer through an HTTP
-//	                            CONNECT proxy (Connection.Tunnel); other schemes are an error
-//	user                        Username
-//	version                     validated (7, 7.2, 7.2.4), then ignored: go-redis asks the server
-//	writeBuffer                 deprecated; accepted, ignored
-//	$COMMAND=...                an error: go-redis cannot rename or disable commands
-//
-// Other keys are an error, as in StackExchange.Redis. Ignored keys are
-// listed in Connection.Ignored.
+// [Keys] lists every key, its grammar and what it becomes; the table there
+// drives this parser. Values .NET accepts but go-redis cannot honour are
+// accepted and listed in Connection.Warnings; keys with nothing to do in Go
+// are listed in Connection.Ignored. Where .NET fails, parsing fails too,
+// with .NET's wording ("Keyword 'x' is not supported"). A piece right after
+// password= may be the rest of a password containing a comma: errors about
+// it never show it, and an endpoint there is refused rather than dialled.
 //
 // The second notation, beyond .NET, is a URI:
 //
@@ -223,14 +187,16 @@ func some[T any](v T) opt[T] { return opt[T]{v: v, ok: true} }
 // Endpoints keep port 0 ("not given") until build applies the defaults.
 type connBuilder struct {
 	endpoints []endpoint
-	index     int // 1-based piece position while parsing; 0 otherwise
+	seen      map[endpointKey]bool // endpoints already added
+	index     int                  // 1-based piece position while parsing; 0 otherwise
 
 	user, password               opt[string]
 	sentinelUser, sentinelPasswd opt[string]
 	clientName                   opt[string]
 	serviceName                  string
+	libraryName                  opt[string]
 
-	ssl          bool
+	ssl          opt[bool]
 	sslKey       string // the ssl key as written, for messages
 	sslHost      string
 	sslProtocols opt[tlsRange]
@@ -238,11 +204,15 @@ type connBuilder struct {
 
 	syncTimeout, asyncTimeout opt[int] // milliseconds
 	connectTimeout            opt[time.Duration]
+	connectTimeoutKey         string
 	readTimeout, writeTimeout opt[time.Duration] // URI parameters
 	connectRetry              opt[int]
+	connectRetryKey           string
 
 	db    opt[int]
 	dbKey string
+
+	versionMajor opt[int] // version=, the server version assumed
 
 	protocol     int
 	setlib       opt[bool]
@@ -256,10 +226,13 @@ type connBuilder struct {
 	highIntegrityKey                string
 	channelPrefix, channelPrefixKey string
 
+	commandMap map[string]string
+
 	poolSize, minIdleConns, maxIdleConns, maxActiveConns, maxRetries opt[int]
 	poolTimeout, connMaxIdleTime, connMaxLifetime                    opt[time.Duration]
 
-	ignored []string
+	ignored  []string
+	warnings []Warning
 }
 
 func newConnBuilder() *connBuilder { return &connBuilder{} }
@@ -274,8 +247,6 @@ const (
 	keyConfigChannel      = "configChannel"
 	keyConfigCheckSeconds = "configCheckSeconds"
 	keyConnectRetry       = "connectRetry"
-
-	defaultConnectRetry   = 3
 	keyConnectTimeout     = "connectTimeout"
 	keyDefaultDatabase    = "defaultDatabase"
 	keyHighIntegrity      = "highIntegrity"
@@ -304,33 +275,37 @@ const (
 	keyWriteBuffer        = "writeBuffer"
 )
 
-// knownKeys maps lower-case keys to their canonical spelling.
-var knownKeys = func() map[string]string {
-	m := make(map[string]string)
-	for _, k := range []string{
-		keyAbortConnect, keyAllowAdmin, keyAsyncTimeout, keyChannelPrefix, keyCheckCRL,
-		keyConfigChannel, keyConfigCheckSeconds, keyConnectRetry, keyConnectTimeout,
-		keyDefaultDatabase, keyHighIntegrity, keyHighPriority, keyKeepAlive, keyName,
-		keyPassword, keyPreserveAsyncOrder, keyProtocol, keyProxy, keyResolveDNS,
-		keyResponseTimeout, keySentinelPassword, keySentinelUser, keyServiceName, keySetlib,
-		keySsl, keySslHost, keySslProtocols, keySyncTimeout, keyTCPKeepAlive, keyTiebreaker,
-		keyTunnel, keyUser, keyVersion, keyWriteBuffer,
-	} {
-		m[strings.ToLower(k)] = k
-	}
-	return m
-}()
+// Defaults and bounds.
+const (
+	// defaultConnectRetry is StackExchange.Redis's ConnectRetry default.
+	defaultConnectRetry = 3
+	// maxConnectRetry bounds connectRetry: more dial attempts than this
+	// only multiply the time a dead server holds a caller.
+	maxConnectRetry = 100
+	// MaxEndpoints bounds the endpoints of one connection string.
+	MaxEndpoints = 10000
+	// MaxHostLength bounds the length of one host name or socket path
+	// (a DNS name has at most 253 characters).
+	MaxHostLength = 1024
+	// maxTimeout is the largest timeout StackExchange.Redis can express
+	// (int.MaxValue milliseconds, about 24.8 days); longer URI durations
+	// are clamped to it with a warning.
+	maxTimeout = time.Duration(1<<31-1) * time.Millisecond
+)
 
-// canonicalKey returns the canonical spelling of a key, or "".
-func canonicalKey(key string) string { return knownKeys[strings.ToLower(key)] }
+// canonicalKey returns the canonical spelling of a connection-string
+// keyword, or "".
+func canonicalKey(key string) string {
+	if d := byKeyword[strings.ToLower(strings.TrimSpace(key))]; d != nil {
+		return d.name
+	}
+	return ""
+}
 
 // isSecretKey reports whether key's value is a secret.
 func isSecretKey(key string) bool {
-	switch canonicalKey(key) {
-	case keyPassword, keySentinelPassword:
-		return true
-	}
-	return false
+	d := byKeyword[strings.ToLower(strings.TrimSpace(key))]
+	return d != nil && d.secret
 }
 
 // parse reads a whole connection string, StackExchange.Redis notation or
@@ -343,7 +318,9 @@ func (b *connBuilder) parse(s string) error {
 		return b.parseURI(strings.TrimSpace(s), scheme)
 	}
 	defer func() { b.index = 0 }()
-	prevSecret := false // the previous non-empty piece was password= or sentinelPassword=
+	// prevSecret: the previous non-empty piece was password= or
+	// sentinelPassword=, or a piece after one that may be the rest of it.
+	prevSecret := false
 	for i, raw := range strings.Split(s, ",") {
 		p := strings.TrimSpace(raw)
 		if p == "" {
@@ -354,11 +331,23 @@ func (b *connBuilder) parse(s string) error {
 		switch {
 		case eq > 0:
 			key, value := strings.TrimSpace(p[:eq]), strings.TrimSpace(p[eq+1:])
-			if err := b.set(key, value); err != nil {
-				return err
+			if prevSecret {
+				if err := b.pieceAfterSecret(key, value); err != nil {
+					return err
+				}
+				// A piece that may be the tail of the password keeps the
+				// next one suspect too, as Redact hides both.
+				prevSecret = isSecretKey(key) || tailHidden(p)
+			} else {
+				if err := b.set(key, value); err != nil {
+					return err
+				}
+				prevSecret = isSecretKey(key)
 			}
-			prevSecret = isSecretKey(key)
 		case eq == 0:
+			if prevSecret {
+				return b.afterSecretErr()
+			}
 			return &ParseError{Index: b.index, msg: fmt.Sprintf("piece %d starts with '=': the keyword before it is missing", b.index)}
 		default:
 			if err := b.endpointPiece(p, prevSecret); err != nil {
@@ -370,23 +359,60 @@ func (b *connBuilder) parse(s string) error {
 	return nil
 }
 
+// afterSecretErr reports a piece right after password= that cannot be
+// used, the same way whatever it holds, and without showing any of it:
+// with a comma in the password, the piece is the rest of the password.
+// An unknown key there fails in .NET too ("Keyword '...' is not
+// supported"); an endpoint there .NET would dial, so would send the tail
+// of the password to DNS, which Go refuses.
+func (b *connBuilder) afterSecretErr() *ParseError {
+	return &ParseError{Index: b.index, msg: fmt.Sprintf(
+		"piece %d, right after password=, is rejected (not shown: if the password contains a comma, this piece is the rest of it; "+
+			"StackExchange.Redis splits on every comma and has no escaping: use a password without commas, and write endpoints first)", b.index)}
+}
+
+// pieceAfterSecret applies key=value found right after a password piece.
+// StackExchange.Redis reads it as a key of its own, and so does Go; but
+// any error names no part of it, and free text taken from it is flagged,
+// because with a comma in the password it is the password's tail.
+func (b *connBuilder) pieceAfterSecret(key, value string) error {
+	d := byKeyword[strings.ToLower(key)]
+	if strings.HasPrefix(key, "$") {
+		b.mapCommand(key[1:], value)
+		return nil
+	}
+	if d == nil || b.set(key, value) != nil {
+		return b.afterSecretErr()
+	}
+	if d.freeText && !d.secret && value != "" {
+		b.warn(d.name, fmt.Sprintf(
+			"comes right after password= (piece %d): if the password contains a comma, its tail became %s; "+
+				"StackExchange.Redis reads it the same way; write %s before password= to silence this", b.index, d.name, d.name))
+	}
+	return nil
+}
+
 // endpointPiece adds the endpoint written as piece p.
 func (b *connBuilder) endpointPiece(p string, afterSecret bool) error {
-	ep, problem := parseEndpoint(p)
 	if afterSecret {
-		// Most likely the rest of a password that contains a comma: never
-		// show it, and never dial it.
-		if problem != "" {
-			return &ParseError{Index: b.index, msg: fmt.Sprintf(
-				"piece %d, after password=: not a valid endpoint; passwords cannot contain commas (StackExchange.Redis has no escaping)", b.index)}
-		}
-		return &ParseError{Index: b.index, msg: fmt.Sprintf(
-			"piece %d comes right after password= and would be an endpoint; passwords cannot contain commas, "+
-				"and an endpoint must not follow password= directly (write endpoints first)", b.index)}
+		return b.afterSecretErr()
 	}
-	if problem == "" {
-		b.addParsedEndpoint(ep)
+	if len(p) > MaxHostLength+len("[]:65535") {
+		return &ParseError{Index: b.index, msg: fmt.Sprintf("endpoint (piece %d): longer than %d characters", b.index, MaxHostLength)}
+	}
+	if dotnetSkipsEndpoint(p) {
+		// StackExchange.Redis's Format.TryParseEndPoint fails and the
+		// piece is skipped.
+		if key := typoKey(p); key != "" {
+			b.warn("endpoint", fmt.Sprintf("piece %d looks like the keyword '%s' without '=' (write %s=value); skipped, as StackExchange.Redis skips it", b.index, key, key))
+		} else {
+			b.warn("endpoint", fmt.Sprintf("piece %d, %s: the port is not a number; skipped, as StackExchange.Redis skips it", b.index, show(p)))
+		}
 		return nil
+	}
+	ep, problem := parseEndpoint(p)
+	if problem == "" {
+		return b.addParsedEndpoint(ep)
 	}
 	if key := typoKey(p); key != "" {
 		return &ParseError{Key: key, Index: b.index, msg: fmt.Sprintf(
@@ -394,6 +420,35 @@ func (b *connBuilder) endpointPiece(p string, afterSecret bool) error {
 	}
 	return &ParseError{Piece: p, Index: b.index, msg: fmt.Sprintf(
 		"endpoint %s (piece %d): %s", show(p), b.index, problem)}
+}
+
+// dotnetSkipsEndpoint reports whether StackExchange.Redis's
+// Format.TryParseEndPoint rejects the piece, so that the parser skips it:
+// "!" alone, or a port that is not a 32-bit integer.
+func dotnetSkipsEndpoint(p string) bool {
+	if p == "!" {
+		return true
+	}
+	if p[0] == '!' {
+		return false
+	}
+	last := strings.LastIndexByte(p, ':')
+	if last <= 0 {
+		return false
+	}
+	var port string
+	if closing := strings.LastIndexByte(p, ']'); closing > 0 {
+		if closing > last {
+			return false
+		}
+		port = p[last+1:]
+	} else if strings.IndexByte(p, ':') == last {
+		port = p[last+1:]
+	} else {
+		return false // IPv6 without brackets
+	}
+	_, ok := parseDotnetInt(port)
+	return !ok
 }
 
 // typoKey returns the keyword that an invalid endpoint piece starts with
@@ -414,17 +469,31 @@ func (b *connBuilder) addEndpoint(s string) error {
 	if problem != "" {
 		return &ParseError{Piece: s, msg: fmt.Sprintf("endpoint %s: %s", show(s), problem)}
 	}
-	b.addParsedEndpoint(ep)
-	return nil
+	return b.addParsedEndpoint(ep)
 }
 
-func (b *connBuilder) addParsedEndpoint(ep endpoint) {
-	for _, e := range b.endpoints {
-		if e.same(ep) {
-			return
+// addParsedEndpoint adds ep unless it is already there (linear: a map of
+// the endpoints seen), and bounds the number of endpoints.
+func (b *connBuilder) addParsedEndpoint(ep endpoint) error {
+	if len(ep.host) > MaxHostLength {
+		return &ParseError{Index: b.index, msg: fmt.Sprintf("endpoint (piece %d): the host name is longer than %d characters", b.index, MaxHostLength)}
+	}
+	if b.seen == nil {
+		b.seen = make(map[endpointKey]bool)
+		for _, e := range b.endpoints {
+			b.seen[e.key()] = true
 		}
 	}
+	k := ep.key()
+	if b.seen[k] {
+		return nil
+	}
+	if len(b.endpoints) >= MaxEndpoints {
+		return &ParseError{Index: b.index, msg: fmt.Sprintf("more than %d endpoints", MaxEndpoints)}
+	}
+	b.seen[k] = true
 	b.endpoints = append(b.endpoints, ep)
+	return nil
 }
 
 // keyErr reports a problem with the value of key, in StackExchange.Redis
@@ -439,175 +508,156 @@ func (b *connBuilder) ignore(canon string) {
 	}
 }
 
+// warn records that a value was accepted although Go cannot honour it as
+// .NET does. reason must hold no secret.
+func (b *connBuilder) warn(key, reason string) {
+	w := Warning{Key: key, Reason: reason}
+	if !slices.Contains(b.warnings, w) {
+		b.warnings = append(b.warnings, w)
+	}
+}
+
 // set applies one StackExchange.Redis key, matched in any case, exactly
 // as a key=value piece of a connection string would.
 func (b *connBuilder) set(key, value string) error {
 	key, value = strings.TrimSpace(key), strings.TrimSpace(value)
 	if strings.HasPrefix(key, "$") {
-		return b.keyErr(key, "is a command map entry, which is not supported: go-redis cannot rename or disable commands")
+		b.mapCommand(key[1:], value)
+		return nil
 	}
-	canon := canonicalKey(key)
-	switch canon {
-	case keyAbortConnect:
-		v, err := b.parseBool(key, value)
-		if err != nil {
-			return err
-		}
-		b.abortConnect = v
-	case keyAllowAdmin, keyResolveDNS, keyTCPKeepAlive:
-		if _, err := b.parseBool(key, value); err != nil {
-			return err
-		}
-		b.ignore(canon)
-	case keyAsyncTimeout, keySyncTimeout:
-		n, err := b.parseInt(key, value, 1)
-		if err != nil {
-			return err
-		}
-		if canon == keySyncTimeout {
-			b.syncTimeout = some(n)
-		} else {
-			b.asyncTimeout = some(n)
-		}
-		b.readTimeout, b.writeTimeout = opt[time.Duration]{}, opt[time.Duration]{}
-	case keyChannelPrefix:
-		b.channelPrefix, b.channelPrefixKey = value, key
-	case keyCheckCRL:
-		v, err := b.parseBool(key, value)
-		if err != nil {
-			return err
-		}
-		b.checkCRL, b.checkCRLKey = v, key
-	case keyConfigChannel, keyTiebreaker:
-		b.ignore(canon)
-	case keyConfigCheckSeconds, keyKeepAlive:
-		if _, err := b.parseInt(key, value, minInt32); err != nil {
-			return err
-		}
-		b.ignore(canon)
-	case keyConnectRetry:
-		n, err := b.parseInt(key, value, 0)
-		if err != nil {
-			return err
-		}
-		b.connectRetry = some(n)
-	case keyConnectTimeout:
-		n, err := b.parseInt(key, value, 1)
-		if err != nil {
-			return err
-		}
-		b.connectTimeout = some(time.Duration(n) * time.Millisecond)
-	case keyDefaultDatabase:
-		n, err := b.parseInt(key, value, 0)
-		if err != nil {
-			return err
-		}
-		b.db, b.dbKey = some(n), key
-	case keyHighIntegrity:
-		v, err := b.parseBool(key, value)
-		if err != nil {
-			return err
-		}
-		b.highIntegrity, b.highIntegrityKey = v, key
-	case keyHighPriority, keyPreserveAsyncOrder, keyResponseTimeout, keyWriteBuffer:
-		// Deprecated and ignored by StackExchange.Redis itself, whatever the value.
-		b.ignore(canon)
-	case keyName:
-		if i := strings.IndexFunc(value, func(r rune) bool { return r < '!' || r > '~' }); i >= 0 {
-			return b.keyErr(key, "has the value %s, but Redis client names can only contain printable ASCII characters without spaces", show(value))
-		}
-		b.clientName = some(value)
-	case keyPassword:
-		b.password = some(value)
-	case keyProtocol:
-		switch strings.ToLower(value) {
-		case "resp2", "2":
-			b.protocol = 2
-		case "resp3", "3":
-			b.protocol = 3
-		default:
-			return b.keyErr(key, "requires a RedisProtocol value or a known protocol version number; the value %s is not recognised (use resp2, resp3, 2 or 3)", show(value))
-		}
-	case keyProxy:
-		switch strings.ToLower(value) {
-		case "none":
-			b.proxy = "None"
-		case "twemproxy":
-			b.proxy = "Twemproxy"
-		case "envoyproxy":
-			b.proxy = "Envoyproxy"
-		default:
-			return b.keyErr(key, "requires a proxy value; the value %s is not recognised (use None, Twemproxy or Envoyproxy)", show(value))
-		}
-		b.proxyKey = key
-	case keySentinelPassword:
-		b.sentinelPasswd = some(value)
-	case keySentinelUser:
-		b.sentinelUser = some(value)
-	case keyServiceName:
-		b.serviceName = value
-	case keySetlib:
-		v, err := b.parseBool(key, value)
-		if err != nil {
-			return err
-		}
-		b.setlib = some(v)
-	case keySsl:
-		v, err := b.parseBool(key, value)
-		if err != nil {
-			return err
-		}
-		b.ssl, b.sslKey = v, key
-	case keySslHost:
-		b.sslHost = value
-	case keySslProtocols:
-		r, err := b.parseSslProtocols(key, value)
-		if err != nil {
-			return err
-		}
-		b.sslProtocols = some(r)
-	case keyTunnel:
-		addr, err := b.parseTunnel(key, value)
-		if err != nil {
-			return err
-		}
-		b.tunnel, b.tunnelKey = addr, key
-	case keyUser:
-		b.user = some(value)
-	case keyVersion:
-		if !validVersion(value) {
-			return b.keyErr(key, "requires a version value; the value %s is not recognised (for example 7 or 7.2.4)", show(value))
-		}
-		b.ignore(canon)
-	default:
+	d := byKeyword[strings.ToLower(key)]
+	if d == nil {
 		return b.keyErr(key, "is not supported")
 	}
-	return nil
+	return b.apply(d, key, value, false)
 }
 
-const minInt32 = -1 << 31
-
-// parseBool reads a StackExchange.Redis boolean.
-func (b *connBuilder) parseBool(key, value string) (bool, error) {
-	switch strings.ToLower(value) {
-	case "true", "yes", "on", "1":
-		return true, nil
-	case "false", "no", "off", "0":
-		return false, nil
+// apply reads value with the grammar of row d and stores it. fromConfig
+// selects the grammar of .NET's configuration binder (bool.Parse:
+// true/false only) over the connection string's.
+func (b *connBuilder) apply(d *keyDef, key, text string, fromConfig bool) error {
+	v := value{s: text}
+	switch d.grammar {
+	case gBool:
+		x, ok := parseBoolText(text, fromConfig)
+		if !ok {
+			return b.keyErr(key, "requires a boolean value; the value %s is not recognised", show(text))
+		}
+		v.b = x
+	case gInt:
+		n, ok := parseDotnetInt(text)
+		if !ok {
+			return b.keyErr(key, "requires an integer value; the value %s is not recognised", show(text))
+		}
+		if d.minValue != nil && n < *d.minValue {
+			return b.keyErr(key, "has a minimum value of '%d'; the value '%d' is not permitted", *d.minValue, n)
+		}
+		v.n = n
+	case gVersion:
+		if !validVersion(text) {
+			return b.keyErr(key, "requires a version value; the value %s is not recognised (for example 7 or 7.2.4)", show(text))
+		}
+		major, _, _ := strings.Cut(text, ".")
+		v.n, _ = parseDotnetInt(major)
+	case gProtocol:
+		switch strings.ToLower(text) {
+		case "resp2", "2":
+			v.n = 2
+		case "resp3", "3":
+			v.n = 3
+		default:
+			return b.keyErr(key, "requires a RedisProtocol value or a known protocol version number; the value %s is not recognised (use resp2, resp3, 2 or 3)", show(text))
+		}
+	case gProxy:
+		switch strings.ToLower(text) {
+		case "none", "0":
+			v.proxy = "None"
+		case "twemproxy", "1":
+			v.proxy = "Twemproxy"
+		case "envoyproxy", "2":
+			v.proxy = "Envoyproxy"
+		default:
+			return b.keyErr(key, "requires a proxy value; the value %s is not recognised (use None, Twemproxy or Envoyproxy)", show(text))
+		}
+	case gSslProtocols:
+		if fromConfig {
+			// .NET writes combined enum flags as "Tls12, Tls13".
+			text = strings.ReplaceAll(text, ",", "|")
+		}
+		r, err := b.parseSslProtocols(key, text)
+		if err != nil {
+			return err
+		}
+		v.r = r
+	case gTunnel:
+		addr, err := b.parseTunnel(key, text)
+		if err != nil {
+			return err
+		}
+		v.s = addr
+	case gTimeSpan:
+		if _, err := parseTimeSpan(text); err != nil {
+			return b.keyErr(key, "requires a TimeSpan value; %v", err)
+		}
 	}
-	return false, b.keyErr(key, "requires a boolean value; the value %s is not recognised", show(value))
+	return d.apply(b, key, v)
 }
 
-// parseInt reads a 32-bit decimal integer of at least minValue.
-func (b *connBuilder) parseInt(key, value string, minValue int) (int, error) {
-	n, err := strconv.ParseInt(value, 10, 32)
+// mapCommand records a $COMMAND=name piece: the command is sent as name,
+// or disabled when name is empty. As in StackExchange.Redis, a command it
+// does not know is ignored (Enum.TryParse fails, the entry is dropped).
+func (b *connBuilder) mapCommand(command, newName string) {
+	cmd := strings.ToUpper(strings.TrimSpace(command))
+	if !redisCommands[cmd] {
+		b.ignore("$" + cmd)
+		return
+	}
+	if b.commandMap == nil {
+		b.commandMap = make(map[string]string)
+	}
+	// StackExchange.Redis sends the new name upper-cased.
+	b.commandMap[cmd] = asciiUpper(strings.TrimSpace(newName))
+}
+
+func asciiUpper(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' {
+			return r - ('a' - 'A')
+		}
+		return r
+	}, s)
+}
+
+// parseBoolText is the one boolean parser. Both modes take what .NET's
+// bool.TryParse takes ("true"/"false" in any case, white space around
+// ignored); the connection-string mode (fromConfig false) adds
+// StackExchange.Redis's "1", "yes", "on", "0", "no", "off".
+func parseBoolText(v string, fromConfig bool) (value, ok bool) {
+	t := strings.TrimSpace(v)
+	switch {
+	case strings.EqualFold(t, "true"):
+		return true, true
+	case strings.EqualFold(t, "false"):
+		return false, true
+	case fromConfig:
+		return false, false
+	case t == "1" || strings.EqualFold(t, "yes") || strings.EqualFold(t, "on"):
+		return true, true
+	case t == "0" || strings.EqualFold(t, "no") || strings.EqualFold(t, "off"):
+		return false, true
+	}
+	return false, false
+}
+
+// parseDotnetInt reads a 32-bit integer as .NET's int.TryParse with
+// NumberStyles.Integer does: optional white space around, an optional
+// sign, decimal digits.
+func parseDotnetInt(v string) (int, bool) {
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 32)
 	if err != nil {
-		return 0, b.keyErr(key, "requires an integer value; the value %s is not recognised", show(value))
+		return 0, false
 	}
-	if int(n) < minValue {
-		return 0, b.keyErr(key, "has a minimum value of '%d'; the value '%d' is not permitted", minValue, n)
-	}
-	return int(n), nil
+	return int(n), true
 }
 
 // validVersion accepts what System.Version accepts (2 to 4 non-negative
@@ -681,7 +731,11 @@ func (b *connBuilder) parseSslProtocols(key, value string) (tlsRange, error) {
 		}
 	}
 	if flags&(sslSsl2|sslSsl3) != 0 {
-		return tlsRange{}, b.keyErr(key, "has the value %s, which allows SSL 2 or SSL 3: Go supports only TLS (use Tls12 or Tls13)", show(value))
+		// .NET accepts them (and its TLS stack refuses them at the
+		// handshake); Go has no SSL at all.
+		b.warn(key, fmt.Sprintf("is %s, which allows SSL 2 or SSL 3: Go supports only TLS, so they are left out%s",
+			show(value), map[bool]string{true: " and Go's default TLS versions apply", false: ""}[flags&^(sslSsl2|sslSsl3) == 0]))
+		flags &^= sslSsl2 | sslSsl3
 	}
 	versions := []struct {
 		flag int
@@ -697,7 +751,8 @@ func (b *connBuilder) parseSslProtocols(key, value string) (tlsRange, error) {
 			continue
 		}
 		if gap {
-			return tlsRange{}, b.keyErr(key, "has the value %s, which leaves out a version in between: Go's TLS takes a range from a minimum to a maximum version", show(value))
+			b.warn(key, fmt.Sprintf("is %s, which leaves out a version in between: Go's TLS takes a range, so the versions in between are allowed too", show(value)))
+			gap = false
 		}
 		if r.min == 0 {
 			r.min = x.v
@@ -713,9 +768,13 @@ func (b *connBuilder) parseTunnel(key, value string) (string, error) {
 	if value == "" {
 		return "", nil
 	}
+	// A proxy URI may hold credentials (http://user:password@host), and a
+	// comma in the password cuts it before the '@': show the value only
+	// when it cannot be such a cut.
 	shown := show(value)
-	if strings.Contains(value, "@") {
-		shown = "(not shown: it contains '@')"
+	hidden := false
+	if _, after, ok := strings.Cut(value, "//"); strings.Contains(value, "@") || ok && strings.Contains(after, ":") && !endsWithPort(after) {
+		shown, hidden = "(not shown: it may hold credentials)", true
 	}
 	rest, ok := cutPrefixFold(value, "http:")
 	if !ok {
@@ -734,12 +793,23 @@ func (b *connBuilder) parseTunnel(key, value string) (string, error) {
 		problem = "write an IPv6 proxy address as [address]:port"
 	}
 	if problem != "" {
+		if hidden {
+			return "", b.keyErr(key, "has a value that is not http:host:port %s", shown)
+		}
 		return "", b.keyErr(key, "has the value %s, which is not http:host:port: %s", shown, problem)
 	}
 	if ep.port == 0 {
 		ep.port = 80
 	}
 	return ep.addr(), nil
+}
+
+// endsWithPort reports whether s ends with ':' and digits, optionally
+// followed by '/'.
+func endsWithPort(s string) bool {
+	s = strings.TrimSuffix(s, "/")
+	i := strings.LastIndexByte(s, ':')
+	return i >= 0 && i < len(s)-1 && strings.Trim(s[i+1:], "0123456789") == ""
 }
 
 func cutPrefixFold(s, prefix string) (string, bool) {
@@ -750,26 +820,55 @@ func cutPrefixFold(s, prefix string) (string, bool) {
 }
 
 // build turns the collected settings into a Connection. It applies the
-// default ports and checks the combinations that only make sense once
-// everything is known. It does not change the builder.
-func (b *connBuilder) build() (*Connection, error) {
-	if len(b.endpoints) == 0 {
-		return nil, &ParseError{msg: "no endpoints specified", Err: ErrNoEndpoints}
+// default ports and the Azure defaults and checks the combinations that
+// only make sense once everything is known. It does not change the
+// builder.
+func (b *connBuilder) build() (*Connection, error) { return b.buildConn(false) }
+
+// buildConn is build; with allowNone, a builder without endpoints gives a
+// Connection without Addrs (for ConfigureOptions functions to fill in).
+func (b *connBuilder) buildConn(allowNone bool) (*Connection, error) {
+	if len(b.endpoints) == 0 && !allowNone {
+		msg := "no endpoints specified"
+		var skipped []string
+		for _, w := range b.warnings {
+			if w.Key == "endpoint" {
+				skipped = append(skipped, w.Reason)
+			}
+		}
+		if len(skipped) > 0 {
+			msg += " (" + strings.Join(skipped, "; ") + ")"
+		}
+		return nil, &ParseError{msg: msg, Err: ErrNoEndpoints}
+	}
+	warnings := slices.Clone(b.warnings)
+	warn := func(key, reason string) {
+		w := Warning{Key: key, Reason: reason}
+		if !slices.Contains(warnings, w) {
+			warnings = append(warnings, w)
+		}
 	}
 	sentinel := b.serviceName != ""
+	azure := azureKindOf(b.endpoints)
+	ssl := b.ssl.v
+	if !b.ssl.ok {
+		ssl = azureDefaultSsl(azure, b.endpoints)
+	}
 	port := defaultPort
 	switch {
 	case sentinel:
 		port = defaultSentinelPort
-	case b.ssl:
+	case ssl:
 		port = defaultTLSPort
 	}
-	var eps []endpoint
+	eps := make([]endpoint, 0, len(b.endpoints))
+	seen := make(map[endpointKey]bool, len(b.endpoints))
 	for _, e := range b.endpoints {
 		if !e.unix && e.port == 0 {
 			e.port = port
 		}
-		if !slices.ContainsFunc(eps, e.same) {
+		if k := e.key(); !seen[k] {
+			seen[k] = true
 			eps = append(eps, e)
 		}
 	}
@@ -780,7 +879,7 @@ func (b *connBuilder) build() (*Connection, error) {
 	case len(eps) > 1:
 		topology = Cluster
 	}
-	if err := b.check(eps, topology); err != nil {
+	if err := b.check(eps, topology, ssl); err != nil {
 		return nil, err
 	}
 
@@ -790,12 +889,12 @@ func (b *connBuilder) build() (*Connection, error) {
 		WriteTimeout:          defaultCommandTimeout,
 		ContextTimeoutEnabled: true,
 	}
-	c := &Connection{Options: o, AbortConnect: b.abortConnect, Topology: topology}
+	c := &Connection{Options: o, AbortConnect: b.abortConnect, Topology: topology, Azure: azure}
 	for _, e := range eps {
 		o.Addrs = append(o.Addrs, e.addr())
 	}
 	c.Endpoints = slices.Clone(o.Addrs)
-	if eps[0].unix {
+	if len(eps) > 0 && eps[0].unix {
 		o.Dialer = unixDialer
 	}
 	if b.tunnel != "" {
@@ -813,11 +912,25 @@ func (b *connBuilder) build() (*Connection, error) {
 			o.SentinelPassword = b.sentinelPasswd.v
 		}
 	}
-	o.ClientName = b.clientName.v
+	o.ClientName = sanitizeClientName(b.clientName.v)
 	o.DB = b.db.v
 	o.Protocol = b.protocol
+	switch {
+	case o.Protocol != 0:
+	case azure == AzureManagedRedis:
+		o.Protocol = 3 // AzureManagedRedisOptionsProvider prefers RESP3, whatever the version
+	case b.versionMajor.ok && b.versionMajor.v < 6:
+		o.Protocol = 2 // a server older than 6 has no RESP3
+	}
+	if name, ok := b.commandMap["HELLO"]; ok && name == "" {
+		// Without HELLO, StackExchange.Redis cannot switch to RESP3.
+		o.Protocol = 2
+	}
 	if b.setlib.ok && !b.setlib.v {
 		o.DisableIdentity = true
+	}
+	if b.libraryName.ok {
+		o.IdentitySuffix = b.libraryName.v
 	}
 
 	// Timeouts: StackExchange.Redis's connectTimeout defaults to
@@ -830,7 +943,15 @@ func (b *connBuilder) build() (*Connection, error) {
 		o.DialTimeout = max(o.DialTimeout, time.Duration(b.syncTimeout.v)*time.Millisecond)
 	}
 	if b.connectTimeout.ok {
-		o.DialTimeout = b.connectTimeout.v
+		switch d := b.connectTimeout.v; {
+		case d <= 0:
+			warn(b.connectTimeoutKey, fmt.Sprintf("is %d: go-redis cannot dial without a time limit, so the default (%v) applies", d.Milliseconds(), o.DialTimeout))
+		case d > maxTimeout:
+			warn(b.connectTimeoutKey, fmt.Sprintf("is %v, more than StackExchange.Redis can express: %v applies", d, maxTimeout))
+			o.DialTimeout = maxTimeout
+		default:
+			o.DialTimeout = d
+		}
 	}
 	if b.readTimeout.ok {
 		o.ReadTimeout = b.readTimeout.v
@@ -838,12 +959,26 @@ func (b *connBuilder) build() (*Connection, error) {
 	if b.writeTimeout.ok {
 		o.WriteTimeout = b.writeTimeout.v
 	}
+	for _, t := range []struct {
+		name string
+		d    *time.Duration
+	}{{"read_timeout", &o.ReadTimeout}, {"write_timeout", &o.WriteTimeout}} {
+		if *t.d > maxTimeout {
+			warn(t.name, fmt.Sprintf("is %v, more than StackExchange.Redis can express: %v applies", *t.d, maxTimeout))
+			*t.d = maxTimeout
+		}
+	}
 	// Dial attempts: StackExchange.Redis's default of 3, not go-redis's 5,
 	// which with go-redis's command retries lets a hanging connect take
 	// about 26 times connectTimeout.
 	o.DialerRetries = defaultConnectRetry
 	if b.connectRetry.ok {
-		o.DialerRetries = max(b.connectRetry.v, 1)
+		n := max(b.connectRetry.v, 1)
+		if n > maxConnectRetry {
+			warn(b.connectRetryKey, fmt.Sprintf("is %d: more than %d dial attempts only hold callers longer, so %d apply", n, maxConnectRetry, maxConnectRetry))
+			n = maxConnectRetry
+		}
+		o.DialerRetries = n
 	}
 
 	o.PoolSize = b.poolSize.v
@@ -851,11 +986,22 @@ func (b *connBuilder) build() (*Connection, error) {
 	o.MaxIdleConns = b.maxIdleConns.v
 	o.MaxActiveConns = b.maxActiveConns.v
 	o.MaxRetries = b.maxRetries.v
-	o.PoolTimeout = b.poolTimeout.v
+	o.PoolTimeout = min(b.poolTimeout.v, maxTimeout)
 	o.ConnMaxIdleTime = b.connMaxIdleTime.v
 	o.ConnMaxLifetime = b.connMaxLifetime.v
 
-	if b.ssl {
+	if b.checkCRL {
+		warn(b.checkCRLKey, "is true, but Go's TLS does not check certificate revocation lists: certificates are verified without them")
+	}
+	if b.highIntegrity {
+		warn(b.highIntegrityKey, "is true, but go-redis has no per-command integrity check: commands are sent without it")
+	}
+	if b.channelPrefix != "" {
+		warn(b.channelPrefixKey, "is set, but go-redis cannot prefix pub/sub channel names: channels are used as named in code, without the prefix")
+	}
+
+	// The Azure default of ssl goes here, before the TLS block.
+	if ssl {
 		cfg := &tls.Config{MinVersion: tls.VersionTLS12}
 		if b.sslProtocols.ok {
 			cfg.MinVersion, cfg.MaxVersion = b.sslProtocols.v.min, b.sslProtocols.v.max
@@ -871,13 +1017,31 @@ func (b *connBuilder) build() (*Connection, error) {
 		o.TLSConfig = cfg
 	}
 	c.Ignored = slices.Clone(b.ignored)
+	c.Warnings = warnings
+	if b.commandMap != nil {
+		c.CommandMap = maps.Clone(b.commandMap)
+	}
 	return c, nil
+}
+
+// sanitizeClientName removes the characters outside '!'..'~', as
+// StackExchange.Redis does before CLIENT SETNAME.
+func sanitizeClientName(name string) string {
+	return strings.Map(func(r rune) rune {
+		if r < '!' || r > '~' {
+			return -1
+		}
+		return r
+	}, name)
 }
 
 // commonHost returns the host all endpoints share, or "" (then each
 // connection verifies the certificate against its own host, as
 // StackExchange.Redis does when sslHost is not set).
 func commonHost(eps []endpoint) string {
+	if len(eps) == 0 {
+		return ""
+	}
 	h := eps[0].host
 	for _, e := range eps[1:] {
 		if !strings.EqualFold(e.host, h) {
@@ -888,39 +1052,18 @@ func commonHost(eps []endpoint) string {
 }
 
 // check rejects combinations that go-redis cannot do as asked.
-func (b *connBuilder) check(eps []endpoint, topology Topology) error {
+func (b *connBuilder) check(eps []endpoint, topology Topology, ssl bool) error {
 	if slices.ContainsFunc(eps, func(e endpoint) bool { return e.unix }) {
 		switch {
 		case len(eps) > 1:
 			return &ParseError{msg: "a unix socket endpoint (!path) must be the only endpoint"}
 		case topology == Sentinel:
 			return b.keyErr(keyServiceName, "cannot be used with a unix socket endpoint")
-		case b.ssl:
+		case ssl:
 			return b.keyErr(b.sslKey, "is true, but TLS over a unix socket is not supported")
 		case b.tunnel != "":
 			return b.keyErr(b.tunnelKey, "cannot be used with a unix socket endpoint")
 		}
-	}
-	if topology == Cluster && b.db.v != 0 {
-		if b.dbKey == "db" {
-			return &ParseError{Key: "db", msg: fmt.Sprintf(
-				"URI: database %d, but a URI with several endpoints is a Redis Cluster, which has only database 0", b.db.v)}
-		}
-		return b.keyErr(b.dbKey, "is %d, but a connection string with several endpoints is a Redis Cluster, which has only database 0", b.db.v)
-	}
-	if b.proxy == "Twemproxy" || b.proxy == "Envoyproxy" {
-		if len(eps) > 1 {
-			return b.keyErr(b.proxyKey, "is %s with %d endpoints: go-redis would treat them as a Redis Cluster; name one proxy endpoint", b.proxy, len(eps))
-		}
-	}
-	if b.checkCRL {
-		return b.keyErr(b.checkCRLKey, "is true, but Go's TLS does not check certificate revocation lists; remove it or set it to false")
-	}
-	if b.highIntegrity {
-		return b.keyErr(b.highIntegrityKey, "is true, but go-redis has no per-command integrity check; remove it or set it to false")
-	}
-	if b.channelPrefix != "" {
-		return b.keyErr(b.channelPrefixKey, "is set, but go-redis cannot prefix pub/sub channels; remove it and add the prefix to channel names in code")
 	}
 	return nil
 }
@@ -1027,7 +1170,9 @@ func (b *connBuilder) parseURI(s, scheme string) error {
 		if err != nil || p == "" || p == "/" {
 			return uriErr("the unix socket path is missing or not correctly percent-encoded")
 		}
-		b.addParsedEndpoint(endpoint{host: p, unix: true})
+		if err := b.addParsedEndpoint(endpoint{host: p, unix: true}); err != nil {
+			return err
+		}
 	} else {
 		if hostport == "" {
 			return uriErr("the host is missing")
@@ -1049,7 +1194,9 @@ func (b *connBuilder) parseURI(s, scheme string) error {
 		if problem != "" {
 			return uriErr("host %s: %s", show(hostport), problem)
 		}
-		b.addParsedEndpoint(ep)
+		if err := b.addParsedEndpoint(ep); err != nil {
+			return err
+		}
 		switch p := strings.TrimPrefix(path, "/"); {
 		case p == "":
 		default:
@@ -1061,7 +1208,7 @@ func (b *connBuilder) parseURI(s, scheme string) error {
 		}
 	}
 	if useTLS {
-		b.ssl, b.sslKey = true, scheme
+		b.ssl, b.sslKey = some(true), scheme
 	}
 	if hasQuery {
 		if err := b.uriQuery(query, useTLS); err != nil {
@@ -1114,7 +1261,7 @@ func (b *connBuilder) uriQuery(query string, useTLS bool) error {
 					return -1, nil
 				}
 				if n > int64(time.Duration(1<<63-1)/time.Second) {
-					return 0, paramErr(name, "is too large")
+					return time.Duration(1<<63 - 1), nil // clamped by build, with a warning
 				}
 				return time.Duration(n) * time.Second, nil
 			}
@@ -1158,12 +1305,10 @@ func (b *connBuilder) uriQuery(query string, useTLS bool) error {
 				err = paramErr(name, "requires 2 or 3; the value %s is not recognised", show(v))
 			}
 		case "client_name":
-			err = b.set(keyName, v)
-			if err != nil {
-				err = paramErr(name, "has the value %s, but Redis client names can only contain printable ASCII characters without spaces", show(v))
-			}
+			b.clientName = some(v)
 		case "dial_timeout":
 			err = setDur(&b.connectTimeout)
+			b.connectTimeoutKey = name
 		case "read_timeout":
 			err = setDur(&b.readTimeout)
 		case "write_timeout":
@@ -1212,7 +1357,9 @@ func (b *connBuilder) uriQuery(query string, useTLS bool) error {
 				if problem != "" {
 					return paramErr(name, "has the value %s: %s", show(a), problem)
 				}
-				b.addParsedEndpoint(ep)
+				if err := b.addParsedEndpoint(ep); err != nil {
+					return err
+				}
 			}
 		default:
 			err = paramErr(name, "is not supported")

@@ -95,11 +95,12 @@
 //	IncludePerformanceCountersInExceptions
 //	                              no key: validated as a boolean, ignored
 //
-// Unlike .NET, an unknown property is an error naming it, so that a typo
-// does not go unnoticed. Values from configuration override the connection
-// string (a Password property replaces password=), and ConfigureOptions
-// functions see and may change the result. They cannot add the first
-// endpoint: a client with no endpoint fails before they run.
+// As in .NET, whose binder ignores what it cannot bind, an unknown property
+// is ignored; unlike .NET, it is listed in Connection.Warnings, so that a
+// typo does not go unnoticed. Values from configuration override the
+// connection string (a Password property replaces password=), and
+// ConfigureOptions functions see and may change the result; they may also
+// supply every endpoint, as .NET's configureOptions may.
 //
 // AbortOnConnectFail defaults to false, as in Aspire (the client starts
 // while Redis is down): abortConnect=true in the connection string or
@@ -114,11 +115,14 @@
 // else {P}_HOST with the optional {P}_PORT and {P}_PASSWORD. {P} is N
 // upper-cased, with every character other than an ASCII letter or digit
 // turned into '_' and a leading digit prefixed with '_' (cache → CACHE_URI,
-// resource-with-dash → RESOURCE_WITH_DASH_HOST). Empty values count as
-// absent, and {P}_PORT alone is ignored (Kubernetes sets REDIS_PORT to a
-// tcp:// address for a service named redis).
+// resource-with-dash → RESOURCE_WITH_DASH_HOST). Last, for any client,
+// REDIS_HOST with the optional REDIS_PORT and REDIS_PASSWORD, which Aspire's
+// Redis page tells non-.NET apps to set. Empty values count as absent, and
+// {P}_PORT alone is ignored (Kubernetes sets REDIS_PORT to a tcp:// address
+// for a service named redis); next to {P}_HOST such a value gives its port.
 //
-// If nothing names a server, Resolve fails with Aspire's message, matched
+// If nothing names a server (after the ConfigureOptions functions), Resolve
+// fails with Aspire's message, matched
 // by errors.Is(err, ErrNoEndpoints):
 //
 //	No endpoints specified. Ensure a valid connection string was provided
@@ -136,4 +140,11 @@
 // configuration key and source of the connection string, never its value.
 // The go-redis options themselves (Connection.Options) hold the password
 // in clear text: log the Connection, not its Options.
+//
+// [Scrubber] is the module's one secret scrubber for free text: health
+// reports, the go-redis log bridge, redis-doctor and the test harness pass
+// their output through it. It masks every secret it was given, in every
+// spelling, and what looks like a password ([Scrub]); [Secrets] lists what
+// [Redact] hides in a connection string, for a Scrubber to mask wherever
+// else it turns up.
 package settings

@@ -34,18 +34,6 @@ func (e endpoint) addr() string {
 
 func (e endpoint) path() string { return e.host }
 
-// same reports whether two endpoints name the same server (host names
-// compare case-insensitively, as DNS does).
-func (e endpoint) same(o endpoint) bool {
-	if e.unix != o.unix || e.port != o.port {
-		return false
-	}
-	if e.unix {
-		return e.host == o.host
-	}
-	return strings.EqualFold(e.host, o.host)
-}
-
 // parseEndpoint parses one endpoint piece in StackExchange.Redis notation:
 //
 //	host            host name or IPv4 address, default port
@@ -125,22 +113,19 @@ func parseEndpoint(s string) (endpoint, string) {
 	}
 }
 
-// parsePort parses a decimal TCP port, 1-65535.
+// parsePort parses a TCP port as StackExchange.Redis does: a 32-bit
+// integer (.NET int.TryParse: white space and a sign allowed), 0 meaning
+// "not given" (the default port applies), 1-65535 otherwise; anything
+// else fails as .NET's DnsEndPoint fails.
 func parsePort(s string) (int, string) {
-	if s == "" {
+	if strings.TrimSpace(s) == "" {
 		return 0, "the port after ':' is missing"
 	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, fmt.Sprintf("the port %s is not a number", show(s))
-		}
+	n, ok := parseDotnetInt(s)
+	if !ok {
+		return 0, fmt.Sprintf("the port %s is not a number", show(s))
 	}
-	s2 := strings.TrimLeft(s, "0")
-	if len(s2) > 5 {
-		return 0, fmt.Sprintf("the port %s is out of range (1-65535)", show(s))
-	}
-	n, _ := strconv.Atoi("0" + s2)
-	if n < 1 || n > 65535 {
+	if n < 0 || n > 65535 {
 		return 0, fmt.Sprintf("the port %d is out of range (1-65535)", n)
 	}
 	return n, ""
@@ -164,12 +149,67 @@ func checkHost(h string) string {
 }
 
 // normaliseHost returns IP literals in canonical form and host names as
-// written.
+// written. IPv4 addresses are read as .NET's IPAddress.TryParse reads them,
+// which takes the inet_aton forms: 127.1 is 127.0.0.1, 10.1.2 is 10.1.0.2,
+// and parts may be octal (010) or hexadecimal (0x7f).
 func normaliseHost(h string) string {
 	if a, err := netip.ParseAddr(h); err == nil {
 		return a.String()
 	}
+	if a, ok := parseDotnetIPv4(h); ok {
+		return a.String()
+	}
 	return h
+}
+
+// isIPLiteral reports whether host (normalised) is an IP address.
+func isIPLiteral(host string) bool {
+	_, err := netip.ParseAddr(host)
+	return err == nil
+}
+
+// parseDotnetIPv4 reads the IPv4 forms .NET accepts: one to four parts
+// separated by dots, each decimal, octal (leading 0) or hexadecimal (0x);
+// the last part fills the remaining bytes.
+func parseDotnetIPv4(s string) (netip.Addr, bool) {
+	if s == "" || strings.HasSuffix(s, ".") {
+		return netip.Addr{}, false
+	}
+	parts := strings.Split(s, ".")
+	if len(parts) > 4 {
+		return netip.Addr{}, false
+	}
+	vals := make([]uint64, len(parts))
+	for i, p := range parts {
+		base := 10
+		switch {
+		case len(p) > 2 && (p[:2] == "0x" || p[:2] == "0X"):
+			p, base = p[2:], 16
+		case len(p) > 1 && p[0] == '0':
+			p, base = p[1:], 8
+		}
+		if p == "" || strings.ContainsAny(p, "+-_") {
+			return netip.Addr{}, false
+		}
+		v, err := strconv.ParseUint(p, base, 32)
+		if err != nil {
+			return netip.Addr{}, false
+		}
+		vals[i] = v
+	}
+	var n uint64
+	last := len(vals) - 1
+	for i, v := range vals[:last] {
+		if v > 255 {
+			return netip.Addr{}, false
+		}
+		n |= v << (8 * (3 - i))
+	}
+	if vals[last] >= 1<<(8*(4-last)) {
+		return netip.Addr{}, false
+	}
+	n |= vals[last]
+	return netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}), true
 }
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
@@ -276,3 +316,18 @@ type bufferedConn struct {
 }
 
 func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+// endpointKey identifies an endpoint for de-duplication: host names
+// compare case-insensitively, as DNS does; socket paths exactly.
+type endpointKey struct {
+	host string
+	port int
+	unix bool
+}
+
+func (e endpoint) key() endpointKey {
+	if e.unix {
+		return endpointKey{host: e.host, unix: true}
+	}
+	return endpointKey{host: strings.ToLower(e.host), port: e.port}
+}

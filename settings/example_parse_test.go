@@ -94,7 +94,7 @@ func ExampleParseConnectionString_errors() {
 	for _, s := range []string{
 		"localhost,connectTimeout=abc",
 		"localhost:abc",
-		"localhost,checkCertificateRevocation=true",
+		"localhost:70000",
 		"password=secret",
 	} {
 		_, err := settings.ParseConnectionString(s)
@@ -103,9 +103,26 @@ func ExampleParseConnectionString_errors() {
 	}
 	// Output:
 	// true true settings: connection string: Keyword 'connectTimeout' requires an integer value; the value 'abc' is not recognised
-	// true true settings: connection string: endpoint 'localhost:abc' (piece 1): the port 'abc' is not a number
-	// true true settings: connection string: Keyword 'checkCertificateRevocation' is true, but Go's TLS does not check certificate revocation lists; remove it or set it to false
+	// true true settings: connection string: no endpoints specified (piece 1, 'localhost:abc': the port is not a number; skipped, as StackExchange.Redis skips it)
+	// true true settings: connection string: endpoint 'localhost:70000' (piece 1): the port 70000 is out of range (1-65535)
 	// true true settings: connection string: no endpoints specified
+}
+
+// Values .NET accepts but go-redis cannot honour are accepted with a
+// warning that names the key and why.
+func ExampleParseConnectionString_warnings() {
+	c, err := settings.ParseConnectionString("good:6379,bad:xx,checkCertificateRevocation=true,name=Core (Q&A),$SUBSCRIBE=")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(c.Endpoints, c.Options.ClientName, c.CommandMap)
+	for _, w := range c.Warnings {
+		fmt.Println(w)
+	}
+	// Output:
+	// [good:6379] Core(Q&A) map[SUBSCRIBE:]
+	// endpoint: piece 2, 'bad:xx': the port is not a number; skipped, as StackExchange.Redis skips it
+	// checkCertificateRevocation: is true, but Go's TLS does not check certificate revocation lists: certificates are verified without them
 }
 
 // A Connection prints without its passwords, with fmt and with slog.

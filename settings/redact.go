@@ -3,6 +3,8 @@ package settings
 import (
 	"fmt"
 	"log/slog"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,10 +16,14 @@ const redacted = "***"
 // Redact returns the connection string with every secret replaced by
 // "***": the values of password= and sentinelPassword= (in any case), the
 // password of a URI (redis://user:***@host), and the password in a URI
-// inside a value such as tunnel=. A password cannot contain a comma, so
-// pieces without '=' right after a password piece are taken for the rest of
-// the password and replaced too. Redact never fails; it also works on
+// inside a value such as tunnel=. Redact never fails; it also works on
 // strings that do not parse.
+//
+// StackExchange.Redis splits on every comma, so a password that contains
+// a comma continues into the next pieces. Redact therefore also hides, whole,
+// every piece after a password piece that could be such a tail: it keeps
+// only a known key whose value has a strict grammar and is valid
+// (ssl=true), and stops hiding there.
 func Redact(connectionString string) string {
 	if _, ok := uriScheme(connectionString); ok {
 		return redactURI(connectionString)
@@ -30,6 +36,16 @@ func Redact(connectionString string) string {
 			continue
 		}
 		eq := strings.IndexByte(p, '=')
+		if afterSecret {
+			// A possible tail of the password before: hidden whole, key
+			// included, unless it is a key with a strict grammar and a
+			// valid value (ssl=true).
+			if tailHidden(p) {
+				pieces[i] = redacted
+				continue
+			}
+			afterSecret = false
+		}
 		switch {
 		case eq > 0:
 			key := strings.TrimSpace(p[:eq])
@@ -42,8 +58,6 @@ func Redact(connectionString string) string {
 			case strings.Contains(p, "://"):
 				pieces[i] = p[:eq+1] + redactURI(p[eq+1:])
 			}
-		case afterSecret:
-			pieces[i] = redacted
 		default:
 			// "password:secret" and "password secret" are typos for
 			// password=secret.
@@ -52,7 +66,25 @@ func Redact(connectionString string) string {
 			}
 		}
 	}
-	return strings.Join(pieces, ",")
+	// Whatever else looks like a password (a URI or password= inside
+	// another value) goes through the one scrubber.
+	return Scrub(strings.Join(pieces, ","))
+}
+
+// tailHidden reports whether Redact hides piece p (trimmed, not empty),
+// found right after a password piece: everything but a known key whose
+// value has a strict grammar (not free text) and is valid.
+func tailHidden(p string) bool {
+	eq := strings.IndexByte(p, '=')
+	if eq <= 0 {
+		return true
+	}
+	key, val := strings.TrimSpace(p[:eq]), strings.TrimSpace(p[eq+1:])
+	d := byKeyword[strings.ToLower(key)]
+	if d == nil || d.freeText || d.secret || d.grammar == gAny || d.grammar == gTunnel {
+		return true
+	}
+	return newConnBuilder().apply(d, key, val, false) != nil
 }
 
 // redactURI replaces the password of scheme://user:password@host... with
@@ -198,8 +230,21 @@ func (c *Connection) fields() []field {
 	val("readTimeout", o.ReadTimeout)
 	val("writeTimeout", o.WriteTimeout)
 	val("abortConnect", c.AbortConnect)
+	if c.Azure != NotAzure {
+		str("azure", c.Azure.String())
+	}
+	if n := len(c.CommandMap); n > 0 {
+		val("commandMap", n)
+	}
 	if len(c.Ignored) > 0 {
 		val("ignored", c.Ignored)
+	}
+	if len(c.Warnings) > 0 {
+		keys := make([]string, len(c.Warnings))
+		for i, w := range c.Warnings {
+			keys[i] = w.Key
+		}
+		val("warnings", keys)
 	}
 	return fs
 }
@@ -216,4 +261,46 @@ func snake(name string) string {
 		sb.WriteByte(c)
 	}
 	return sb.String()
+}
+
+// Secrets returns the parts of a connection string that [Redact] hides: the
+// passwords, and what may be the tail of a password with a comma. It works
+// on strings that do not parse, so that a scrubber can mask them whole
+// wherever else they turn up (see [Scrubber]).
+func Secrets(connectionString string) []string {
+	var out []string
+	add := func(v string) {
+		v = strings.TrimSpace(v)
+		if v != "" && v != redacted && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	orig := strings.Split(connectionString, ",")
+	red := strings.Split(Redact(connectionString), ",")
+	if len(orig) != len(red) {
+		// Cannot happen (Redact keeps the pieces); hide everything.
+		add(connectionString)
+		return out
+	}
+	for i := range orig {
+		o, r := orig[i], red[i]
+		if o == r {
+			continue
+		}
+		// What differs between the piece and its redacted form is secret.
+		p := 0
+		for p < len(o) && p < len(r) && o[p] == r[p] {
+			p++
+		}
+		q := 0
+		for q < len(o)-p && q < len(r)-p && o[len(o)-1-q] == r[len(r)-1-q] {
+			q++
+		}
+		secret := o[p : len(o)-q]
+		add(secret)
+		if dec, err := url.PathUnescape(secret); err == nil {
+			add(dec)
+		}
+	}
+	return out
 }

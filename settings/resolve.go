@@ -104,11 +104,18 @@ func (e *contextError) Unwrap() error { return e.err }
 func (e *ConfigError) Unwrap() error { return e.Err }
 
 // noEndpointsError is Aspire's error for a client with nowhere to connect.
-type noEndpointsError struct{ name string }
+type noEndpointsError struct {
+	name   string
+	detail string // what was skipped, and where it came from; "" when nothing was
+}
 
 func (e *noEndpointsError) Error() string {
-	return "No endpoints specified. Ensure a valid connection string was provided in 'ConnectionStrings:" +
+	msg := "No endpoints specified. Ensure a valid connection string was provided in 'ConnectionStrings:" +
 		e.name + "' or for the 'Aspire:StackExchange:Redis:ConnectionString' configuration key."
+	if e.detail != "" {
+		msg += " " + e.detail
+	}
+	return msg
 }
 
 func (e *noEndpointsError) Unwrap() error { return ErrNoEndpoints }
@@ -197,10 +204,17 @@ func Resolve(cfg *Config, name string, opts ...Option) (*Resolved, error) {
 		}
 	}
 
-	conn, err := b.build()
+	// An endpoint may come from a ConfigureOptions function alone, as
+	// .NET's configureOptions may add EndPoints.
+	noEndpoints := len(b.endpoints) == 0 && len(s.configure) > 0
+	conn, err := b.buildConn(noEndpoints)
 	if err != nil {
 		if errors.Is(err, ErrNoEndpoints) {
-			return nil, &noEndpointsError{name: name}
+			e := &noEndpointsError{name: name}
+			if _, skipped, ok := strings.Cut(err.Error(), "no endpoints specified ("); ok && cs.String() != "" {
+				e.detail = "The connection string (" + cs.String() + ") names none that can be used: " + strings.TrimSuffix(skipped, ")") + "."
+			}
+			return nil, e
 		}
 		// A problem found once everything is known: blame the key that
 		// set the value last, else the connection string.
@@ -211,9 +225,6 @@ func Resolve(cfg *Config, name string, opts ...Option) (*Resolved, error) {
 			}
 		}
 		return nil, cs.wrap(name, err)
-	}
-	if post.libraryName != nil {
-		conn.Options.IdentitySuffix = *post.libraryName
 	}
 	if s.ClusterMode {
 		if err := clusterMode(conn); err != nil {
@@ -229,6 +240,12 @@ func Resolve(cfg *Config, name string, opts ...Option) (*Resolved, error) {
 		// The functions may have changed the servers.
 		conn.Topology = topologyOf(conn.Options)
 		conn.Endpoints = slices.Clone(conn.Options.Addrs)
+		if len(conn.Endpoints) == 0 {
+			return nil, &noEndpointsError{name: name}
+		}
+		if noEndpoints {
+			cs = origin{source: "ConfigureOptions (set in code)"}
+		}
 	}
 
 	return &Resolved{Name: name, Settings: s, Connection: conn, Source: cs.String()}, nil
@@ -360,11 +377,8 @@ func bindSettings(cfg *Config, section string, s *Settings) (origin, error) {
 // parseBool accepts what .NET's bool.Parse accepts: "true" or "false" in
 // any case, surrounding white space ignored.
 func parseBool(v string) (bool, error) {
-	switch t := strings.TrimSpace(v); {
-	case strings.EqualFold(t, "true"):
-		return true, nil
-	case strings.EqualFold(t, "false"):
-		return false, nil
+	if b, ok := parseBoolText(v, true); ok {
+		return b, nil
 	}
 	return false, fmt.Errorf("%q is not a boolean (true or false)", v)
 }
@@ -497,9 +511,15 @@ func lookupProperty(cfg *Config, key string) (value string, o origin) {
 	return "", origin{}
 }
 
+// RedisHostPrefix is the prefix of the last-resort fallback variables
+// REDIS_HOST, REDIS_PORT and REDIS_PASSWORD, which Aspire's Redis
+// integration page tells non-.NET apps to set with WithEnvironment.
+const RedisHostPrefix = "REDIS"
+
 // fallback reads the connection properties an Aspire AppHost injects when
 // no connection string is configured: {P}_URI, else {P}_HOST with
-// {P}_PORT and {P}_PASSWORD. It returns a zero origin when none is set.
+// {P}_PORT and {P}_PASSWORD, else, for any client, REDIS_HOST with
+// REDIS_PORT and REDIS_PASSWORD. It returns a zero origin when none is set.
 func fallback(cfg *Config, name string, b *connBuilder) (origin, error) {
 	p := PropertyPrefix(name)
 	if uri, o := lookupProperty(cfg, p+"_URI"); o.key != "" {
@@ -508,14 +528,27 @@ func fallback(cfg *Config, name string, b *connBuilder) (origin, error) {
 		}
 		return o, nil
 	}
+	if o, err := hostFallback(cfg, p, b); o.source != "" || err != nil {
+		return o, err
+	}
+	if p != RedisHostPrefix {
+		return hostFallback(cfg, RedisHostPrefix, b)
+	}
+	return origin{}, nil
+}
+
+// hostFallback reads {p}_HOST with {p}_PORT and {p}_PASSWORD. {p}_PORT
+// alone is ignored, and {p}_PORT=tcp://address:port (the variable
+// Kubernetes sets for a service named p) gives its port: {p}_HOST names
+// the host.
+func hostFallback(cfg *Config, p string, b *connBuilder) (origin, error) {
 	host, ho := lookupProperty(cfg, p+"_HOST")
 	if ho.key == "" {
-		// {P}_PORT alone is ignored: Kubernetes sets REDIS_PORT=tcp://...
-		// for a service named redis.
 		return origin{}, nil
 	}
-	if strings.ContainsAny(host, ",= \t") || strings.HasPrefix(host, "[") {
-		return ho, &ConfigError{Key: ho.key, Source: ho.source, Err: fmt.Errorf("%q is not a host name or IP address", host)}
+	host = strings.TrimSpace(host)
+	if strings.ContainsAny(host, ",= \t") || strings.HasPrefix(host, "[") || len(host) > MaxHostLength {
+		return ho, &ConfigError{Key: ho.key, Source: ho.source, Err: fmt.Errorf("%s is not a host name or IP address", show(host))}
 	}
 	endpoint := host
 	if strings.Contains(host, ":") { // IPv6
@@ -523,9 +556,9 @@ func fallback(cfg *Config, name string, b *connBuilder) (origin, error) {
 	}
 	used := []origin{ho}
 	if port, po := lookupProperty(cfg, p+"_PORT"); po.key != "" {
-		n, err := strconv.Atoi(strings.TrimSpace(port))
-		if err != nil || n < 1 || n > 65535 {
-			return po, &ConfigError{Key: po.key, Source: po.source, Err: fmt.Errorf("%q is not a port number (1-65535)", port)}
+		n, ok := propertyPort(port)
+		if !ok {
+			return po, &ConfigError{Key: po.key, Source: po.source, Err: fmt.Errorf("%s is not a port number (1-65535) or tcp://address:port", show(port))}
 		}
 		endpoint += ":" + strconv.Itoa(n)
 		used = append(used, po)
@@ -546,82 +579,39 @@ func fallback(cfg *Config, name string, b *connBuilder) (origin, error) {
 	return origin{source: strings.Join(parts, ", ")}, nil
 }
 
+// propertyPort reads a {P}_PORT value: a port number, or the
+// tcp://address:port form Kubernetes gives service variables.
+func propertyPort(v string) (int, bool) {
+	v = strings.TrimSpace(v)
+	if rest, ok := cutPrefixFold(v, "tcp://"); ok {
+		i := strings.LastIndexByte(rest, ':')
+		if i < 0 {
+			return 0, false
+		}
+		v = rest[i+1:]
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 65535 {
+		return 0, false
+	}
+	return n, true
+}
+
 // ---- ConfigurationOptions ----
 
 // postBuild holds what the ConfigurationOptions sections leave for after
 // build.
 type postBuild struct {
-	// libraryName is LibraryName, which has no connection-string key.
-	libraryName *string
 	// setBy maps a lower-case connection-string key to the configuration
 	// key that set it last, to name it in errors from build.
 	setBy map[string]origin
 }
 
-// optionKind says how a ConfigurationOptions property is applied.
-type optionKind int
-
-const (
-	optSet           optionKind = iota // fed to the connection-string key
-	optIgnoredBool                     // validated as a boolean, no go-redis equivalent
-	optIgnoredSpan                     // validated as a TimeSpan, no go-redis equivalent
-	optLibraryName                     // go-redis IdentitySuffix
-	optChannelPrefix                   // string value, or the section {UseImplicitAutoPattern}
-)
-
-// configurationOption maps one StackExchange.Redis ConfigurationOptions
-// property to what Resolve does with it.
-type configurationOption struct {
-	name string // property name as in .NET
-	key  string // connection-string key, for optSet and optChannelPrefix
-	kind optionKind
-}
-
-// configurationOptions lists every property the Aspire configuration
-// schema allows under ConfigurationOptions, plus Tunnel.
-var configurationOptions = map[string]configurationOption{}
-
-func init() {
-	for _, o := range []configurationOption{
-		{"AbortOnConnectFail", "abortConnect", optSet},
-		{"AllowAdmin", "allowAdmin", optSet},
-		{"AsyncTimeout", "asyncTimeout", optSet},
-		{"ChannelPrefix", "channelPrefix", optChannelPrefix},
-		{"CheckCertificateRevocation", "checkCertificateRevocation", optSet},
-		{"ClientName", "name", optSet},
-		{"ConfigCheckSeconds", "configCheckSeconds", optSet},
-		{"ConfigurationChannel", "configChannel", optSet},
-		{"ConnectRetry", "connectRetry", optSet},
-		{"ConnectTimeout", "connectTimeout", optSet},
-		{"DefaultDatabase", "defaultDatabase", optSet},
-		{"DefaultVersion", "version", optSet},
-		{"HeartbeatConsistencyChecks", "", optIgnoredBool},
-		{"HeartbeatInterval", "", optIgnoredSpan},
-		{"HighIntegrity", "highIntegrity", optSet},
-		{"IncludeDetailInExceptions", "", optIgnoredBool},
-		{"IncludePerformanceCountersInExceptions", "", optIgnoredBool},
-		{"KeepAlive", "keepAlive", optSet},
-		{"LibraryName", "", optLibraryName},
-		{"Password", "password", optSet},
-		{"Protocol", "protocol", optSet},
-		{"Proxy", "proxy", optSet},
-		{"ResolveDns", "resolveDns", optSet},
-		{"ServiceName", "serviceName", optSet},
-		{"SetClientLibrary", "setlib", optSet},
-		{"Ssl", "ssl", optSet},
-		{"SslHost", "sslHost", optSet},
-		{"SslProtocols", "sslProtocols", optSet},
-		{"SyncTimeout", "syncTimeout", optSet},
-		{"TieBreaker", "tiebreaker", optSet},
-		{"Tunnel", "tunnel", optSet},
-		{"User", "user", optSet},
-	} {
-		configurationOptions[strings.ToLower(o.name)] = o
-	}
-}
-
 // applyConfigurationOptions feeds the ConfigurationOptions properties in
-// section to b, so that they get the connection string's validation.
+// section to b through the key table, so that they get the connection
+// string's validation (with .NET's binder grammar for booleans). Unknown
+// properties are ignored, as .NET's configuration binder ignores them, and
+// listed as warnings.
 func applyConfigurationOptions(cfg *Config, section string, b *connBuilder, post *postBuild) error {
 	if v, ok := cfg.String(section); ok && strings.TrimSpace(v) != "" {
 		return &ConfigError{Key: section, Source: cfg.Source(section),
@@ -633,19 +623,20 @@ func applyConfigurationOptions(cfg *Config, section string, b *connBuilder, post
 		src := cfg.sourceUnder(lkey)
 		fail := func(err error) error { return &ConfigError{Key: key, Source: src, Err: err} }
 
-		opt, known := configurationOptions[ch.lower]
-		if !known {
-			return fail(fmt.Errorf("%q is not a supported StackExchange.Redis ConfigurationOptions property", ch.name))
+		d := byProperty[ch.lower]
+		if d == nil {
+			b.warn(key, fmt.Sprintf("%q is not a ConfigurationOptions property this integration binds; ignored, as .NET's configuration binder ignores properties it cannot bind", ch.name))
+			continue
 		}
-		if opt.kind == optChannelPrefix && ch.hasKids {
+		if d.name == keyChannelPrefix && ch.hasKids {
 			// ChannelPrefix as an object: RedisChannel's only bindable
 			// member, UseImplicitAutoPattern, is static, so .NET sets no
 			// prefix. Validate and ignore it.
 			for _, gc := range cfg.children(lkey) {
 				gkey := key + ":" + gc.name
 				if gc.lower != "useimplicitautopattern" || gc.hasKids {
-					return &ConfigError{Key: gkey, Source: cfg.Source(lkey + ":" + gc.lower),
-						Err: fmt.Errorf("%q is not a property of ChannelPrefix (only UseImplicitAutoPattern is)", gc.name)}
+					b.warn(gkey, fmt.Sprintf("%q is not a property of ChannelPrefix (only UseImplicitAutoPattern is); ignored", gc.name))
+					continue
 				}
 				v, _ := cfg.String(lkey + ":" + gc.lower)
 				if _, err := parseBool(v); err != nil {
@@ -656,30 +647,14 @@ func applyConfigurationOptions(cfg *Config, section string, b *connBuilder, post
 				continue
 			}
 		} else if ch.hasKids {
-			return fail(fmt.Errorf("%s takes a value, not a section", opt.name))
+			return fail(fmt.Errorf("%s takes a value, not a section", d.property))
 		}
 		v, _ := cfg.String(lkey)
-
-		switch opt.kind {
-		case optSet, optChannelPrefix:
-			if opt.name == "SslProtocols" {
-				// .NET writes combined enum flags as "Tls12, Tls13".
-				v = strings.ReplaceAll(v, ",", "|")
-			}
-			if err := b.set(opt.key, v); err != nil {
-				return fail(err)
-			}
-			post.setBy[strings.ToLower(opt.key)] = origin{key: key, source: src}
-		case optIgnoredBool:
-			if _, err := parseBool(v); err != nil {
-				return fail(err)
-			}
-		case optIgnoredSpan:
-			if _, err := parseTimeSpan(strings.TrimSpace(v)); err != nil {
-				return fail(err)
-			}
-		case optLibraryName:
-			post.libraryName = &v
+		if err := b.apply(d, d.label(), strings.TrimSpace(v), true); err != nil {
+			return fail(err)
+		}
+		if d.name != "" {
+			post.setBy[strings.ToLower(d.name)] = origin{key: key, source: src}
 		}
 	}
 	return nil

@@ -3,7 +3,6 @@ package main
 import (
 	"crypto/tls"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/aspirego/redis/settings"
@@ -50,7 +49,10 @@ func redactValue(key, value string) string {
 }
 
 // collectSecrets remembers every password the configuration holds, so that
-// none can reach the output even through an error message.
+// none can reach the output even through an error message: the values of
+// keys that name a password, and whatever settings.Redact hides in a
+// connection string (which covers strings that do not parse, and the tail
+// of a password with a comma).
 func (d *doctor) collectSecrets() {
 	for _, k := range d.cfg.Keys() {
 		v, _ := d.cfg.String(k)
@@ -59,40 +61,19 @@ func (d *doctor) collectSecrets() {
 		}
 		lk := strings.ToLower(k)
 		if strings.Contains(lk, "password") {
-			d.addSecret(v)
+			d.secrets.Add(v)
 			continue
 		}
 		if strings.HasPrefix(lk, "connectionstrings:") || strings.HasSuffix(lk, ":connectionstring") ||
-			strings.HasSuffix(lk, "_uri") || strings.Contains(v, "://") {
-			if c, err := settings.ParseConnectionString(v); err == nil {
-				d.addSecret(c.Options.Password)
-				d.addSecret(c.Options.SentinelPassword)
-			}
+			strings.HasSuffix(lk, "_uri") || strings.Contains(v, "://") || strings.Contains(v, ",") {
+			d.secrets.Add(settings.Secrets(v)...)
 		}
 	}
 }
 
-func (d *doctor) addSecret(s string) {
-	if len(s) < 3 {
-		return
-	}
-	for _, x := range d.secrets {
-		if x == s {
-			return
-		}
-	}
-	d.secrets = append(d.secrets, s)
-	// Longest first, so that a secret containing another is replaced whole.
-	sort.Slice(d.secrets, func(i, j int) bool { return len(d.secrets[i]) > len(d.secrets[j]) })
-}
-
-// scrub replaces every known secret in s by "***".
-func (d *doctor) scrub(s string) string {
-	for _, x := range d.secrets {
-		s = strings.ReplaceAll(s, x, "***")
-	}
-	return s
-}
+// scrub replaces every known secret in s, and what looks like a password,
+// by "***" (settings.Scrubber, the module's one scrubber).
+func (d *doctor) scrub(s string) string { return d.secrets.Scrub(s) }
 
 // describeKeys lists the configuration keys that concern the connection,
 // each with its (redacted) value, its source and whether it is used.
@@ -103,6 +84,7 @@ func (d *doctor) describeKeys() []configKey {
 	csKey := strings.ToLower(d.connectionStringKey())
 	prefix := strings.ToLower(settings.PropertyPrefix(d.opts.name))
 	props := map[string]bool{prefix + "_uri": true, prefix + "_host": true, prefix + "_port": true, prefix + "_password": true}
+	redisVars := map[string]bool{"redis_host": true, "redis_port": true, "redis_password": true}
 
 	present := func(key string) bool { _, ok := d.cfg.String(key); return ok }
 	hasConnectionString := present(csKey) || present(named+"connectionstring") || present(general+"connectionstring")
@@ -153,6 +135,8 @@ func (d *doctor) describeKeys() []configKey {
 			switch {
 			case hasConnectionString:
 				note = "not used: a connection string is configured"
+			case lk == prefix+"_uri" && !present(k):
+				note = "not used: empty"
 			case lk != prefix+"_uri" && present(prefix+"_URI"):
 				note = "not used: " + settings.PropertyPrefix(d.opts.name) + "_URI wins"
 			case lk == prefix+"_port" && !present(prefix+"_HOST"):
@@ -162,12 +146,45 @@ func (d *doctor) describeKeys() []configKey {
 			default:
 				note = "used"
 			}
+		case redisVars[lk] && prefix != "redis":
+			// The last fallback of every client (Aspire's instruction for
+			// non-.NET apps).
+			p := settings.PropertyPrefix(d.opts.name)
+			switch {
+			case hasConnectionString:
+				note = "not used: a connection string is configured"
+			case present(prefix + "_uri"):
+				note = "not used: " + p + "_URI wins"
+			case present(prefix + "_host"):
+				note = "not used: " + p + "_HOST wins"
+			case lk != "redis_host" && !present("REDIS_HOST"):
+				note = "ignored without REDIS_HOST (Kubernetes sets REDIS_PORT=tcp://... for a service named redis)"
+			default:
+				note = "used (the last fallback: no connection string, " + p + "_URI or " + p + "_HOST)"
+			}
 		default:
 			continue
+		}
+		if strings.Contains(lk, ":configurationoptions:") && strings.HasPrefix(note, "used") {
+			prop := lk[strings.LastIndex(lk, ":")+1:]
+			if !knownProperty(prop) {
+				note = "ignored: not a ConfigurationOptions property this integration binds (a warning, as .NET's binder ignores it)"
+			}
 		}
 		keys = append(keys, configKey{Key: k, Value: redactValue(k, v), Source: d.cfg.Source(k), Note: note})
 	}
 	return keys
+}
+
+// knownProperty reports whether the key table has the ConfigurationOptions
+// property (lower case).
+func knownProperty(lower string) bool {
+	for _, k := range settings.Keys() {
+		if k.Property != "" && strings.EqualFold(k.Property, lower) {
+			return true
+		}
+	}
+	return false
 }
 
 func isSetting(lower string) bool {
@@ -268,6 +285,15 @@ func (d *doctor) describeConnection(c *configReport, res *settings.Resolved) {
 	c.AbortConnect = conn.AbortConnect
 	c.Tunnel = conn.Tunnel
 	c.Ignored = conn.Ignored
+	for _, w := range conn.Warnings {
+		c.Warnings = append(c.Warnings, d.scrub(w.String()))
+	}
+	if conn.Azure != settings.NotAzure {
+		c.Azure = conn.Azure.String()
+	}
+	if len(conn.CommandMap) > 0 {
+		c.CommandMap = conn.CommandMap
+	}
 	c.Settings = d.describeSettings(res)
 }
 

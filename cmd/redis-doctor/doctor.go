@@ -35,7 +35,7 @@ type doctor struct {
 	cfg      *settings.Config
 	resolved *settings.Resolved
 	entra    *azureauth.Provider // the client's Entra ID tokens, if any
-	secrets  []string
+	secrets  settings.Scrubber
 	report   report
 }
 
@@ -92,8 +92,7 @@ func (d *doctor) diagnose() {
 		return
 	}
 	d.resolved = res
-	d.addSecret(res.Connection.Options.Password)
-	d.addSecret(res.Connection.Options.SentinelPassword)
+	d.secrets.Add(res.Connection.Options.Password, res.Connection.Options.SentinelPassword)
 	d.describeConnection(c, res)
 	if t := res.Connection.Options.TLSConfig; t != nil && t.InsecureSkipVerify {
 		d.warn("the server's TLS certificate is not verified (skip_verify): anything on the network path can pose as the server")

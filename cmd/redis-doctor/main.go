@@ -47,6 +47,8 @@
 //	-timeout D      bound of each network step (default 5s)
 //	-pings N        PINGs for the latency figures (default 5)
 //	-json           print the report as one JSON object
+//	-keys           list every connection-string key and ConfigurationOptions
+//	                property with what it does in Go (no name needed)
 //
 // Flags may come before or after the name.
 //
@@ -67,7 +69,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"text/tabwriter"
 	"time"
+
+	"github.com/aspirego/redis/settings"
 )
 
 func main() {
@@ -89,6 +94,7 @@ type options struct {
 	timeout time.Duration
 	pings   int
 	json    bool
+	keys    bool
 }
 
 // run is the whole command: args without the program name, env as
@@ -102,6 +108,10 @@ func run(args, env []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "redis-doctor:", err)
 		fmt.Fprintln(stderr, "usage: redis-doctor [-dir DIR] [-env NAME] [-timeout 5s] [-pings 5] [-json] <name>")
 		return exitConfig
+	}
+	if opts.keys {
+		printKeys(stdout)
+		return exitHealthy
 	}
 	d := newDoctor(opts, env)
 	d.diagnose()
@@ -118,6 +128,7 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "bound of each network step")
 	fs.IntVar(&o.pings, "pings", 5, "PINGs for the latency figures")
 	fs.BoolVar(&o.json, "json", false, "print the report as JSON")
+	fs.BoolVar(&o.keys, "keys", false, "list every connection-string key and ConfigurationOptions property, what each does in Go, and exit")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: redis-doctor [flags] <name>\n\nChecks the Redis connection <name> (ConnectionStrings:<name>) from appsettings*.json and the environment.\n\nFlags:")
 		fs.PrintDefaults()
@@ -134,6 +145,8 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 		args = fs.Args()[1:]
 	}
 	switch {
+	case o.keys && len(names) == 0:
+		return o, nil
 	case len(names) == 0:
 		return o, errors.New("name the connection to check, e.g. redis-doctor cache (for ConnectionStrings:cache)")
 	case len(names) > 1:
@@ -145,4 +158,15 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	}
 	o.name = names[0]
 	return o, nil
+}
+
+// printKeys lists the key table of settings, the one that drives parsing.
+func printKeys(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "KEYWORD\tCONFIGURATIONOPTIONS\tVALUE\tSUPPORT\tIN GO")
+	for _, k := range settings.Keys() {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", or(k.Name, "-"), or(k.Property, "-"), k.Value, k.Support, k.Effect)
+	}
+	fmt.Fprintln(tw, "$COMMAND\tCommandMap\tnew name, or empty\thonoured\trenames (or, empty, disables) the command; unknown names are ignored")
+	_ = tw.Flush()
 }

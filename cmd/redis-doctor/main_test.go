@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,7 +15,9 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/aspirego/redis/internal/secrettest"
 	"github.com/aspirego/redis/internal/testserver"
+	"github.com/aspirego/redis/settings"
 )
 
 // result is one run of the command.
@@ -224,8 +228,54 @@ func TestDiagnoses(t *testing.T) {
 			stdout: []string{"Configuration keys for this connection\n  (none)"},
 		},
 		{
+			name: "values .NET accepts but Go cannot honour",
+			env: []string{"ConnectionStrings__cache=" + open.Addr + ",bad:xx,checkCertificateRevocation=true,$SUBSCRIBE=",
+				"Aspire__StackExchange__Redis__ConfigurationOptions__BacklogPolicy=x"},
+			code: 0,
+			stdout: []string{
+				"not honoured       endpoint: piece 2, 'bad:xx': the port is not a number; skipped, as StackExchange.Redis skips it",
+				"checkCertificateRevocation: is true, but Go's TLS does not check certificate revocation lists",
+				"Aspire:StackExchange:Redis:ConfigurationOptions:BacklogPolicy",
+				"ignored: not a ConfigurationOptions property this integration binds",
+				"command map        map[SUBSCRIBE:]",
+				"Result: healthy",
+			},
+		},
+		{
+			name: "REDIS_HOST and REDIS_PORT, the last fallback",
+			env:  []string{"REDIS_HOST=127.0.0.1", "REDIS_PORT=" + open.Addr[strings.LastIndexByte(open.Addr, ':')+1:], "CACHE_PORT=1"},
+			code: 0,
+			stdout: []string{
+				"from               REDIS_HOST (environment variable REDIS_HOST), REDIS_PORT (environment variable REDIS_PORT)",
+				"REDIS_HOST = 127.0.0.1  environment variable REDIS_HOST  used (the last fallback",
+				"CACHE_PORT = 1  environment variable CACHE_PORT  ignored without CACHE_HOST",
+				"Result: healthy",
+			},
+		},
+		{
+			name: "REDIS_* set but not used",
+			env:  []string{"ConnectionStrings__cache=" + open.Addr, "REDIS_HOST=127.0.0.1", "REDIS_PORT=tcp://10.0.0.1:6379"},
+			code: 0,
+			stdout: []string{
+				"REDIS_HOST = 127.0.0.1  environment variable REDIS_HOST  not used: a connection string is configured",
+				"REDIS_PORT = tcp://10.0.0.1:6379  environment variable REDIS_PORT  not used: a connection string is configured",
+			},
+		},
+		{
+			name:   "a password with a comma: nothing of it shows",
+			env:    []string{"ConnectionStrings__cache=" + plain.Addr + ",password=" + password + ",x=" + wrongPassword},
+			code:   2,
+			stderr: []string{"piece 3, right after password=, is rejected (not shown"},
+		},
+		{
 			name:   "invalid connection string",
 			env:    []string{"ConnectionStrings__cache=" + plain.Addr + ",password=" + password + ",connectTimeout=soon"},
+			code:   2,
+			stderr: []string{"the configuration of \"cache\" is not usable: settings: config key ConnectionStrings:cache (environment variable ConnectionStrings__cache): piece 3, right after password=, is rejected"},
+		},
+		{
+			name:   "invalid connection string, password last",
+			env:    []string{"ConnectionStrings__cache=" + plain.Addr + ",connectTimeout=soon,password=" + password},
 			code:   2,
 			stderr: []string{"the configuration of \"cache\" is not usable: settings: config key ConnectionStrings:cache (environment variable ConnectionStrings__cache): Keyword 'connectTimeout'"},
 		},
@@ -497,4 +547,44 @@ func writeFile(t *testing.T, path, content string) {
 // health checks are all closed).
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
+}
+
+// TestKeysListing checks that -keys lists the key table of settings.
+func TestKeysListing(t *testing.T) {
+	t.Parallel()
+	var out, errOut strings.Builder
+	if code := run([]string{"-keys"}, nil, &out, &errOut); code != 0 || errOut.Len() > 0 {
+		t.Fatalf("exit %d, stderr %q", code, errOut.String())
+	}
+	for _, k := range settings.Keys() {
+		if !strings.Contains(out.String(), or(k.Name, k.Property)) || !strings.Contains(out.String(), k.Effect) {
+			t.Errorf("-keys lacks %+v", k)
+		}
+	}
+}
+
+// TestScrubCorpus feeds the shared corpus of tricky passwords to the
+// doctor's scrubbing: every secret its configuration holds is masked in any
+// text the doctor prints, whether the connection string parses or not.
+func TestScrubCorpus(t *testing.T) {
+	t.Parallel()
+	for _, pw := range secrettest.Passwords {
+		out := func(pw string) string {
+			cfg, err := settings.NewConfig(map[string]any{
+				"ConnectionStrings:cache": "h:6379,password=" + pw + ",ssl=true",
+				"ConnectionStrings:other": "redis://u:" + url.PathEscape(pw) + "@h",
+				"CACHE_PASSWORD":          pw,
+				"Aspire:StackExchange:Redis:cache:ConfigurationOptions:Password": pw,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := newDoctor(options{name: "cache"}, nil)
+			d.cfg = cfg
+			d.collectSecrets()
+			return d.scrub(fmt.Sprintf("server said: ERR '%s' %q; cs h:6379,password=%s,ssl=true; uri redis://u:%s@h",
+				pw, pw, pw, url.PathEscape(pw))) + fmt.Sprint(d.describeKeys())
+		}
+		secrettest.NoSecret(t, "doctor output", out(pw), out(secrettest.Neutral), pw, 3)
+	}
 }

@@ -31,27 +31,30 @@ type report struct {
 // configReport is what the doctor would connect to, and where each value
 // came from.
 type configReport struct {
-	Environment      string      `json:"environment"`
-	Dir              string      `json:"dir"`
-	ConnectionString string      `json:"connectionString,omitempty"` // redacted
-	Source           string      `json:"source,omitempty"`
-	Topology         string      `json:"topology,omitempty"`
-	Endpoints        []string    `json:"endpoints,omitempty"`
-	ServiceName      string      `json:"serviceName,omitempty"`
-	User             string      `json:"user,omitempty"`
-	Password         string      `json:"password,omitempty"` // "***" or "" (none)
-	TLS              *tlsReport  `json:"tls,omitempty"`
-	Database         int         `json:"database"`
-	Protocol         int         `json:"protocol"`
-	DialTimeout      string      `json:"dialTimeout,omitempty"`
-	ReadTimeout      string      `json:"readTimeout,omitempty"`
-	WriteTimeout     string      `json:"writeTimeout,omitempty"`
-	AbortConnect     bool        `json:"abortConnect"`
-	Tunnel           string      `json:"tunnel,omitempty"`
-	Ignored          []string    `json:"ignoredKeys,omitempty"`
-	Settings         []setting   `json:"settings,omitempty"`
-	Keys             []configKey `json:"keys"`
-	Names            []string    `json:"connectionNames,omitempty"`
+	Environment      string            `json:"environment"`
+	Dir              string            `json:"dir"`
+	ConnectionString string            `json:"connectionString,omitempty"` // redacted
+	Source           string            `json:"source,omitempty"`
+	Topology         string            `json:"topology,omitempty"`
+	Endpoints        []string          `json:"endpoints,omitempty"`
+	ServiceName      string            `json:"serviceName,omitempty"`
+	User             string            `json:"user,omitempty"`
+	Password         string            `json:"password,omitempty"` // "***" or "" (none)
+	TLS              *tlsReport        `json:"tls,omitempty"`
+	Database         int               `json:"database"`
+	Protocol         int               `json:"protocol"`
+	DialTimeout      string            `json:"dialTimeout,omitempty"`
+	ReadTimeout      string            `json:"readTimeout,omitempty"`
+	WriteTimeout     string            `json:"writeTimeout,omitempty"`
+	AbortConnect     bool              `json:"abortConnect"`
+	Tunnel           string            `json:"tunnel,omitempty"`
+	Ignored          []string          `json:"ignoredKeys,omitempty"`
+	Warnings         []string          `json:"warnings,omitempty"` // values accepted as .NET accepts them but not honoured
+	Azure            string            `json:"azure,omitempty"`    // the Azure service whose defaults apply
+	CommandMap       map[string]string `json:"commandMap,omitempty"`
+	Settings         []setting         `json:"settings,omitempty"`
+	Keys             []configKey       `json:"keys"`
+	Names            []string          `json:"connectionNames,omitempty"`
 }
 
 type tlsReport struct {
@@ -186,6 +189,17 @@ func (r *report) writeText(w io.Writer) {
 			row("abortConnect", fmt.Sprint(c.AbortConnect))
 			row("tunnel", c.Tunnel)
 			row("ignored keys", strings.Join(c.Ignored, ", "))
+			row("azure", c.Azure)
+			if len(c.CommandMap) > 0 {
+				row("command map", fmt.Sprint(c.CommandMap))
+			}
+			for i, w := range c.Warnings {
+				label := ""
+				if i == 0 {
+					label = "not honoured"
+				}
+				row(label, w)
+			}
 		}
 		_ = tw.Flush()
 		if len(c.Settings) > 0 {

@@ -154,7 +154,7 @@ func Example_configurationErrors() {
 		{"ConnectionStrings:cache": "localhost", "Aspire:StackExchange:Redis:cache:DisableTracing": "yes"},
 		{"ConnectionStrings:cache": "localhost", "Aspire:StackExchange:Redis:HealthCheckTimeout": "5"},
 		{"ConnectionStrings:cache": "localhost", "Aspire:StackExchange:Redis:ConfigurationOptions:ConnectTimeOut": "x"},
-		{"ConnectionStrings:cache": "localhost", "Aspire:StackExchange:Redis:ConfigurationOptions:Retries": 3},
+		{"ConnectionStrings:cache": "localhost", "Aspire:StackExchange:Redis:ConfigurationOptions:Ssl": "yes"},
 	} {
 		cfg, err := settings.NewConfig(values)
 		if err != nil {
@@ -170,8 +170,8 @@ func Example_configurationErrors() {
 	//   No endpoints specified. Ensure a valid connection string was provided in 'ConnectionStrings:cache' or for the 'Aspire:StackExchange:Redis:ConnectionString' configuration key.
 	// ErrNoEndpoints: false, *ConfigError: true
 	//   settings: config key ConnectionStrings:cache (values): the connection string is empty
-	// ErrNoEndpoints: false, *ConfigError: true
-	//   settings: config key ConnectionStrings:cache (values): endpoint 'localhost:abc' (piece 1): the port 'abc' is not a number
+	// ErrNoEndpoints: true, *ConfigError: false
+	//   No endpoints specified. Ensure a valid connection string was provided in 'ConnectionStrings:cache' or for the 'Aspire:StackExchange:Redis:ConnectionString' configuration key. The connection string (ConnectionStrings:cache (values)) names none that can be used: piece 1, 'localhost:abc': the port is not a number; skipped, as StackExchange.Redis skips it.
 	// ErrNoEndpoints: false, *ConfigError: true
 	//   settings: config key Aspire:StackExchange:Redis:cache:DisableTracing (values): "yes" is not a boolean (true or false)
 	// ErrNoEndpoints: false, *ConfigError: true
@@ -179,5 +179,5 @@ func Example_configurationErrors() {
 	// ErrNoEndpoints: false, *ConfigError: true
 	//   settings: config key Aspire:StackExchange:Redis:ConfigurationOptions:ConnectTimeOut (values): Keyword 'connectTimeout' requires an integer value; the value 'x' is not recognised
 	// ErrNoEndpoints: false, *ConfigError: true
-	//   settings: config key Aspire:StackExchange:Redis:ConfigurationOptions:Retries (values): "Retries" is not a supported StackExchange.Redis ConfigurationOptions property
+	//   settings: config key Aspire:StackExchange:Redis:ConfigurationOptions:Ssl (values): Keyword 'ssl' requires a boolean value; the value 'yes' is not recognised
 }

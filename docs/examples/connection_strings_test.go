@@ -58,24 +58,45 @@ func Example_ignoredKeys() {
 	}
 	fmt.Println(conn.Ignored)
 	// Output:
-	// [allowAdmin keepAlive resolveDns tiebreaker version configCheckSeconds]
+	// [allowAdmin keepAlive resolveDns tiebreaker configCheckSeconds]
 }
 
-// Where StackExchange.Redis would silently do something else, parsing
-// fails and says why.
+// What .NET accepts but go-redis cannot honour is accepted too, with a
+// warning that names the key and says why; rediscache logs each warning
+// once when it builds the client.
+func Example_connectionStringWarnings() {
+	conn, err := settings.ParseConnectionString(
+		"cache:6379,backup:xx,checkCertificateRevocation=true,highIntegrity=true,channelPrefix=app:,connectTimeout=0,connectRetry=5000")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(conn.Endpoints)
+	for _, w := range conn.Warnings {
+		fmt.Println(w)
+	}
+	// Output:
+	// [cache:6379]
+	// endpoint: piece 2, 'backup:xx': the port is not a number; skipped, as StackExchange.Redis skips it
+	// connectTimeout: is 0: go-redis cannot dial without a time limit, so the default (5s) applies
+	// connectRetry: is 5000: more than 100 dial attempts only hold callers longer, so 100 apply
+	// checkCertificateRevocation: is true, but Go's TLS does not check certificate revocation lists: certificates are verified without them
+	// highIntegrity: is true, but go-redis has no per-command integrity check: commands are sent without it
+	// channelPrefix: is set, but go-redis cannot prefix pub/sub channel names: channels are used as named in code, without the prefix
+}
+
+// Where .NET fails, parsing fails too, and says why; and where a piece
+// could be the rest of a password with a comma, it says so without
+// showing it.
 func Example_connectionStringErrors() {
 	for _, s := range []string{
-		"cache:abc",
+		"cache:70000",
 		"cache,password=has,comma",
+		"cache,password=S3cr3t!,x=y",
 		"cache,retries=3",
-		"cache,connectTimeout=0",
-		"cache,checkCertificateRevocation=true",
-		"cache,channelPrefix=app:",
-		"cache,highIntegrity=true",
-		"cache,$KEYS=",
-		"node-1,node-2,defaultDatabase=1",
-		"node-1,node-2,proxy=Twemproxy",
-		"cache,ssl=true,sslProtocols=Ssl3",
+		"cache,syncTimeout=0",
+		"cache,defaultDatabase=-2",
+		"cache,tunnel=socks5://proxy:1080",
 		"redis://cache?skip_verify=true",
 		"redis://cache?retries=3",
 		"password=secret",
@@ -84,17 +105,13 @@ func Example_connectionStringErrors() {
 		fmt.Println(errors.Is(err, settings.ErrInvalidConnectionString), err)
 	}
 	// Output:
-	// true settings: connection string: endpoint 'cache:abc' (piece 1): the port 'abc' is not a number
-	// true settings: connection string: piece 3 comes right after password= and would be an endpoint; passwords cannot contain commas, and an endpoint must not follow password= directly (write endpoints first)
+	// true settings: connection string: endpoint 'cache:70000' (piece 1): the port 70000 is out of range (1-65535)
+	// true settings: connection string: piece 3, right after password=, is rejected (not shown: if the password contains a comma, this piece is the rest of it; StackExchange.Redis splits on every comma and has no escaping: use a password without commas, and write endpoints first)
+	// true settings: connection string: piece 3, right after password=, is rejected (not shown: if the password contains a comma, this piece is the rest of it; StackExchange.Redis splits on every comma and has no escaping: use a password without commas, and write endpoints first)
 	// true settings: connection string: Keyword 'retries' is not supported
-	// true settings: connection string: Keyword 'connectTimeout' has a minimum value of '1'; the value '0' is not permitted
-	// true settings: connection string: Keyword 'checkCertificateRevocation' is true, but Go's TLS does not check certificate revocation lists; remove it or set it to false
-	// true settings: connection string: Keyword 'channelPrefix' is set, but go-redis cannot prefix pub/sub channels; remove it and add the prefix to channel names in code
-	// true settings: connection string: Keyword 'highIntegrity' is true, but go-redis has no per-command integrity check; remove it or set it to false
-	// true settings: connection string: Keyword '$KEYS' is a command map entry, which is not supported: go-redis cannot rename or disable commands
-	// true settings: connection string: Keyword 'defaultDatabase' is 1, but a connection string with several endpoints is a Redis Cluster, which has only database 0
-	// true settings: connection string: Keyword 'proxy' is Twemproxy with 2 endpoints: go-redis would treat them as a Redis Cluster; name one proxy endpoint
-	// true settings: connection string: Keyword 'sslProtocols' has the value 'Ssl3', which allows SSL 2 or SSL 3: Go supports only TLS (use Tls12 or Tls13)
+	// true settings: connection string: Keyword 'syncTimeout' has a minimum value of '1'; the value '0' is not permitted
+	// true settings: connection string: Keyword 'defaultDatabase' is -2: StackExchange.Redis accepts -1 (the default database) or a database number >= 0
+	// true settings: connection string: Keyword 'tunnel' has the value 'socks5://proxy:1080', but only HTTP CONNECT proxies are supported (http:host:port)
 	// true settings: connection string: URI parameter 'skip_verify' needs a TLS scheme (rediss or valkeys)
 	// true settings: connection string: URI parameter 'retries' is not supported
 	// true settings: connection string: no endpoints specified

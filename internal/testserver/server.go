@@ -10,15 +10,15 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/aspirego/redis/settings"
 )
 
 // Defaults for Options and for the commands the harness runs itself.
@@ -125,8 +125,9 @@ type Server struct {
 	// only before the first successful start, as the sentinel rewrites it.
 	sentinelConf func(port int) string
 
-	// secretList holds every password to mask in logs and errors.
-	secretList atomic.Pointer[[]string]
+	// secrets masks every password the server was configured with in
+	// logs and errors (the module's one scrubber).
+	secrets settings.Scrubber
 
 	mu      sync.Mutex
 	opts    Options
@@ -727,30 +728,13 @@ func lastLines(s string, n int) string {
 }
 
 // redact masks in str every password the server has been configured with.
-func (s *Server) redact(str string) string {
-	if p := s.secretList.Load(); p != nil {
-		for _, pw := range *p {
-			str = strings.ReplaceAll(str, pw, "***")
-		}
-	}
-	return str
-}
+func (s *Server) redact(str string) string { return s.secrets.Scrub(str) }
 
-// rememberSecrets adds the passwords of s.opts to the list that redact
-// masks. The list only grows: an old password stays in old log lines.
+// rememberSecrets adds the passwords of s.opts to what redact masks. The
+// list only grows: an old password stays in old log lines.
 func (s *Server) rememberSecrets() {
-	var list []string
-	if p := s.secretList.Load(); p != nil {
-		list = append(list, *p...)
-	}
-	add := func(pw string) {
-		if pw != "" && !slices.Contains(list, pw) {
-			list = append(list, pw)
-		}
-	}
-	add(s.opts.Password)
+	s.secrets.Add(s.opts.Password)
 	for _, u := range s.opts.Users {
-		add(u.Password)
+		s.secrets.Add(u.Password)
 	}
-	s.secretList.Store(&list)
 }
