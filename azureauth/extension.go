@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"strings"
 	"sync"
 	"time"
@@ -146,7 +145,7 @@ func (e *extension) Extend(res *settings.Resolved, logger *slog.Logger) (redisca
 	if e.o.Logger != nil {
 		logger = e.o.Logger.With(slog.String("redis.client", res.Name))
 	}
-	host, kind := azureEndpoint(res.Connection.Endpoints)
+	host, kind := settings.AzureEndpoint(res.Connection.Endpoints)
 	switch {
 	case kind == settings.NotAzure:
 		logger.Info("azureauth: AzureAuthentication is on, but no endpoint is an Azure Redis host: Entra ID is not used, the connection's own credentials are",
@@ -181,20 +180,6 @@ func (e *extension) Extend(res *settings.Resolved, logger *slog.Logger) (redisca
 	return a, nil
 }
 
-// azureEndpoint returns the first endpoint host that is an Azure Redis
-// host, and its kind.
-func azureEndpoint(endpoints []string) (string, settings.AzureKind) {
-	for _, ep := range endpoints {
-		host := ep
-		if h, _, err := net.SplitHostPort(ep); err == nil {
-			host = h
-		}
-		if k := settings.AzureHostKind(host); k != settings.NotAzure {
-			return host, k
-		}
-	}
-	return "", settings.NotAzure
-}
 
 // ProviderOf returns the Provider of a client built with the extension,
 // from its options (rediscache.Instance.Resolved.Connection.Options), or

@@ -1,6 +1,9 @@
 package settings
 
-import "strings"
+import (
+	"net"
+	"strings"
+)
 
 // AzureKind says which Azure Redis service a host name belongs to.
 // StackExchange.Redis picks its AzureOptionsProvider or
@@ -102,4 +105,23 @@ func azureDefaultSsl(kind AzureKind, eps []endpoint) bool {
 		}
 	}
 	return false
+}
+
+// AzureEndpoint returns the host of the first of endpoints (host:port, as
+// in Connection.Endpoints) that belongs to the Azure service
+// StackExchange.Redis picks for them (Connection.Azure), and that service;
+// "" and NotAzure when none does.
+func AzureEndpoint(endpoints []string) (string, AzureKind) {
+	for _, kind := range []AzureKind{AzureCacheForRedis, AzureManagedRedis} {
+		for _, ep := range endpoints {
+			host := ep
+			if h, _, err := net.SplitHostPort(ep); err == nil {
+				host = h
+			}
+			if !isIPLiteral(host) && AzureHostKind(host) == kind {
+				return host, kind
+			}
+		}
+	}
+	return "", NotAzure
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -46,25 +45,12 @@ type azureReport struct {
 	RefreshFailures     int    `json:"refreshFailures,omitempty"`
 }
 
-// azureHost returns the first endpoint on an Azure Redis host.
-func azureHost(endpoints []string) (string, settings.AzureKind) {
-	for _, ep := range endpoints {
-		host := ep
-		if h, _, err := net.SplitHostPort(ep); err == nil {
-			host = h
-		}
-		if k := settings.AzureHostKind(host); k != settings.NotAzure {
-			return host, k
-		}
-	}
-	return "", settings.NotAzure
-}
 
 // describeAzure fills in the Azure section for a client on an Azure host
 // or with AzureAuthentication on.
 func (d *doctor) describeAzure(inst *rediscache.Instance) {
 	res := inst.Resolved
-	host, kind := azureHost(res.Connection.Endpoints)
+	host, kind := settings.AzureEndpoint(res.Connection.Endpoints)
 	on := res.Settings.AzureAuthentication
 	if kind == settings.NotAzure && !on {
 		return
