@@ -65,7 +65,7 @@ func New(name string, deps Deps, opts ...settings.Option) (*Instance, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	routeGoRedisLogs(logger, res.Connection.Options)
+	baseLogger := logger
 	logger = logger.With(slog.String("redis.client", name))
 
 	ropts := res.Connection.Options
@@ -77,6 +77,7 @@ func New(name string, deps Deps, opts ...settings.Option) (*Instance, error) {
 		ropts.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
 	}
 	client := redis.NewUniversalClient(ropts)
+	routeGoRedisLogs(baseLogger, name, client, ropts)
 	inst := &Instance{Name: name, Client: client, Resolved: res, logger: logger}
 	// A standalone client pointed at one node of a Redis Cluster gets a
 	// clear error, instead of a bare MOVED or ASK reply, when a key lives
