@@ -43,7 +43,19 @@ type Params struct {
 // client yourself (fx.Private, fx.As, your own tags); Client and
 // keyed.Client cover the usual cases.
 func Constructor(name string, opts ...settings.Option) func(Params) (redis.UniversalClient, []healthcheck.Check, error) {
-	return func(p Params) (redis.UniversalClient, []healthcheck.Check, error) {
+	return func(p Params) (_ redis.UniversalClient, _ []healthcheck.Check, err error) {
+		// fx reports a constructor's error last, under its chain of
+		// "could not build arguments for function ..." lines: log the
+		// cause first, while the application is being built.
+		defer func() {
+			if err != nil {
+				logger := p.Logger
+				if logger == nil {
+					logger = slog.Default()
+				}
+				logger.Error("redis client could not be built: "+err.Error(), slog.String("redis.client", name))
+			}
+		}()
 		cfg := p.Config
 		if cfg == nil {
 			loaded, err := settings.LoadConfig(settings.LoadOptions{})

@@ -59,7 +59,7 @@ type Instance struct {
 func New(name string, deps Deps, opts ...settings.Option) (*Instance, error) {
 	res, err := settings.Resolve(deps.Config, name, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("rediscache: client %q: %w", name, err)
+		return nil, resolveError(name, deps.Config, err)
 	}
 	logger := deps.Logger
 	if logger == nil {

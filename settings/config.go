@@ -42,6 +42,8 @@ const (
 type Config struct {
 	entries map[string]entry // lower-case key → value
 	env     string           // environment name, LoadConfig only
+	dir     string           // directory searched for appsettings files, LoadConfig only
+	files   []string         // appsettings files read, LoadConfig only
 
 	koOnce sync.Once
 	ko     *koanf.Koanf
@@ -102,9 +104,12 @@ func LoadConfig(opts LoadOptions) (*Config, error) {
 	if environ == nil {
 		environ = os.Environ()
 	}
-	c := &Config{entries: make(map[string]entry), env: opts.Environment}
+	c := &Config{entries: make(map[string]entry), env: opts.Environment, dir: opts.Dir}
 	if c.env == "" {
 		c.env = environmentName(environ)
+	}
+	if abs, err := filepath.Abs(opts.Dir); err == nil {
+		c.dir = abs
 	}
 
 	for _, name := range []string{"appsettings.json", "appsettings." + c.env + ".json"} {
@@ -126,6 +131,7 @@ func LoadConfig(opts LoadOptions) (*Config, error) {
 		for _, kv := range values {
 			c.set(kv.key, kv.value, path)
 		}
+		c.files = append(c.files, path)
 	}
 
 	for _, kv := range environ {
@@ -317,6 +323,25 @@ func (c *Config) Environment() string {
 	return c.env
 }
 
+// Dir returns the directory LoadConfig searched for appsettings files (an
+// absolute path when it could be made one); "" for a Config made by
+// NewConfig.
+func (c *Config) Dir() string {
+	if c == nil {
+		return ""
+	}
+	return c.dir
+}
+
+// Files returns the appsettings files LoadConfig read, in order; none when
+// neither exists, and none for a Config made by NewConfig.
+func (c *Config) Files() []string {
+	if c == nil {
+		return nil
+	}
+	return slices.Clone(c.files)
+}
+
 // Keys returns every key, as written by the source that set its value,
 // sorted case-insensitively.
 func (c *Config) Keys() []string {
@@ -339,7 +364,7 @@ func (c *Config) Keys() []string {
 // way to layer values from code on top of loaded configuration. Either may
 // be nil.
 func (c *Config) Merge(over *Config) *Config {
-	out := &Config{entries: make(map[string]entry), env: c.Environment()}
+	out := &Config{entries: make(map[string]entry), env: c.Environment(), dir: c.Dir(), files: c.Files()}
 	for _, src := range []*Config{c, over} {
 		if src == nil {
 			continue
@@ -350,6 +375,9 @@ func (c *Config) Merge(over *Config) *Config {
 	}
 	if out.env == "" {
 		out.env = over.Environment()
+	}
+	if out.dir == "" {
+		out.dir, out.files = over.Dir(), over.Files()
 	}
 	return out
 }

@@ -509,3 +509,28 @@ func TestDecodeUTF16UnpairedSurrogate(t *testing.T) {
 		t.Errorf("decodeUTF16 = %q, %v; want %q", got, err, "\ufffda\ufffd")
 	}
 }
+
+func TestLoadConfigDirAndFiles(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"appsettings.json": `{"A": 1}`, "appsettings.Staging.json": `{"B": 2}`})
+	cfg, err := LoadConfig(LoadOptions{Dir: dir, Environment: "Staging", Environ: []string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Dir() != dir {
+		t.Errorf("Dir() = %q; want %q", cfg.Dir(), dir)
+	}
+	want := []string{filepath.Join(dir, "appsettings.json"), filepath.Join(dir, "appsettings.Staging.json")}
+	if got := cfg.Files(); !slices.Equal(got, want) {
+		t.Errorf("Files() = %q; want %q", got, want)
+	}
+	if m := (&Config{}).Merge(cfg); m.Dir() != dir || len(m.Files()) != 2 {
+		t.Errorf("Merge lost Dir/Files: %q %q", m.Dir(), m.Files())
+	}
+	empty, err := LoadConfig(LoadOptions{Environ: []string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wd, _ := os.Getwd(); empty.Dir() != wd || len(empty.Files()) != 0 {
+		t.Errorf("Dir() = %q, Files() = %q; want the working directory %q and no files", empty.Dir(), empty.Files(), wd)
+	}
+}
