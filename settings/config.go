@@ -192,14 +192,14 @@ func envKey(name string) string {
 // as is a value of another type.
 func NewConfig(values map[string]any) (*Config, error) {
 	c := &Config{entries: make(map[string]entry)}
-	if err := c.addValues("", values); err != nil {
+	if err := c.addValues("", values, SourceValues); err != nil {
 		return nil, err
 	}
 	return c, nil
 }
 
 // addValues flattens a user-supplied map into c.
-func (c *Config) addValues(prefix string, values map[string]any) error {
+func (c *Config) addValues(prefix string, values map[string]any, source string) error {
 	// Sorted, so that the error for a duplicate key is deterministic.
 	keys := make([]string, 0, len(values))
 	for k := range values {
@@ -207,36 +207,36 @@ func (c *Config) addValues(prefix string, values map[string]any) error {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		if err := c.addValue(joinKey(prefix, k), values[k]); err != nil {
+		if err := c.addValue(joinKey(prefix, k), values[k], source); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (c *Config) addValue(key string, v any) error {
+func (c *Config) addValue(key string, v any, source string) error {
 	var s string
 	switch v := v.(type) {
 	case nil:
 		return nil
 	case map[string]any:
-		return c.addValues(key, v)
+		return c.addValues(key, v, source)
 	case map[string]string:
 		m := make(map[string]any, len(v))
 		for k, x := range v {
 			m[k] = x
 		}
-		return c.addValues(key, m)
+		return c.addValues(key, m, source)
 	case []any:
 		for i, x := range v {
-			if err := c.addValue(joinKey(key, strconv.Itoa(i)), x); err != nil {
+			if err := c.addValue(joinKey(key, strconv.Itoa(i)), x, source); err != nil {
 				return err
 			}
 		}
 		return nil
 	case []string:
 		for i, x := range v {
-			if err := c.addValue(joinKey(key, strconv.Itoa(i)), x); err != nil {
+			if err := c.addValue(joinKey(key, strconv.Itoa(i)), x, source); err != nil {
 				return err
 			}
 		}
@@ -276,13 +276,13 @@ func (c *Config) addValue(key string, v any) error {
 	case fmt.Stringer:
 		s = v.String()
 	default:
-		return &ConfigError{Key: key, Source: SourceValues, Err: fmt.Errorf("unsupported value type %T", v)}
+		return &ConfigError{Key: key, Source: source, Err: fmt.Errorf("unsupported value type %T", v)}
 	}
 	lk := strings.ToLower(key)
 	if old, ok := c.entries[lk]; ok {
-		return &ConfigError{Key: key, Source: SourceValues, Err: fmt.Errorf("key given twice (also as %q); keys are case-insensitive", old.key)}
+		return &ConfigError{Key: key, Source: source, Err: fmt.Errorf("key given twice (also as %q); keys are case-insensitive", old.key)}
 	}
-	c.entries[lk] = entry{key: key, value: s, source: SourceValues}
+	c.entries[lk] = entry{key: key, value: s, source: source}
 	return nil
 }
 

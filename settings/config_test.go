@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 	"unicode/utf16"
+
+	"github.com/knadh/koanf/providers/confmap"
+	"github.com/knadh/koanf/v2"
 )
 
 // writeFiles writes name → content into a fresh temporary directory.
@@ -533,4 +536,60 @@ func TestLoadConfigDirAndFiles(t *testing.T) {
 	if wd, _ := os.Getwd(); empty.Dir() != wd || len(empty.Files()) != 0 {
 		t.Errorf("Dir() = %q, Files() = %q; want the working directory %q and no files", empty.Dir(), empty.Files(), wd)
 	}
+}
+
+func TestFromKoanf(t *testing.T) {
+	load := func(t *testing.T, delim string, values map[string]any) *koanf.Koanf {
+		t.Helper()
+		k := koanf.New(delim)
+		if err := k.Load(confmap.Provider(values, delim), nil); err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	t.Run("keys, values and source", func(t *testing.T) {
+		k := load(t, "/", map[string]any{
+			"ConnectionStrings/Cache": "a:1",
+			"list":                    []any{"x", 2, true},
+			"timeout":                 2 * time.Second,
+		})
+		cfg, err := FromKoanf(k, "vault")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for key, want := range map[string]string{"connectionstrings:cache": "a:1", "LIST:0": "x", "list:1": "2", "list:2": "true", "Timeout": "2s"} {
+			if got, ok := cfg.String(key); !ok || got != want {
+				t.Errorf("String(%q) = %q, %v; want %q", key, got, ok, want)
+			}
+			if src := cfg.Source(key); src != "vault" {
+				t.Errorf("Source(%q) = %q; want vault", key, src)
+			}
+		}
+	})
+	t.Run("default source", func(t *testing.T) {
+		cfg, err := FromKoanf(load(t, ".", map[string]any{"a.b": "c"}), "")
+		if err != nil || cfg.Source("A:B") != SourceKoanf {
+			t.Errorf("Source = %q, %v; want %q", cfg.Source("A:B"), err, SourceKoanf)
+		}
+	})
+	t.Run("nil", func(t *testing.T) {
+		cfg, err := FromKoanf(nil, "")
+		if err != nil || len(cfg.Keys()) != 0 {
+			t.Errorf("FromKoanf(nil) = %v, %v", cfg.Keys(), err)
+		}
+	})
+	t.Run("keys differing in case", func(t *testing.T) {
+		_, err := FromKoanf(load(t, ".", map[string]any{"a.B": "1", "a.b": "2"}), "app.yaml")
+		var ce *ConfigError
+		if !errors.As(err, &ce) || ce.Source != "app.yaml" || !strings.Contains(err.Error(), "case-insensitive") {
+			t.Errorf("err = %v; want a *ConfigError from app.yaml about case", err)
+		}
+	})
+	t.Run("unsupported value", func(t *testing.T) {
+		_, err := FromKoanf(load(t, ".", map[string]any{"a": struct{}{}}), "")
+		var ce *ConfigError
+		if !errors.As(err, &ce) || ce.Key != "a" || ce.Source != SourceKoanf {
+			t.Errorf("err = %v; want a *ConfigError for key a from koanf", err)
+		}
+	})
 }
