@@ -13,9 +13,11 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"go.uber.org/goleak"
+
+	"github.com/aspirego/redis/internal/testlog"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { goleak.VerifyTestMain(testlog.Main(m)) }
 
 // startMiniredis starts an in-memory Redis for an example and returns it
 // with the connection string an Aspire AppHost would inject for it.

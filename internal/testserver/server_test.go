@@ -15,13 +15,15 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
+
+	"github.com/aspirego/redis/internal/testlog"
 )
 
 func TestMain(m *testing.M) {
 	if _, err := lookBinary(Valkey); err != nil {
 		fmt.Fprintln(os.Stderr, "testserver: valkey cases not run: valkey-server not on PATH")
 	}
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(testlog.Main(m))
 }
 
 // quickClient is a go-redis client that fails fast: one dial attempt,
