@@ -25,16 +25,21 @@ const ConfigGroup = "aspirego_redis_config"
 type Params struct {
 	fx.In
 
+	// Lifecycle gets the client's Start and Close hooks.
 	Lifecycle fx.Lifecycle
 	// Config is the loaded configuration (fxmodule.Module provides it).
 	// Without one, the constructor loads appsettings*.json from the working
 	// directory and the environment, as fxmodule does.
 	Config *settings.Config `optional:"true"`
 	// Overlays are laid over Config, in order.
-	Overlays       []*settings.Config   `group:"aspirego_redis_config"`
+	Overlays []*settings.Config `group:"aspirego_redis_config"`
+	// TracerProvider and MeterProvider default to the otel globals.
 	TracerProvider trace.TracerProvider `optional:"true"`
-	MeterProvider  metric.MeterProvider `optional:"true"`
-	Logger         *slog.Logger         `optional:"true"`
+	// MeterProvider: see TracerProvider.
+	MeterProvider metric.MeterProvider `optional:"true"`
+	// Logger receives the client's lifecycle lines and go-redis's own;
+	// nil means slog.Default().
+	Logger *slog.Logger `optional:"true"`
 }
 
 // Constructor returns the plain fx constructor behind Client: it builds

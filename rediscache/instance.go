@@ -25,7 +25,8 @@ type Deps struct {
 	Config *settings.Config
 	// TracerProvider and MeterProvider default to the otel globals.
 	TracerProvider trace.TracerProvider
-	MeterProvider  metric.MeterProvider
+	// MeterProvider: see TracerProvider.
+	MeterProvider metric.MeterProvider
 	// Logger receives lifecycle events and go-redis's own log lines.
 	// Nil means slog.Default().
 	Logger *slog.Logger
@@ -180,7 +181,7 @@ func (i *Instance) Close() error {
 type ConnectError struct {
 	Name   string // the client's name
 	Target string // the redacted connection target
-	Err    error
+	Err    error  // the start-up PING's error
 }
 
 // Error names the client and its redacted target.
