@@ -97,15 +97,28 @@ func routeGoRedisLogs(logger *slog.Logger, name string, client redis.UniversalCl
 			goRedisLogs.secrets = append(goRedisLogs.secrets, s)
 		}
 	}
-	client.AddHook(logHook{cl})
+	if cc, ok := client.(*redis.ClusterClient); ok {
+		// A cluster dials through its nodes' clients, which do not get
+		// the cluster's hooks.
+		cc.OnNewNode(func(node *redis.Client) { node.AddHook(logHook{cl}) })
+	} else {
+		client.AddHook(logHook{cl})
+	}
 	if !goRedisLogs.installed {
 		goRedisLogs.installed = true
 		redis.SetLogger(goRedisLogs)
 	}
 }
 
+// identifiable reports whether err can be looked up by identity: a
+// pointer (as dial errors are: *net.OpError, *tls.CertificateVerificationError),
+// which == compares without a risk of panicking.
+func identifiable(err error) bool {
+	return err != nil && reflect.TypeOf(err).Kind() == reflect.Pointer
+}
+
 func (a *logAdapter) noteDialFailure(err error, cl *clientLog) {
-	if !reflect.TypeOf(err).Comparable() {
+	if !identifiable(err) {
 		return
 	}
 	a.failMu.Lock()
@@ -120,7 +133,7 @@ func (a *logAdapter) clientOf(args []any) *clientLog {
 	defer a.failMu.Unlock()
 	for _, v := range args {
 		err, ok := v.(error)
-		if !ok || !reflect.TypeOf(err).Comparable() {
+		if !ok || !identifiable(err) {
 			continue
 		}
 		for _, f := range a.fails {

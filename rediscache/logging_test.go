@@ -31,40 +31,56 @@ func goRedisLines(t *testing.T, logs string) []map[string]any {
 
 // Against a dead port every GET retries its dial several times, and
 // go-redis logs each failed attempt; the lines must name the client and be
-// few.
+// few. A cluster dials through its nodes' clients.
 func TestGoRedisLinesNameTheClientAndAreRateLimited(t *testing.T) {
-	srv := miniredis.RunT(t)
-	addr := srv.Addr()
-	srv.Close()
-	logger, logs := newLogger()
-	cfg := config(t, map[string]any{"ConnectionStrings:dead": addr + ",password=hunter22,connectTimeout=200"})
-	inst, err := rediscache.New("dead", rediscache.Deps{Config: cfg, Logger: logger},
-		// Fewer failed dials than the pool size, or go-redis starts a
-		// background re-dialler that outlives Close by a second.
-		settings.ConfigureOptions(func(o *redis.UniversalOptions) { o.PoolSize = 100 }))
-	if err != nil {
-		t.Fatal(err)
+	dead := func() string {
+		srv := miniredis.RunT(t)
+		addr := srv.Addr()
+		srv.Close()
+		return addr
 	}
-	t.Cleanup(func() { _ = inst.Close() })
-	ctx := context.Background()
-	for range 3 {
-		if err := inst.Client.Get(ctx, "k").Err(); err == nil {
-			t.Fatal("GET succeeded against a dead port")
-		}
-		if err := inst.Checks[0].Run(ctx); err == nil {
-			t.Fatal("health check passed against a dead port")
-		}
-	}
-	lines := goRedisLines(t, logs.String())
-	if len(lines) == 0 || len(lines) > 3 {
-		t.Fatalf("%d go-redis lines for 3 GETs and 3 health checks; want 1 to 3 (rate-limited):\n%s", len(lines), logs)
-	}
-	for _, l := range lines {
-		if l["redis.client"] != "dead" || l["level"] != "WARN" {
-			t.Errorf("go-redis line %v: want level WARN and redis.client=dead", l)
-		}
-	}
-	if strings.Contains(logs.String(), "hunter22") {
-		t.Errorf("password in logs:\n%s", logs)
+	for _, tc := range []struct{ name, conn string }{
+		{"standalone", dead()},
+		{"cluster", dead() + "," + dead()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			logger, logs := newLogger()
+			cfg := config(t, map[string]any{"ConnectionStrings:dead": tc.conn + ",password=hunter22,connectTimeout=200"})
+			inst, err := rediscache.New("dead", rediscache.Deps{Config: cfg, Logger: logger},
+				settings.ConfigureOptions(func(o *redis.UniversalOptions) {
+					// Fewer failed dials than the pool size, or go-redis
+					// starts a background re-dialler that outlives Close.
+					o.PoolSize = 100
+					// One logged dial failure per command, at once: six
+					// lines without the rate limit.
+					o.MaxRetries, o.DialerRetries = -1, 1
+				}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = inst.Close() })
+			ctx := context.Background()
+			for range 3 {
+				if err := inst.Client.Get(ctx, "k").Err(); err == nil {
+					t.Fatal("GET succeeded against a dead port")
+				}
+				if err := inst.Checks[0].Run(ctx); err == nil {
+					t.Fatal("health check passed against a dead port")
+				}
+			}
+			lines := goRedisLines(t, logs.String())
+			if len(lines) == 0 || len(lines) > 3 {
+				t.Fatalf("%d go-redis lines for 3 GETs and 3 health checks; want 1 to 3 (rate-limited):\n%s", len(lines), logs)
+			}
+			for _, l := range lines {
+				if l["redis.client"] != "dead" || l["level"] != "WARN" {
+					t.Errorf("go-redis line %v: want level WARN and redis.client=dead", l)
+				}
+			}
+			if strings.Contains(logs.String(), "hunter22") {
+				t.Errorf("password in logs:\n%s", logs)
+			}
+		})
 	}
 }
