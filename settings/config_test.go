@@ -167,7 +167,8 @@ func TestLoadConfigErrors(t *testing.T) {
 		msg     string
 	}{
 		{"missing comma", "{\n  \"A\": 1\n  \"B\": 2\n}", "3:3", "after object value (expecting ',' or '}')"},
-		{"bad literal", "{\n  \"A\": tru\n}", "2:8", "invalid literal: tru"},
+		{"bad literal", "{\n  \"A\": tru\n}", "2:8", "invalid value: not a string, number, true, false or null"},
+		{"bad escape", "{\"A\": \"a\\qb\"}", "1:7", "invalid string: a bad escape sequence"},
 		{"unterminated string", "{\"A\": \"x", "1:9", "unexpected EOF"},
 		{"unterminated object", "{\"A\": {\"B\": 1}", "1:15", "unexpected EOF"},
 		{"top-level array", "\n  [1, 2]", "2:3", "top-level JSON element must be an object"},
@@ -592,4 +593,24 @@ func TestFromKoanf(t *testing.T) {
 			t.Errorf("err = %v; want a *ConfigError for key a from koanf", err)
 		}
 	})
+}
+
+// A malformed value is described, never quoted: it may be a password.
+func TestLoadConfigErrorsDoNotQuoteValues(t *testing.T) {
+	for _, doc := range []string{
+		`{"ConnectionStrings": {"cache": "h:1,password=s3cr\qet"}}`,
+		`{"Password": s3cr3tpw}`,
+		"{\"Password\": \"s3cr\x01et\"}",
+	} {
+		dir := writeFiles(t, map[string]string{"appsettings.json": doc})
+		_, err := LoadConfig(LoadOptions{Dir: dir, Environ: []string{}})
+		if err == nil {
+			t.Fatalf("LoadConfig(%q) succeeded", doc)
+		}
+		for e := err; e != nil; e = errors.Unwrap(e) {
+			if strings.Contains(e.Error(), "s3cr") {
+				t.Errorf("error %q quotes the value of %q", e, doc)
+			}
+		}
+	}
 }

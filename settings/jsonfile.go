@@ -237,7 +237,18 @@ func (p *jsonParser) parseError(err error) error {
 		}
 		off += nl + 1
 	}
-	return p.errorAt(off+col-1, msg[m[1]:], err)
+	off += col - 1
+	detail := msg[m[1]:]
+	// hujson quotes a bad literal whole; it may be a password (a string
+	// with a bad escape, an unquoted value): describe it instead.
+	if strings.HasPrefix(detail, "invalid literal") {
+		detail = "invalid value: not a string, number, true, false or null"
+		if off < len(p.data) && p.data[off] == '"' {
+			detail = "invalid string: a bad escape sequence or a control character"
+		}
+		err = errors.New(detail)
+	}
+	return p.errorAt(off, detail, err)
 }
 
 func (p *jsonParser) errorAt(off int, msg string, cause error) error {
