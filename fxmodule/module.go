@@ -31,6 +31,7 @@ var Module = fx.Module("aspirego/redis",
 	fx.Provide(LoadConfig),
 	fx.Provide(fx.Annotate(NewChecker, fx.ParamTags(`group:"`+healthcheck.Group+`"`))),
 	fx.Provide(fx.Annotate(NewHealthHandler, fx.ResultTags(`name:"health"`))),
+	fx.Invoke(fx.Annotate(rejectUngroupedChecks, fx.ParamTags(`optional:"true"`))),
 	fx.Invoke(fx.Annotate(serveHealth, fx.ParamTags(``, ``, `name:"health"`, `optional:"true"`, ``))),
 )
 

@@ -18,13 +18,15 @@ import (
 	"go.uber.org/fx/fxtest"
 	"go.uber.org/goleak"
 
+	"github.com/aspirego/redis/internal/testlog"
+
 	"github.com/aspirego/redis/fxmodule"
 	"github.com/aspirego/redis/keyed"
 	"github.com/aspirego/redis/rediscache"
 	"github.com/aspirego/redis/settings"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { goleak.VerifyTestMain(testlog.Main(m)) }
 
 type healthHandler struct {
 	fx.In

@@ -161,8 +161,11 @@ func statusOf(err error) Status {
 
 // Result is the outcome of one check within a [Report].
 type Result struct {
-	Name   string
-	Tags   []string
+	// Name is the check's name, e.g. "redis_cache".
+	Name string
+	// Tags are the check's tags, e.g. "live" for the /alive checks.
+	Tags []string
+	// Status is Healthy or Unhealthy.
 	Status Status
 	// Duration is how long the run took or, when the request stopped
 	// waiting for it, how long the request waited.
@@ -206,7 +209,9 @@ var ErrInvalidCheck = errors.New("invalid health check")
 // not include the panic value, which the check did not mean to report;
 // Value and Stack are there for the caller's logs.
 type PanicError struct {
+	// Value is what Run panicked with.
 	Value any
+	// Stack is the stack of the goroutine that panicked.
 	Stack []byte
 }
 

@@ -25,16 +25,21 @@ const ConfigGroup = "aspirego_redis_config"
 type Params struct {
 	fx.In
 
+	// Lifecycle gets the client's Start and Close hooks.
 	Lifecycle fx.Lifecycle
 	// Config is the loaded configuration (fxmodule.Module provides it).
 	// Without one, the constructor loads appsettings*.json from the working
 	// directory and the environment, as fxmodule does.
 	Config *settings.Config `optional:"true"`
 	// Overlays are laid over Config, in order.
-	Overlays       []*settings.Config   `group:"aspirego_redis_config"`
+	Overlays []*settings.Config `group:"aspirego_redis_config"`
+	// TracerProvider and MeterProvider default to the otel globals.
 	TracerProvider trace.TracerProvider `optional:"true"`
-	MeterProvider  metric.MeterProvider `optional:"true"`
-	Logger         *slog.Logger         `optional:"true"`
+	// MeterProvider: see TracerProvider.
+	MeterProvider metric.MeterProvider `optional:"true"`
+	// Logger receives the client's lifecycle lines and go-redis's own;
+	// nil means slog.Default().
+	Logger *slog.Logger `optional:"true"`
 	// Extensions are applied to every client (see Extension).
 	Extensions []Extension `group:"aspirego_redis_extensions"`
 }
@@ -45,7 +50,19 @@ type Params struct {
 // client yourself (fx.Private, fx.As, your own tags); Client and
 // keyed.Client cover the usual cases.
 func Constructor(name string, opts ...settings.Option) func(Params) (redis.UniversalClient, []healthcheck.Check, error) {
-	return func(p Params) (redis.UniversalClient, []healthcheck.Check, error) {
+	return func(p Params) (_ redis.UniversalClient, _ []healthcheck.Check, err error) {
+		// fx reports a constructor's error last, under its chain of
+		// "could not build arguments for function ..." lines: log the
+		// cause first, while the application is being built.
+		defer func() {
+			if err != nil {
+				logger := p.Logger
+				if logger == nil {
+					logger = slog.Default()
+				}
+				logger.Error("redis client could not be built: "+err.Error(), slog.String("redis.client", name))
+			}
+		}()
 		cfg := p.Config
 		if cfg == nil {
 			loaded, err := settings.LoadConfig(settings.LoadOptions{})

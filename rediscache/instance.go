@@ -25,7 +25,8 @@ type Deps struct {
 	Config *settings.Config
 	// TracerProvider and MeterProvider default to the otel globals.
 	TracerProvider trace.TracerProvider
-	MeterProvider  metric.MeterProvider
+	// MeterProvider: see TracerProvider.
+	MeterProvider metric.MeterProvider
 	// Logger receives lifecycle events and go-redis's own log lines.
 	// Nil means slog.Default().
 	Logger *slog.Logger
@@ -68,7 +69,7 @@ type Instance struct {
 func New(name string, deps Deps, opts ...settings.Option) (*Instance, error) {
 	res, err := settings.Resolve(deps.Config, name, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("rediscache: client %q: %w", name, err)
+		return nil, resolveError(name, deps.Config, err)
 	}
 	return build(name, res, deps)
 }
@@ -79,7 +80,7 @@ func build(name string, res *settings.Resolved, deps Deps) (*Instance, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	routeGoRedisLogs(logger, res.Connection.Options)
+	baseLogger := logger
 	logger = logger.With(slog.String("redis.client", name))
 
 	addons, err := extend(res, deps.Extensions, logger)
@@ -108,6 +109,7 @@ func build(name string, res *settings.Resolved, deps Deps) (*Instance, error) {
 	} else {
 		client = redis.NewUniversalClient(ropts)
 	}
+	routeGoRedisLogs(baseLogger, name, client, ropts)
 	inst := &Instance{Name: name, Client: client, Resolved: res, logger: logger, discovery: disc, addons: addons}
 	// Every command is bounded by syncTimeout (deadline.go); this hook
 	// comes first, so that it wraps every other.
@@ -284,7 +286,7 @@ func (i *Instance) Close() error {
 type ConnectError struct {
 	Name   string // the client's name
 	Target string // the redacted connection target
-	Err    error
+	Err    error  // the start-up PING's error
 }
 
 // Error names the client and its redacted target.

@@ -1,11 +1,9 @@
 package settings
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -14,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/knadh/koanf/providers/confmap"
 	"github.com/knadh/koanf/v2"
@@ -45,6 +42,8 @@ const (
 type Config struct {
 	entries map[string]entry // lower-case key → value
 	env     string           // environment name, LoadConfig only
+	dir     string           // directory searched for appsettings files, LoadConfig only
+	files   []string         // appsettings files read, LoadConfig only
 
 	koOnce sync.Once
 	ko     *koanf.Koanf
@@ -84,6 +83,11 @@ type LoadOptions struct {
 // numbers as written, null → ""), // and /* */ comments and trailing commas
 // are allowed, and a key given twice in one file (in any case) is an error.
 // A malformed file is an error naming the file and the line:column.
+// A file starting with a byte-order mark is read in the encoding the mark
+// names (UTF-8, UTF-16 or UTF-32, little- or big-endian), as .NET's
+// StreamReader does; without one it is UTF-8. A file larger than
+// [MaxConfigFileBytes], holding more than [MaxConfigFileValues] values or
+// nested deeper than [MaxConfigDepth] levels is an error.
 //
 // In an environment variable name "__" separates levels:
 // ConnectionStrings__cache=localhost:6379 sets "ConnectionStrings:cache".
@@ -100,9 +104,12 @@ func LoadConfig(opts LoadOptions) (*Config, error) {
 	if environ == nil {
 		environ = os.Environ()
 	}
-	c := &Config{entries: make(map[string]entry), env: opts.Environment}
+	c := &Config{entries: make(map[string]entry), env: opts.Environment, dir: opts.Dir}
 	if c.env == "" {
 		c.env = environmentName(environ)
+	}
+	if abs, err := filepath.Abs(opts.Dir); err == nil {
+		c.dir = abs
 	}
 
 	for _, name := range []string{"appsettings.json", "appsettings." + c.env + ".json"} {
@@ -110,12 +117,12 @@ func LoadConfig(opts LoadOptions) (*Config, error) {
 		if opts.Dir != "" {
 			path = filepath.Join(opts.Dir, name)
 		}
-		data, err := os.ReadFile(path)
+		data, err := readConfigFile(path)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("settings: reading configuration file: %w", err)
+			return nil, err
 		}
 		values, err := parseJSONConfig(path, data)
 		if err != nil {
@@ -124,6 +131,7 @@ func LoadConfig(opts LoadOptions) (*Config, error) {
 		for _, kv := range values {
 			c.set(kv.key, kv.value, path)
 		}
+		c.files = append(c.files, path)
 	}
 
 	for _, kv := range environ {
@@ -184,14 +192,14 @@ func envKey(name string) string {
 // as is a value of another type.
 func NewConfig(values map[string]any) (*Config, error) {
 	c := &Config{entries: make(map[string]entry)}
-	if err := c.addValues("", values); err != nil {
+	if err := c.addValues("", values, SourceValues); err != nil {
 		return nil, err
 	}
 	return c, nil
 }
 
 // addValues flattens a user-supplied map into c.
-func (c *Config) addValues(prefix string, values map[string]any) error {
+func (c *Config) addValues(prefix string, values map[string]any, source string) error {
 	// Sorted, so that the error for a duplicate key is deterministic.
 	keys := make([]string, 0, len(values))
 	for k := range values {
@@ -199,36 +207,36 @@ func (c *Config) addValues(prefix string, values map[string]any) error {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		if err := c.addValue(joinKey(prefix, k), values[k]); err != nil {
+		if err := c.addValue(joinKey(prefix, k), values[k], source); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (c *Config) addValue(key string, v any) error {
+func (c *Config) addValue(key string, v any, source string) error {
 	var s string
 	switch v := v.(type) {
 	case nil:
 		return nil
 	case map[string]any:
-		return c.addValues(key, v)
+		return c.addValues(key, v, source)
 	case map[string]string:
 		m := make(map[string]any, len(v))
 		for k, x := range v {
 			m[k] = x
 		}
-		return c.addValues(key, m)
+		return c.addValues(key, m, source)
 	case []any:
 		for i, x := range v {
-			if err := c.addValue(joinKey(key, strconv.Itoa(i)), x); err != nil {
+			if err := c.addValue(joinKey(key, strconv.Itoa(i)), x, source); err != nil {
 				return err
 			}
 		}
 		return nil
 	case []string:
 		for i, x := range v {
-			if err := c.addValue(joinKey(key, strconv.Itoa(i)), x); err != nil {
+			if err := c.addValue(joinKey(key, strconv.Itoa(i)), x, source); err != nil {
 				return err
 			}
 		}
@@ -268,13 +276,13 @@ func (c *Config) addValue(key string, v any) error {
 	case fmt.Stringer:
 		s = v.String()
 	default:
-		return &ConfigError{Key: key, Source: SourceValues, Err: fmt.Errorf("unsupported value type %T", v)}
+		return &ConfigError{Key: key, Source: source, Err: fmt.Errorf("unsupported value type %T", v)}
 	}
 	lk := strings.ToLower(key)
 	if old, ok := c.entries[lk]; ok {
-		return &ConfigError{Key: key, Source: SourceValues, Err: fmt.Errorf("key given twice (also as %q); keys are case-insensitive", old.key)}
+		return &ConfigError{Key: key, Source: source, Err: fmt.Errorf("key given twice (also as %q); keys are case-insensitive", old.key)}
 	}
-	c.entries[lk] = entry{key: key, value: s, source: SourceValues}
+	c.entries[lk] = entry{key: key, value: s, source: source}
 	return nil
 }
 
@@ -315,6 +323,25 @@ func (c *Config) Environment() string {
 	return c.env
 }
 
+// Dir returns the directory LoadConfig searched for appsettings files (an
+// absolute path when it could be made one); "" for a Config made by
+// NewConfig.
+func (c *Config) Dir() string {
+	if c == nil {
+		return ""
+	}
+	return c.dir
+}
+
+// Files returns the appsettings files LoadConfig read, in order; none when
+// neither exists, and none for a Config made by NewConfig.
+func (c *Config) Files() []string {
+	if c == nil {
+		return nil
+	}
+	return slices.Clone(c.files)
+}
+
 // Keys returns every key, as written by the source that set its value,
 // sorted case-insensitively.
 func (c *Config) Keys() []string {
@@ -337,7 +364,7 @@ func (c *Config) Keys() []string {
 // way to layer values from code on top of loaded configuration. Either may
 // be nil.
 func (c *Config) Merge(over *Config) *Config {
-	out := &Config{entries: make(map[string]entry), env: c.Environment()}
+	out := &Config{entries: make(map[string]entry), env: c.Environment(), dir: c.Dir(), files: c.Files()}
 	for _, src := range []*Config{c, over} {
 		if src == nil {
 			continue
@@ -348,6 +375,9 @@ func (c *Config) Merge(over *Config) *Config {
 	}
 	if out.env == "" {
 		out.env = over.Environment()
+	}
+	if out.dir == "" {
+		out.dir, out.files = over.Dir(), over.Files()
 	}
 	return out
 }
@@ -470,282 +500,4 @@ func (c *Config) sourceUnder(key string) string {
 		}
 	}
 	return c.Source(first)
-}
-
-// ---- JSON files ----
-
-// keyValue is one flattened JSON value.
-type keyValue struct{ key, value string }
-
-// jsonParser flattens a JSON document the way .NET's
-// JsonConfigurationFileParser does.
-type jsonParser struct {
-	file string
-	data []byte
-	dec  *json.Decoder
-	seen map[string]string // lower-case key → key as written
-	out  []keyValue
-}
-
-// parseJSONConfig flattens an appsettings file. Errors name the file and a
-// line:column.
-func parseJSONConfig(file string, data []byte) ([]keyValue, error) {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // UTF-8 BOM
-	clean, perr := stripJSONExtras(data)
-	if perr != nil {
-		return nil, fileErrorAt(file, data, perr.off, perr.msg, nil)
-	}
-	p := &jsonParser{file: file, data: clean, seen: make(map[string]string)}
-	if len(bytes.TrimSpace(clean)) == 0 {
-		return nil, &FileError{File: file, Line: 1, Column: 1, Msg: "the file is empty; a configuration file holds a JSON object"}
-	}
-	// Check the syntax of the whole document first: Unmarshal reports
-	// absolute offsets, the Decoder's Token does not for bad literals.
-	if err := json.Unmarshal(clean, new(json.RawMessage)); err != nil {
-		return nil, p.syntaxError(err)
-	}
-	p.dec = json.NewDecoder(bytes.NewReader(clean))
-	p.dec.UseNumber()
-
-	tok, err := p.dec.Token()
-	if err != nil {
-		return nil, p.syntaxError(err)
-	}
-	if tok != json.Delim('{') {
-		return nil, p.errorAt(p.tokenStart(0), "the top-level JSON element must be an object", nil)
-	}
-	if err := p.object(""); err != nil {
-		return nil, err
-	}
-	if _, err := p.dec.Token(); err != io.EOF {
-		if err != nil {
-			return nil, p.syntaxError(err)
-		}
-		return nil, p.errorAt(p.tokenStart(0), "unexpected data after the top-level object", nil)
-	}
-	return p.out, nil
-}
-
-// object reads the members of an object whose '{' was read.
-func (p *jsonParser) object(prefix string) error {
-	for p.dec.More() {
-		before := p.dec.InputOffset()
-		tok, err := p.dec.Token()
-		if err != nil {
-			return p.syntaxError(err)
-		}
-		name, ok := tok.(string)
-		if !ok {
-			return p.errorAt(p.tokenStart(before), "expected a property name", nil)
-		}
-		if err := p.value(joinKey(prefix, name), p.tokenStart(before)); err != nil {
-			return err
-		}
-	}
-	_, err := p.dec.Token() // '}'
-	if err != nil {
-		return p.syntaxError(err)
-	}
-	return nil
-}
-
-// array reads the elements of an array whose '[' was read.
-func (p *jsonParser) array(prefix string) error {
-	for i := 0; p.dec.More(); i++ {
-		before := p.dec.InputOffset()
-		if err := p.value(joinKey(prefix, strconv.Itoa(i)), p.tokenStart(before)); err != nil {
-			return err
-		}
-	}
-	_, err := p.dec.Token() // ']'
-	if err != nil {
-		return p.syntaxError(err)
-	}
-	return nil
-}
-
-// value reads the value for key; keyOff is where the key (or array
-// element) starts, for error messages.
-func (p *jsonParser) value(key string, keyOff int64) error {
-	tok, err := p.dec.Token()
-	if err != nil {
-		return p.syntaxError(err)
-	}
-	var s string
-	switch v := tok.(type) {
-	case json.Delim:
-		switch v {
-		case '{':
-			return p.object(key)
-		case '[':
-			return p.array(key)
-		}
-		return p.errorAt(p.dec.InputOffset()-1, fmt.Sprintf("unexpected %q", rune(v)), nil)
-	case string:
-		s = v
-	case json.Number:
-		s = v.String()
-	case bool:
-		s = strconv.FormatBool(v)
-	case nil:
-		s = ""
-	}
-	lk := strings.ToLower(key)
-	if old, dup := p.seen[lk]; dup {
-		return p.errorAt(keyOff, fmt.Sprintf("duplicate key %q (also %q); keys are case-insensitive", key, old), nil)
-	}
-	p.seen[lk] = key
-	p.out = append(p.out, keyValue{key: key, value: s})
-	return nil
-}
-
-// tokenStart returns the offset of the first significant byte at or after
-// off (the decoder's offset points after the previous token).
-func (p *jsonParser) tokenStart(off int64) int64 {
-	for off < int64(len(p.data)) {
-		switch p.data[off] {
-		case ' ', '\t', '\r', '\n', ',', ':':
-			off++
-			continue
-		}
-		break
-	}
-	return off
-}
-
-func (p *jsonParser) syntaxError(err error) error {
-	const eof = "unexpected end of JSON input"
-	var se *json.SyntaxError
-	switch {
-	case errors.As(err, &se) && se.Error() != eof:
-		// Offset counts the bytes read, the bad one included.
-		return p.errorAt(max(se.Offset-1, 0), se.Error(), err)
-	case se != nil, errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return p.errorAt(int64(len(p.data)), eof, err)
-	}
-	return p.errorAt(p.dec.InputOffset(), err.Error(), err)
-}
-
-func (p *jsonParser) errorAt(off int64, msg string, cause error) error {
-	return fileErrorAt(p.file, p.data, off, msg, cause)
-}
-
-// FileError reports a malformed configuration file.
-type FileError struct {
-	// File is the path of the file as opened.
-	File string
-	// Line and Column (1-based; the column counts characters) locate the
-	// problem.
-	Line, Column int
-	// Msg describes the problem.
-	Msg string
-	// Err is the underlying error, if any (e.g. a *json.SyntaxError).
-	Err error
-}
-
-// Error returns "settings: FILE:LINE:COL: MSG".
-func (e *FileError) Error() string {
-	return fmt.Sprintf("settings: %s:%d:%d: %s", e.File, e.Line, e.Column, e.Msg)
-}
-
-// Unwrap returns the underlying error.
-func (e *FileError) Unwrap() error { return e.Err }
-
-func fileErrorAt(file string, data []byte, off int64, msg string, cause error) error {
-	if off > int64(len(data)) {
-		off = int64(len(data))
-	}
-	before := data[:off]
-	line := 1 + bytes.Count(before, []byte("\n"))
-	lineStart := bytes.LastIndexByte(before, '\n') + 1
-	col := 1 + utf8.RuneCount(before[lineStart:])
-	return &FileError{File: file, Line: line, Column: col, Msg: msg, Err: cause}
-}
-
-// jsonPosError is a problem at a byte offset, found before decoding.
-type jsonPosError struct {
-	off int64
-	msg string
-}
-
-// stripJSONExtras blanks out what .NET's JSON reader accepts and
-// encoding/json does not: // and /* */ comments, and a comma before a
-// closing '}' or ']'. Blanking (not removing) keeps every byte offset and
-// line, so that decoding errors point at the original text.
-func stripJSONExtras(data []byte) ([]byte, *jsonPosError) {
-	if !bytes.ContainsAny(data, "/,") {
-		return data, nil
-	}
-	out := bytes.Clone(data)
-	const (
-		normal = iota
-		inString
-		lineComment
-		blockComment
-	)
-	state := normal
-	escaped := false
-	comma := -1         // offset of a comma that may be trailing
-	var prev byte = ' ' // last significant byte outside comments
-	commentStart := 0
-	for i := 0; i < len(out); i++ {
-		b := out[i]
-		switch state {
-		case inString:
-			switch {
-			case escaped:
-				escaped = false
-			case b == '\\':
-				escaped = true
-			case b == '"':
-				state = normal
-			}
-		case lineComment:
-			if b == '\n' {
-				state = normal
-			} else if b != '\r' {
-				out[i] = ' '
-			}
-		case blockComment:
-			if b == '*' && i+1 < len(out) && out[i+1] == '/' {
-				out[i], out[i+1] = ' ', ' '
-				i++
-				state = normal
-			} else if b != '\n' && b != '\r' {
-				out[i] = ' '
-			}
-		default:
-			switch b {
-			case ' ', '\t', '\r', '\n':
-				continue
-			case '/':
-				if i+1 < len(out) && (out[i+1] == '/' || out[i+1] == '*') {
-					if out[i+1] == '/' {
-						state = lineComment
-					} else {
-						state = blockComment
-						commentStart = i
-					}
-					out[i], out[i+1] = ' ', ' '
-					i++
-					continue
-				}
-			case '}', ']':
-				if comma >= 0 {
-					out[comma] = ' '
-				}
-			case '"':
-				state = inString
-			}
-			comma = -1
-			if b == ',' && prev != '{' && prev != '[' && prev != ',' {
-				comma = i
-			}
-			prev = b
-		}
-	}
-	if state == blockComment {
-		return nil, &jsonPosError{off: int64(commentStart), msg: "unterminated /* comment"}
-	}
-	return out, nil
 }

@@ -1,6 +1,7 @@
 package settings
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"os"
@@ -9,6 +10,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
+
+	"github.com/knadh/koanf/providers/confmap"
+	"github.com/knadh/koanf/v2"
 )
 
 // writeFiles writes name → content into a fresh temporary directory.
@@ -161,15 +166,20 @@ func TestLoadConfigErrors(t *testing.T) {
 		pos     string // "line:col"
 		msg     string
 	}{
-		{"missing comma", "{\n  \"A\": 1\n  \"B\": 2\n}", "3:3", "after object key:value pair"},
-		{"bad literal", "{\n  \"A\": tru\n}", "2:11", "invalid character"},
-		{"unterminated string", "{\"A\": \"x", "1:9", "unexpected end"},
-		{"unterminated object", "{\"A\": {\"B\": 1}", "1:15", "unexpected end"},
+		{"missing comma", "{\n  \"A\": 1\n  \"B\": 2\n}", "3:3", "after object value (expecting ',' or '}')"},
+		{"bad literal", "{\n  \"A\": tru\n}", "2:8", "invalid value: not a string, number, true, false or null"},
+		{"bad escape", "{\"A\": \"a\\qb\"}", "1:7", "invalid string: a bad escape sequence"},
+		{"unterminated string", "{\"A\": \"x", "1:9", "unexpected EOF"},
+		{"unterminated object", "{\"A\": {\"B\": 1}", "1:15", "unexpected EOF"},
 		{"top-level array", "\n  [1, 2]", "2:3", "top-level JSON element must be an object"},
 		{"top-level string", "\"x\"", "1:1", "top-level JSON element must be an object"},
 		{"trailing data", "{\"A\": 1}\n{\"B\": 2}", "2:1", "after top-level value"},
 		{"duplicate key", "{\n  \"A\": {\"b\": 1},\n  \"a\": {\"B\": 2}\n}", "3:9", `duplicate key "a:B"`},
-		{"unterminated comment", "{\"A\": 1} /* oops", "1:10", "unterminated /* comment"},
+		{"unterminated comment", "{\"A\": 1} /* oops", "1:10", "parsing comment: unexpected EOF"},
+		{"only comments", "// nothing\n/* here */\n", "1:1", "only comments"},
+		{"error after a UTF-8 BOM", "\xef\xbb\xbf{\n \"A\" 1}", "2:6", "after object name"},
+		{"too deep", strings.Repeat("{\"a\":", MaxConfigDepth) + "[1]" + strings.Repeat("}", MaxConfigDepth), "1:321", "nested more than 64 levels"},
+		{"too many values", "{\"a\": [" + strings.Repeat("1,", MaxConfigFileValues) + "1]}", "1:200003", "more than 100000 values"},
 		{"non-ASCII before the error", "{\"Ä\": \"é\" x}", "1:11", "invalid character"},
 	}
 	for _, tt := range tests {
@@ -382,23 +392,225 @@ func TestConfigChildren(t *testing.T) {
 	}
 }
 
-func TestStripJSONExtrasKeepsOffsets(t *testing.T) {
-	in := "{\"a\": \"//not a comment\", /* c */ \"b\": [1,\n2, ], // x\n}"
-	out, perr := stripJSONExtras([]byte(in))
-	if perr != nil {
-		t.Fatal(perr.msg)
+func TestLoadConfigLimitsAccepted(t *testing.T) {
+	// Exactly at the limits: MaxConfigDepth levels and MaxConfigFileValues
+	// values (the top-level object is one of them).
+	deep := strings.Repeat(`{"a":`, MaxConfigDepth-1) + "[1]" + strings.Repeat("}", MaxConfigDepth-1)
+	cfg := mustLoad(t, map[string]string{"appsettings.json": deep})
+	if v, ok := cfg.String(strings.Repeat("a:", MaxConfigDepth-1) + "0"); !ok || v != "1" {
+		t.Errorf("deepest value = %q, %v; want 1", v, ok)
 	}
-	if len(out) != len(in) || strings.Count(string(out), "\n") != strings.Count(in, "\n") {
-		t.Fatalf("offsets changed: %q", out)
+	many := `{"a": [` + strings.Repeat("1,", MaxConfigFileValues-3) + `1]}`
+	cfg = mustLoad(t, map[string]string{"appsettings.json": many})
+	if n := len(cfg.Keys()); n != MaxConfigFileValues-2 {
+		t.Errorf("%d keys; want %d", n, MaxConfigFileValues-2)
 	}
-	want := "{\"a\": \"//not a comment\",         \"b\": [1,\n2  ]      \n}"
-	if string(out) != want {
-		t.Errorf("stripJSONExtras = %q; want %q", out, want)
+}
+
+func TestLoadConfigTooLarge(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "appsettings.json")
+	// A sparse file: its size is what counts, it is never read.
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, bad := range []string{`[,]`, `{"a": 1,,}`} {
-		out, _ := stripJSONExtras([]byte(bad))
-		if string(out) != bad {
-			t.Errorf("stripJSONExtras(%q) = %q; a comma after no value must stay", bad, out)
+	if err := f.Truncate(MaxConfigFileBytes + 1); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	_, err = LoadConfig(LoadOptions{Dir: dir, Environ: []string{}})
+	var fe *FileError
+	if !errors.As(err, &fe) || fe.File != path || !strings.Contains(err.Error(), "more than the 16777216 (16 MiB)") {
+		t.Fatalf("err = %v; want a *FileError for %s naming the size limit", err, path)
+	}
+	if want := "settings: " + path + ": the file has 16777217 bytes"; !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("err = %q; want prefix %q", err, want)
+	}
+}
+
+// encodeUTF16 encodes s as UTF-16 with a byte-order mark.
+func encodeUTF16(s string, bigEndian bool) []byte {
+	var out []byte
+	put := func(u uint16) {
+		if bigEndian {
+			out = append(out, byte(u>>8), byte(u))
+		} else {
+			out = append(out, byte(u), byte(u>>8))
+		}
+	}
+	put(0xfeff)
+	for _, u := range utf16.Encode([]rune(s)) {
+		put(u)
+	}
+	return out
+}
+
+// encodeUTF32 encodes s as UTF-32 with a byte-order mark.
+func encodeUTF32(s string, bigEndian bool) []byte {
+	var out []byte
+	for _, r := range "\ufeff" + s {
+		if bigEndian {
+			out = binary.BigEndian.AppendUint32(out, uint32(r))
+		} else {
+			out = binary.LittleEndian.AppendUint32(out, uint32(r))
+		}
+	}
+	return out
+}
+
+func TestLoadConfigEncodings(t *testing.T) {
+	const doc = "{\n  // Käse 🧀\n  \"ConnectionStrings\": {\"cache\": \"höst:6379,password=ü🔑\"}\n}\n"
+	const want = "höst:6379,password=ü🔑"
+	tests := []struct {
+		name string
+		data []byte
+	}{
+		{"UTF-8", []byte(doc)},
+		{"UTF-8 with BOM", append([]byte("\xef\xbb\xbf"), doc...)},
+		{"UTF-16LE with BOM", encodeUTF16(doc, false)},
+		{"UTF-16BE with BOM", encodeUTF16(doc, true)},
+		{"UTF-32LE with BOM", encodeUTF32(doc, false)},
+		{"UTF-32BE with BOM", encodeUTF32(doc, true)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := mustLoad(t, map[string]string{"appsettings.json": string(tt.data)})
+			if got, _ := cfg.String("ConnectionStrings:cache"); got != want {
+				t.Errorf("ConnectionStrings:cache = %q; want %q", got, want)
+			}
+		})
+	}
+}
+
+func TestLoadConfigEncodingErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		data []byte
+		want string // in the error
+	}{
+		{"UTF-16 odd length", append(encodeUTF16(`{"A": 1}`, false), 'x'), "odd number of bytes"},
+		{"UTF-32 bad length", append(encodeUTF32(`{"A": 1}`, true), 'x'), "not a multiple of 4"},
+		// Positions count characters of the decoded text.
+		{"UTF-16 syntax error", encodeUTF16("{\n \"Ä\": 1 2}", false), "appsettings.json:2:9: invalid character '2'"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := writeFiles(t, map[string]string{"appsettings.json": string(tt.data)})
+			_, err := LoadConfig(LoadOptions{Dir: dir, Environ: []string{}})
+			var fe *FileError
+			if !errors.As(err, &fe) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v; want a *FileError containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestDecodeUTF16UnpairedSurrogate(t *testing.T) {
+	// A lone high surrogate, then 'a'; then a lone low surrogate.
+	got, err := decodeUTF16([]byte{0x00, 0xd8, 'a', 0, 0x00, 0xdc}, false)
+	if err != nil || string(got) != "\ufffda\ufffd" {
+		t.Errorf("decodeUTF16 = %q, %v; want %q", got, err, "\ufffda\ufffd")
+	}
+}
+
+func TestLoadConfigDirAndFiles(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"appsettings.json": `{"A": 1}`, "appsettings.Staging.json": `{"B": 2}`})
+	cfg, err := LoadConfig(LoadOptions{Dir: dir, Environment: "Staging", Environ: []string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Dir() != dir {
+		t.Errorf("Dir() = %q; want %q", cfg.Dir(), dir)
+	}
+	want := []string{filepath.Join(dir, "appsettings.json"), filepath.Join(dir, "appsettings.Staging.json")}
+	if got := cfg.Files(); !slices.Equal(got, want) {
+		t.Errorf("Files() = %q; want %q", got, want)
+	}
+	if m := (&Config{}).Merge(cfg); m.Dir() != dir || len(m.Files()) != 2 {
+		t.Errorf("Merge lost Dir/Files: %q %q", m.Dir(), m.Files())
+	}
+	empty, err := LoadConfig(LoadOptions{Environ: []string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wd, _ := os.Getwd(); empty.Dir() != wd || len(empty.Files()) != 0 {
+		t.Errorf("Dir() = %q, Files() = %q; want the working directory %q and no files", empty.Dir(), empty.Files(), wd)
+	}
+}
+
+func TestFromKoanf(t *testing.T) {
+	load := func(t *testing.T, delim string, values map[string]any) *koanf.Koanf {
+		t.Helper()
+		k := koanf.New(delim)
+		if err := k.Load(confmap.Provider(values, delim), nil); err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	t.Run("keys, values and source", func(t *testing.T) {
+		k := load(t, "/", map[string]any{
+			"ConnectionStrings/Cache": "a:1",
+			"list":                    []any{"x", 2, true},
+			"timeout":                 2 * time.Second,
+		})
+		cfg, err := FromKoanf(k, "vault")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for key, want := range map[string]string{"connectionstrings:cache": "a:1", "LIST:0": "x", "list:1": "2", "list:2": "true", "Timeout": "2s"} {
+			if got, ok := cfg.String(key); !ok || got != want {
+				t.Errorf("String(%q) = %q, %v; want %q", key, got, ok, want)
+			}
+			if src := cfg.Source(key); src != "vault" {
+				t.Errorf("Source(%q) = %q; want vault", key, src)
+			}
+		}
+	})
+	t.Run("default source", func(t *testing.T) {
+		cfg, err := FromKoanf(load(t, ".", map[string]any{"a.b": "c"}), "")
+		if err != nil || cfg.Source("A:B") != SourceKoanf {
+			t.Errorf("Source = %q, %v; want %q", cfg.Source("A:B"), err, SourceKoanf)
+		}
+	})
+	t.Run("nil", func(t *testing.T) {
+		cfg, err := FromKoanf(nil, "")
+		if err != nil || len(cfg.Keys()) != 0 {
+			t.Errorf("FromKoanf(nil) = %v, %v", cfg.Keys(), err)
+		}
+	})
+	t.Run("keys differing in case", func(t *testing.T) {
+		_, err := FromKoanf(load(t, ".", map[string]any{"a.B": "1", "a.b": "2"}), "app.yaml")
+		var ce *ConfigError
+		if !errors.As(err, &ce) || ce.Source != "app.yaml" || !strings.Contains(err.Error(), "case-insensitive") {
+			t.Errorf("err = %v; want a *ConfigError from app.yaml about case", err)
+		}
+	})
+	t.Run("unsupported value", func(t *testing.T) {
+		_, err := FromKoanf(load(t, ".", map[string]any{"a": struct{}{}}), "")
+		var ce *ConfigError
+		if !errors.As(err, &ce) || ce.Key != "a" || ce.Source != SourceKoanf {
+			t.Errorf("err = %v; want a *ConfigError for key a from koanf", err)
+		}
+	})
+}
+
+// A malformed value is described, never quoted: it may be a password.
+func TestLoadConfigErrorsDoNotQuoteValues(t *testing.T) {
+	for _, doc := range []string{
+		`{"ConnectionStrings": {"cache": "h:1,password=s3cr\qet"}}`,
+		`{"Password": s3cr3tpw}`,
+		"{\"Password\": \"s3cr\x01et\"}",
+	} {
+		dir := writeFiles(t, map[string]string{"appsettings.json": doc})
+		_, err := LoadConfig(LoadOptions{Dir: dir, Environ: []string{}})
+		if err == nil {
+			t.Fatalf("LoadConfig(%q) succeeded", doc)
+		}
+		for e := err; e != nil; e = errors.Unwrap(e) {
+			if strings.Contains(e.Error(), "s3cr") {
+				t.Errorf("error %q quotes the value of %q", e, doc)
+			}
 		}
 	}
 }

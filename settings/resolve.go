@@ -77,11 +77,17 @@ func (e *ConfigError) Error() string {
 	return b.String()
 }
 
-// detail is the message of err without the prefixes that the context
-// already gives ("settings: ", "connection string: ").
+// detailer is an error that can describe itself without the prefixes
+// that the context of a ConfigError or a contextError already gives
+// ("settings: ", "connection string: "), as *ParseError does.
+type detailer interface{ detail() string }
+
+// detail is the message of err for use after such a context.
 func detail(err error) string {
-	msg := strings.TrimPrefix(err.Error(), "settings: ")
-	return strings.TrimPrefix(msg, "connection string: ")
+	if d, ok := err.(detailer); ok {
+		return d.detail()
+	}
+	return err.Error()
 }
 
 // emptyError is a connection string that is present but empty.

@@ -867,3 +867,26 @@ func TestResolveClusterMode(t *testing.T) {
 		t.Errorf("without ClusterMode: %v, IsClusterMode=%t, Topology=%v", err, r.Connection.Options.IsClusterMode, r.Connection.Topology)
 	}
 }
+
+func TestConfigErrorDetail(t *testing.T) {
+	pe := &ParseError{Key: "connectTimeout", msg: "Keyword 'connectTimeout' requires an integer value"}
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"parse error without its prefix", pe,
+			"settings: config key K (S): Keyword 'connectTimeout' requires an integer value"},
+		// Text that only looks like a prefix is kept: the message is not trimmed.
+		{"other error as written", errors.New("connection string: is a word here"),
+			"settings: config key K (S): connection string: is a word here"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := (&ConfigError{Key: "K", Source: "S", Err: tt.err}).Error()
+			if got != tt.want {
+				t.Errorf("Error() = %q; want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -442,15 +442,16 @@ func (d *doctor) redisProblem(step string, err error) string {
 		user = "user=" + o.Username + " and "
 	}
 	switch {
-	case strings.Contains(msg, "WRONGPASS"), strings.Contains(msg, "invalid password"), strings.Contains(msg, "invalid username-password"):
-		return fmt.Sprintf("authentication failed: check %sthe %s; the server said %q", user, d.passwordWhere(), msg)
-	case strings.Contains(msg, "NOAUTH") && o.Password == "":
+	case redis.IsAuthError(err) && o.Password == "":
 		return fmt.Sprintf("authentication required: the server needs a password and none is configured; add password=… to %s; the server said %q", d.resolved.Source, msg)
-	case strings.Contains(msg, "NOAUTH"):
+	// Redis before 6 answers a wrong password with a plain ERR, which
+	// go-redis does not type.
+	case redis.IsAuthError(err), strings.HasPrefix(msg, "ERR invalid password"):
 		return fmt.Sprintf("authentication failed: check %sthe %s; the server said %q", user, d.passwordWhere(), msg)
+	// No typed error for this ERR reply either.
 	case strings.Contains(msg, "without any password configured"):
 		return fmt.Sprintf("the server has no password, but the connection sets one: remove the %s, or set a password on the server; the server said %q", d.passwordWhere(), msg)
-	case strings.Contains(msg, "NOPERM"):
+	case redis.IsPermissionError(err):
 		who := "the default user"
 		if o.Username != "" {
 			who = "user " + strconv.Quote(o.Username)

@@ -13,9 +13,11 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"go.uber.org/goleak"
+
+	"github.com/aspirego/redis/internal/testlog"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { goleak.VerifyTestMain(testlog.Main(m)) }
 
 // startMiniredis starts an in-memory Redis for an example and returns it
 // with the connection string an Aspire AppHost would inject for it.
@@ -70,7 +72,8 @@ func stdoutLogger() *slog.Logger {
 	return slog.New(clientLines{Handler: h})
 }
 
-// clientLines passes on the records of loggers that carry redis.client.
+// clientLines passes on the records of loggers that carry redis.client,
+// except go-redis's own lines (logger=go-redis).
 type clientLines struct {
 	slog.Handler
 	client bool
@@ -78,6 +81,18 @@ type clientLines struct {
 
 func (h clientLines) Enabled(ctx context.Context, l slog.Level) bool {
 	return h.client && h.Handler.Enabled(ctx, l)
+}
+
+func (h clientLines) Handle(ctx context.Context, r slog.Record) error {
+	goRedis := false
+	r.Attrs(func(a slog.Attr) bool {
+		goRedis = a.Key == "logger" && a.Value.String() == "go-redis"
+		return !goRedis
+	})
+	if goRedis {
+		return nil
+	}
+	return h.Handler.Handle(ctx, r)
 }
 
 func (h clientLines) WithAttrs(attrs []slog.Attr) slog.Handler {

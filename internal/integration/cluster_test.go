@@ -102,6 +102,7 @@ func errorStat(t *testing.T, srv *testserver.Server, kind string) int {
 }
 
 func TestCluster(t *testing.T) {
+	parallel(t)
 	testserver.EachBinary(t, func(t *testing.T, binary string) {
 		pw := password(t, "cluster")
 		cl := testserver.StartCluster(t, testserver.ClusterOptions{Binary: binary, Password: pw})

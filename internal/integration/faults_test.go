@@ -203,10 +203,12 @@ func password(t *testing.T, prefix string) string {
 }
 
 func TestStandaloneFaults(t *testing.T) {
+	parallel(t)
 	testserver.EachBinary(t, func(t *testing.T, binary string) {
 		server := serverVersion(binary)
 
 		t.Run("SIGKILL and restart", func(t *testing.T) {
+			parallel(t)
 			pw := password(t, "kill")
 			srv := testserver.Start(t, testserver.Options{Binary: binary, Password: pw, Args: aof})
 			inst := client(t, srv.ConnectionString()+timeouts, nil)
@@ -218,6 +220,7 @@ func TestStandaloneFaults(t *testing.T) {
 		})
 
 		t.Run("stalled server", func(t *testing.T) {
+			parallel(t)
 			pw := password(t, "stall")
 			srv := testserver.Start(t, testserver.Options{Binary: binary, Password: pw})
 			proxy := testserver.NewStallProxy(t, srv.Addr)
@@ -246,6 +249,7 @@ func TestStandaloneFaults(t *testing.T) {
 		})
 
 		t.Run("restart with another password", func(t *testing.T) {
+			parallel(t)
 			pw, rotated := password(t, "old"), password(t, "rotated")
 			srv := testserver.Start(t, testserver.Options{Binary: binary, Password: pw, Args: aof})
 			inst := client(t, srv.ConnectionString()+timeouts, nil)
@@ -273,10 +277,12 @@ func TestStandaloneFaults(t *testing.T) {
 }
 
 func TestClusterFaults(t *testing.T) {
+	parallel(t)
 	testserver.EachBinary(t, func(t *testing.T, binary string) {
 		server := serverVersion(binary)
 
 		t.Run("SIGKILL and restart of a primary", func(t *testing.T) {
+			parallel(t)
 			pw := password(t, "ckill")
 			cl := testserver.StartCluster(t, testserver.ClusterOptions{Binary: binary, Password: pw, Args: aof})
 			victim := cl.Primaries(t)[0]
@@ -290,6 +296,7 @@ func TestClusterFaults(t *testing.T) {
 		})
 
 		t.Run("SIGKILL of a primary with a replica", func(t *testing.T) {
+			parallel(t)
 			pw := password(t, "cfailover")
 			cl := testserver.StartCluster(t, testserver.ClusterOptions{Binary: binary, Password: pw, Replicas: 1, Args: aof})
 			victim := cl.Primaries(t)[0]
@@ -319,6 +326,7 @@ func TestClusterFaults(t *testing.T) {
 		})
 
 		t.Run("stalled primary", func(t *testing.T) {
+			parallel(t)
 			pw := password(t, "cstall")
 			cl := testserver.StartCluster(t, testserver.ClusterOptions{Binary: binary, Password: pw})
 			victim := cl.Primaries(t)[0]
@@ -359,6 +367,7 @@ func TestClusterFaults(t *testing.T) {
 		})
 
 		t.Run("primary restarts with another password", func(t *testing.T) {
+			parallel(t)
 			pw, rotated := password(t, "cold"), password(t, "crotated")
 			cl := testserver.StartCluster(t, testserver.ClusterOptions{Binary: binary, Password: pw, Args: aof})
 			victim := cl.Primaries(t)[0]

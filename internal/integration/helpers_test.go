@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -35,6 +36,17 @@ const (
 // aof makes a server append every write to its log and fsync it before
 // answering, so that an acknowledged write survives SIGKILL.
 var aof = []string{"--appendonly", "yes", "--appendfsync", "always"}
+
+// parallel runs t in parallel with the other suites and fault scenarios
+// (each starts its own servers), except when the figures are measured for
+// the report (ASPIREGO_RELIABILITY_REPORT set): then one runs at a time, so
+// that none disturbs another's timings.
+func parallel(t *testing.T) {
+	t.Helper()
+	if os.Getenv(ReportEnv) == "" {
+		t.Parallel()
+	}
+}
 
 // client builds the client "cache" from connection string conn through the
 // public API (configuration + rediscache.New), with the package's log

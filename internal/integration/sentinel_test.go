@@ -60,6 +60,7 @@ func (w *healthWatch) close() {
 }
 
 func TestSentinel(t *testing.T) {
+	parallel(t)
 	testserver.EachBinary(t, func(t *testing.T, binary string) {
 		pw, spw := password(t, "data"), password(t, "sentinel")
 		set := testserver.StartSentinel(t, testserver.SentinelOptions{Binary: binary, Password: pw, SentinelPassword: spw})

@@ -60,6 +60,7 @@ func newSynHole(t *testing.T) *synHole {
 // which in go-redis also bounds the connection handshake), and a deadline
 // on the caller's context.
 func TestTimeouts(t *testing.T) {
+	parallel(t)
 	syn := newSynHole(t)
 	hole := testserver.NewBlackhole(t)
 	for _, tt := range []struct {

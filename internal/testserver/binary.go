@@ -62,21 +62,31 @@ func EachBinary(t *testing.T, fn func(t *testing.T, binary string)) {
 
 // Require returns the path of binary (a name looked up on PATH, or a path).
 // When it is missing the test fails with a message saying what to install;
-// with ASPIREGO_SKIP_REAL_SERVERS=1 it is skipped instead.
+// with ASPIREGO_SKIP_REAL_SERVERS=1 it is skipped instead, except in CI
+// (CI=true, as CI services set it), where a real-server test never skips.
 func Require(t testing.TB, binary string) string {
 	t.Helper()
 	path, err := lookBinary(binary)
 	if err == nil {
 		return path
 	}
-	msg := fmt.Sprintf("testserver: %v; install it with `%s` (or set %s=1 to skip tests that need real servers)",
+	msg := fmt.Sprintf("testserver: %v; install it with `%s` (or `make test-deps`; set %s=1 to skip tests that need real servers)",
 		err, installHint(binary), SkipEnv)
-	if v, _ := strconv.ParseBool(os.Getenv(SkipEnv)); v {
+	skip, _ := strconv.ParseBool(os.Getenv(SkipEnv))
+	ci, _ := strconv.ParseBool(os.Getenv(CIEnv))
+	switch {
+	case skip && ci:
+		t.Fatal(msg + "; " + SkipEnv + " is ignored when " + CIEnv + "=true")
+	case skip:
 		t.Skip(msg)
 	}
 	t.Fatal(msg)
 	return ""
 }
+
+// CIEnv is set to true by CI services; then [SkipEnv] is ignored and a
+// missing server binary fails the test.
+const CIEnv = "CI"
 
 func lookBinary(binary string) (string, error) {
 	if binary == "" {
@@ -94,9 +104,11 @@ func lookBinary(binary string) (string, error) {
 
 func installHint(binary string) string {
 	if strings.Contains(filepath.Base(binary), "valkey") {
-		return "apt-get install -y valkey-server valkey-sentinel valkey-tools"
+		return "apt-get install -y valkey-server"
 	}
-	return "apt-get install -y redis-server redis-sentinel redis-tools"
+	// Sentinels run as `redis-server --sentinel`; redis-cli comes with
+	// redis-server's dependency redis-tools.
+	return "apt-get install -y redis-server"
 }
 
 // cliFor returns the command-line client that goes with a server binary:

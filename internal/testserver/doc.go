@@ -11,10 +11,11 @@
 // # Requirements
 //
 // The servers are found on PATH: redis-server and redis-cli (Debian/Ubuntu:
-// apt-get install -y redis-server redis-sentinel redis-tools), and
+// apt-get install -y redis-server, or `make test-deps`), and
 // optionally valkey-server. A missing binary fails the test with a message
 // saying what to install; set ASPIREGO_SKIP_REAL_SERVERS=1 to skip
-// real-server tests instead. [EachBinary] runs a test once per server
+// real-server tests instead (ignored when CI=true: in CI a missing binary
+// always fails). [EachBinary] runs a test once per server
 // flavour and reports Valkey as not run when valkey-server is absent.
 //
 // # Standalone

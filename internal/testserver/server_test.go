@@ -15,13 +15,15 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
+
+	"github.com/aspirego/redis/internal/testlog"
 )
 
 func TestMain(m *testing.M) {
 	if _, err := lookBinary(Valkey); err != nil {
 		fmt.Fprintln(os.Stderr, "testserver: valkey cases not run: valkey-server not on PATH")
 	}
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(testlog.Main(m))
 }
 
 // quickClient is a go-redis client that fails fast: one dial attempt,
@@ -348,15 +350,17 @@ func TestRequire(t *testing.T) {
 		t.Fatal("Require(redis-server) returned no path")
 	}
 	for _, tc := range []struct {
-		name, env, binary, wantFatal, wantSkip string
+		name, env, ci, binary, wantFatal, wantSkip string
 	}{
-		{"missing fails", "", "redis-server-does-not-exist", "apt-get install -y redis-server redis-sentinel redis-tools", ""},
-		{"missing valkey names valkey", "", "valkey-server-does-not-exist", "apt-get install -y valkey-server", ""},
-		{"missing path fails", "0", "/nonexistent/redis-server", "not an executable file", ""},
-		{"skip on request", "1", "redis-server-does-not-exist", "", "apt-get install -y redis-server"},
+		{"missing fails", "", "", "redis-server-does-not-exist", "apt-get install -y redis-server", ""},
+		{"missing valkey names valkey", "", "", "valkey-server-does-not-exist", "apt-get install -y valkey-server", ""},
+		{"missing path fails", "0", "", "/nonexistent/redis-server", "not an executable file", ""},
+		{"skip on request", "1", "", "redis-server-does-not-exist", "", "apt-get install -y redis-server"},
+		{"never skips in CI", "1", "true", "redis-server-does-not-exist", "is ignored when CI=true", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv(SkipEnv, tc.env)
+			t.Setenv(CIEnv, tc.ci)
 			f := runFake(func(tb testing.TB) { Require(tb, tc.binary) })
 			if tc.wantFatal != "" && !strings.Contains(f.fatal, tc.wantFatal) {
 				t.Errorf("Fatal(%q), want it to contain %q", f.fatal, tc.wantFatal)

@@ -1,14 +1,27 @@
 package rediscachetest
 
 import (
+	"log/slog"
 	"testing"
 
 	"github.com/alicebob/miniredis/v2"
 	"go.uber.org/fx"
 
+	"github.com/aspirego/redis/internal/testlog"
 	"github.com/aspirego/redis/rediscache"
 	"github.com/aspirego/redis/settings"
 )
+
+// Logger returns a logger that writes to t.Output(), so that the clients'
+// lines (built, connected, closed, and go-redis's own) show under the test
+// that caused them, with go test -v or when it fails, and a green run stays
+// quiet. Supply it to the container, fx.Supply(rediscachetest.Logger(t)),
+// or pass it as rediscache.Deps.Logger. Lines logged after the test ended
+// are dropped.
+func Logger(t testing.TB) *slog.Logger {
+	t.Helper()
+	return testlog.Logger(t)
+}
 
 // Start starts a miniredis server that is closed when the test ends and
 // returns it with an fx option that points the clients called names at it

@@ -3,6 +3,7 @@ package rediscachetest_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"testing"
 
 	"github.com/alicebob/miniredis/v2"
@@ -60,7 +61,7 @@ func TestOverridesLoadedConfiguration(t *testing.T) {
 func TestKeyed(t *testing.T) {
 	srv, opt := rediscachetest.Start(t, "chat")
 	var chat redis.UniversalClient
-	app := fxtest.New(t, opt, fx.Provide(keyed.Client("chat")),
+	app := fxtest.New(t, opt, fx.Supply(rediscachetest.Logger(t)), fx.Provide(keyed.Client("chat")),
 		fx.Invoke(fx.Annotate(func(c redis.UniversalClient) { chat = c }, fx.ParamTags(`name:"chat"`))))
 	app.RequireStart()
 	defer app.RequireStop()
@@ -75,7 +76,9 @@ func TestKeyed(t *testing.T) {
 func ExampleStart() {
 	testGreeter := func(t *testing.T) {
 		srv, opt := rediscachetest.Start(t, "cache")
-		app := fxtest.New(t, opt, fx.Provide(rediscache.Client("cache"), newGreeter), fx.Invoke(func(*greeter) {}))
+		app := fxtest.New(t, opt,
+			fx.Supply(rediscachetest.Logger(t)), // the clients' log lines under this test, shown with -v or on failure
+			fx.Provide(rediscache.Client("cache"), newGreeter), fx.Invoke(func(*greeter) {}))
 		app.RequireStart().RequireStop()
 		_ = srv // seed or inspect the server: srv.Set, srv.Get, srv.FastForward, srv.SetError
 	}
@@ -100,4 +103,19 @@ func ExampleValues() {
 	v, _ := srv.Get("k")
 	fmt.Println(v)
 	// Output: v
+}
+
+// The logger writes under the test that built it; a goroutine that logs
+// after the test ended does not panic.
+func TestLogger(t *testing.T) {
+	var logger *slog.Logger
+	t.Run("service", func(t *testing.T) {
+		srv, opt := rediscachetest.Start(t, "cache")
+		logger = rediscachetest.Logger(t)
+		var rdb redis.UniversalClient
+		app := fxtest.New(t, opt, fx.Supply(logger), fx.Provide(rediscache.Client("cache")), fx.Populate(&rdb))
+		app.RequireStart().RequireStop()
+		_ = srv
+	})
+	logger.Info("after the test ended")
 }

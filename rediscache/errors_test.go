@@ -1,0 +1,100 @@
+package rediscache_test
+
+import (
+	"bytes"
+	"errors"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/fx"
+	"go.uber.org/fx/fxevent"
+
+	"github.com/aspirego/redis/keyed"
+	"github.com/aspirego/redis/rediscache"
+	"github.com/aspirego/redis/settings"
+)
+
+func TestNotConfiguredErrorSaysWhereItLooked(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "appsettings.json", `{"ConnectionStrings": {"cache": "localhost"}}`)
+	loaded, err := settings.LoadConfig(settings.LoadOptions{Dir: dir, Environment: "Staging", Environ: []string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	empty, err := settings.LoadConfig(settings.LoadOptions{Dir: t.TempDir(), Environment: "Staging", Environ: []string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		cfg  *settings.Config
+		want []string
+	}{
+		{"file read", loaded, []string{
+			`rediscache: client "chat-1" has no connection: none of ConnectionStrings:chat-1 (variable ConnectionStrings__chat-1), ` +
+				`Aspire:StackExchange:Redis:chat-1:ConnectionString, Aspire:StackExchange:Redis:ConnectionString, CHAT_1_URI, CHAT_1_HOST is set`,
+			"in the environment or in appsettings.json (read from " + dir + ")",
+			"run `go run github.com/aspirego/redis/cmd/redis-doctor chat-1`",
+		}},
+		{"no files", empty, []string{"neither appsettings.json nor appsettings.Staging.json is in " + empty.Dir()}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := rediscache.New("chat-1", rediscache.Deps{Config: tt.cfg})
+			var nc *rediscache.NotConfiguredError
+			if !errors.As(err, &nc) || !errors.Is(err, settings.ErrNoEndpoints) {
+				t.Fatalf("err = %v; want a *NotConfiguredError matching ErrNoEndpoints", err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+			if len(tt.cfg.Files()) > 0 && nc.Files[0] != filepath.Join(dir, "appsettings.json") {
+				t.Errorf("Files = %q", nc.Files)
+			}
+		})
+	}
+}
+
+// fx puts a constructor's error last, after its chain of "could not build
+// arguments" lines; the constructor logs the cause before fx says a word.
+func TestFxLogsTheCauseFirst(t *testing.T) {
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&buf, nil))
+	var events []string
+	app := fx.New(
+		fx.WithLogger(func() fxevent.Logger {
+			return loggerFunc(func(e fxevent.Event) {
+				if ev, ok := e.(*fxevent.Invoked); ok && ev.Err != nil {
+					events = append(events, buf.String())
+				}
+			})
+		}),
+		fx.Supply(logger),
+		fx.Supply(config(t, map[string]any{})),
+		fx.Provide(keyed.Client("chat")),
+		fx.Invoke(fx.Annotate(func(redis.UniversalClient) {}, fx.ParamTags(`name:"chat"`))),
+	)
+	if app.Err() == nil {
+		t.Fatal("fx.New succeeded without a connection string")
+	}
+	// When fx reports the failed invoke, the cause is already logged.
+	want := `level=ERROR msg="redis client could not be built: rediscache: client \"chat\" has no connection`
+	if len(events) != 1 || !strings.HasPrefix(events[0], "time=") || !strings.Contains(events[0], want) {
+		t.Errorf("logged before fx's error: %q; want a line containing %q", events, want)
+	}
+	if c := rediscache.Cause(app.Err()); c == nil || !strings.HasPrefix(c.Error(), `rediscache: client "chat" has no connection`) {
+		t.Errorf("Cause(%v) = %v", app.Err(), c)
+	}
+	if rediscache.Cause(errors.New("other")) != nil {
+		t.Error("Cause of an unrelated error is not nil")
+	}
+}
+
+type loggerFunc func(fxevent.Event)
+
+func (f loggerFunc) LogEvent(e fxevent.Event) { f(e) }
