@@ -61,7 +61,7 @@ fuzz:
 	$(GO) test ./settings -run '^$$' -fuzz FuzzLoadConfig -fuzztime $(FUZZTIME)
 	$(GO) test ./rediscache -run '^$$' -fuzz FuzzBlockTimeout -fuzztime $(FUZZTIME)
 	$(GO) test ./rediscache -run '^$$' -fuzz FuzzParseRole -fuzztime $(FUZZTIME)
-	$(GO) test ./azureauth -run '^$$$$' -fuzz FuzzObjectID -fuzztime $(FUZZTIME)
+	$(GO) test ./azureauth -run '^$$' -fuzz FuzzObjectID -fuzztime $(FUZZTIME)
 
 ## bench: telemetry overhead against raw go-redis (starts its own redis-server)
 bench:
