@@ -180,7 +180,6 @@ func (e *extension) Extend(res *settings.Resolved, logger *slog.Logger) (redisca
 	return a, nil
 }
 
-
 // ProviderOf returns the Provider of a client built with the extension,
 // from its options (rediscache.Instance.Resolved.Connection.Options), or
 // nil when the client does not use Entra ID.

@@ -45,7 +45,6 @@ type azureReport struct {
 	RefreshFailures     int    `json:"refreshFailures,omitempty"`
 }
 
-
 // describeAzure fills in the Azure section for a client on an Azure host
 // or with AzureAuthentication on.
 func (d *doctor) describeAzure(inst *rediscache.Instance) {
