@@ -39,6 +39,14 @@ func TestSettingsKeysBind(t *testing.T) {
 			if p.Elem().IsZero() {
 				t.Errorf("%s=%q left the field at its zero value", k.name, value[k.kind])
 			}
+			// Zero: a delay or a count may be zero, a timeout may not.
+			if k.kind != kindString && k.kind != kindBool {
+				cfg := newConfig(t, map[string]any{SectionKey + ":" + k.name: "0"})
+				_, err := bindSettings(cfg, SectionKey, &Settings{})
+				if zeroOK := k.kind != kindTimeout; (err == nil) != zeroOK {
+					t.Errorf("%s=0: err = %v, want an error: %v", k.name, err, !zeroOK)
+				}
+			}
 			// A bad value names the key.
 			if k.kind != kindString {
 				cfg := newConfig(t, map[string]any{SectionKey + ":" + k.name: "bad"})
