@@ -75,6 +75,7 @@ func TestSettingsKeysDocs(t *testing.T) {
 	}
 	sec, _, _ = strings.Cut(sec, "\n## ")
 	var got []string
+	types := map[string]string{}
 	for line := range strings.Lines(sec) {
 		if !strings.HasPrefix(line, "|") {
 			if len(got) > 0 {
@@ -87,6 +88,32 @@ func TestSettingsKeysDocs(t *testing.T) {
 		}
 		cell, _, _ := strings.Cut(strings.TrimPrefix(line, "| `"), "`")
 		got = append(got, cell)
+		if cols := strings.Split(line, "|"); len(cols) > 2 {
+			types[cell] = strings.TrimSpace(cols[2])
+		}
+	}
+	// The type column agrees with each key's kind.
+	for _, k := range settingKeys {
+		typ := types[k.name]
+		var want settingKind
+		switch {
+		case typ == "string":
+			want = kindString
+		case typ == "bool":
+			want = kindBool
+		case strings.HasPrefix(typ, "whole number"):
+			want = kindCount
+		case strings.HasPrefix(typ, "TimeSpan") && strings.Contains(typ, "0 or more"):
+			want = kindDelay
+		case strings.HasPrefix(typ, "TimeSpan") && strings.Contains(typ, "greater than zero"):
+			want = kindTimeout
+		default:
+			t.Errorf("docs/configuration.md: %s has type %q, which names no kind", k.name, typ)
+			continue
+		}
+		if k.kind != want {
+			t.Errorf("docs/configuration.md: %s has type %q (kind %d), the table kind %d", k.name, typ, want, k.kind)
+		}
 	}
 	if want := SettingsKeys(); !slices.Equal(got, want) {
 		t.Errorf("docs/configuration.md Settings keys table lists\n%v\nsettings.SettingsKeys() is\n%v", got, want)
