@@ -97,6 +97,7 @@ func (c *Checker) Checks() []Check {
 	for i, e := range c.entries {
 		out[i] = e.check
 		out[i].Tags = slices.Clone(e.check.Tags)
+		out[i].Data = maps.Clone(e.check.Data)
 	}
 	return out
 }
