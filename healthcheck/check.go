@@ -190,7 +190,8 @@ type Result struct {
 	// produced, unredacted: the HTTP handlers show it only with
 	// [WithDetails], and only after redaction.
 	Err error
-	// Data is the check's Data (see [Check]), unscrubbed.
+	// Data is the check's Data (see [Check]), unscrubbed; shared between
+	// reports, so read it, do not modify it.
 	Data map[string]string
 
 	scrubber *settings.Scrubber // the check's, for the handlers
