@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/aspirego/redis/settings"
 )
 
 // TagLive marks a check that belongs to the liveness endpoint (/alive). A
@@ -50,6 +52,18 @@ type Check struct {
 	// new run of the check starts before then. Run may be called from
 	// several goroutines over time, never concurrently with itself.
 	Run func(ctx context.Context) error
+	// Data is what the check wants a reader of the JSON report to know
+	// whatever its status, such as a warning about its configuration
+	// ("tls": "TLS certificate verification is off"). With [WithDetails]
+	// it is the "data" object of the check's entry (the HealthChecks.UI
+	// shape), scrubbed like error texts. It does not change the status.
+	Data map[string]string
+	// Scrubber masks the check's own secrets (the passwords of its client)
+	// wherever they turn up in its error text and Data before a handler
+	// shows them, whatever they look like: the pattern scrubbing every
+	// report gets cannot tell where a password with a comma ends. Nil
+	// means pattern scrubbing only. It is not printed by %v.
+	Scrubber *settings.Scrubber
 }
 
 // HasTag reports whether c carries tag.
@@ -179,6 +193,11 @@ type Result struct {
 	// produced, unredacted: the HTTP handlers show it only with
 	// [WithDetails], and only after redaction.
 	Err error
+	// Data is the check's Data (see [Check]), unscrubbed; shared between
+	// reports, so read it, do not modify it.
+	Data map[string]string
+
+	scrubber *settings.Scrubber // the check's, for the handlers
 }
 
 // Report is the outcome of one run of a set of checks.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime/debug"
 	"slices"
 	"sync"
@@ -76,6 +77,7 @@ func New(checks ...Check) (*Checker, error) {
 		}
 		seen[ch.Name] = true
 		ch.Tags = slices.Clip(slices.Clone(ch.Tags))
+		ch.Data = maps.Clone(ch.Data)
 		timeout := ch.Timeout
 		if timeout == 0 {
 			timeout = DefaultTimeout
@@ -95,6 +97,7 @@ func (c *Checker) Checks() []Check {
 	for i, e := range c.entries {
 		out[i] = e.check
 		out[i].Tags = slices.Clone(e.check.Tags)
+		out[i].Data = maps.Clone(e.check.Data)
 	}
 	return out
 }
@@ -119,7 +122,7 @@ func (c *Checker) Run(ctx context.Context, tags ...string) Report {
 	results := make([]Result, len(selected))
 	flights := make([]*flight, len(selected))
 	for i, e := range selected {
-		results[i] = Result{Name: e.check.Name, Tags: e.check.Tags}
+		results[i] = Result{Name: e.check.Name, Tags: e.check.Tags, Data: e.check.Data, scrubber: e.check.Scrubber}
 		switch {
 		case ctx.Err() != nil:
 			// Nothing to wait for: do not start runs nobody will read.

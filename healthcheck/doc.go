@@ -66,8 +66,12 @@
 //	}
 //
 // "description", the check's error text, appears only with [WithDetails]
-// (off by default) and only after redaction: what looks like a password is
-// masked, then every [WithRedact] function runs. The text is never more
+// (off by default) and only after redaction: the check's own secrets (its
+// Scrubber) and what looks like a password are masked, then every
+// [WithRedact] function runs. With [WithDetails] too, "data" holds what a
+// check attaches to its entry whatever its status (Check.Data), such as
+// the Redis check's "tls": "TLS certificate verification is off", redacted
+// the same way. The text is never more
 // than what the check returned (or the checker's own "timed out" or
 // "panicked"); a panic value is not shown.
 //

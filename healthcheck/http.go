@@ -26,8 +26,8 @@ type optionFunc func(*handlerConfig)
 
 func (f optionFunc) apply(c *handlerConfig) { f(c) }
 
-// WithDetails adds each failing check's error text ("description") to the
-// JSON report. It is off by default: error texts can name hosts, ports and
+// WithDetails adds each failing check's error text ("description"), and
+// each check's Data ("data", see [Check]), to the JSON report. It is off by default: error texts can name hosts, ports and
 // users, which a public health endpoint should not reveal. The text is
 // scrubbed (see [WithRedact]) before it is written.
 func WithDetails() HandlerOption {
@@ -39,6 +39,8 @@ func WithDetails() HandlerOption {
 // ("password=…" pieces, including sentinelPassword=, and the password in
 // URI user info); fn then receives the scrubbed text and returns what may
 // be shown. A nil fn is ignored; several WithRedact options run in order.
+//
+// A check's own Scrubber (see [Check]) runs before both.
 //
 // The error text is only ever what the check returned (or the checker's
 // own "timed out"/"panicked" text, which holds no data from the check).
@@ -177,10 +179,11 @@ type jsonReport struct {
 }
 
 type jsonEntry struct {
-	Status      Status   `json:"status"`
-	Duration    string   `json:"duration"`
-	Tags        []string `json:"tags"`
-	Description string   `json:"description,omitempty"`
+	Status      Status            `json:"status"`
+	Duration    string            `json:"duration"`
+	Tags        []string          `json:"tags"`
+	Description string            `json:"description,omitempty"`
+	Data        map[string]string `json:"data,omitempty"`
 }
 
 func (h *handler) json(rep Report) []byte {
@@ -195,7 +198,13 @@ func (h *handler) json(rep Report) []byte {
 			e.Tags = []string{}
 		}
 		if h.cfg.details && r.Err != nil {
-			e.Description = h.redact(r.Err.Error())
+			e.Description = h.redact(r.scrubber, r.Err.Error())
+		}
+		if h.cfg.details && len(r.Data) > 0 {
+			e.Data = make(map[string]string, len(r.Data))
+			for k, v := range r.Data {
+				e.Data[h.redact(r.scrubber, k)] = h.redact(r.scrubber, v)
+			}
 		}
 		out.Entries[r.Name] = e
 	}
@@ -206,8 +215,10 @@ func (h *handler) json(rep Report) []byte {
 	return append(b, '\n')
 }
 
-func (h *handler) redact(s string) string {
-	s = scrub(s)
+// redact masks the check's own secrets (sc, may be nil), then what looks
+// like a password, then applies the WithRedact steps.
+func (h *handler) redact(sc *settings.Scrubber, s string) string {
+	s = sc.Scrub(s)
 	if h.cfg.redact != nil {
 		s = h.cfg.redact(s)
 	}

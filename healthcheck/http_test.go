@@ -112,6 +112,7 @@ type jsonReport struct {
 		Duration    string             `json:"duration"`
 		Tags        []string           `json:"tags"`
 		Description *string            `json:"description"`
+		Data        map[string]string  `json:"data"`
 	} `json:"entries"`
 }
 

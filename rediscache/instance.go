@@ -166,7 +166,9 @@ func build(name string, res *settings.Resolved, deps Deps) (*Instance, error) {
 		if mux.on() {
 			check = annotateCheck(check, mux)
 		}
-		inst.Checks = []healthcheck.Check{boundCheck(check, name, commandTimeout(ropts))}
+		check = boundCheck(check, name, commandTimeout(ropts))
+		check.Scrubber, check.Data = checkSecrets(res, ropts), insecureTLSData(ropts)
+		inst.Checks = []healthcheck.Check{check}
 	}
 	for _, a := range addons {
 		inst.Checks = append(inst.Checks, a.Checks...)

@@ -170,6 +170,37 @@ func TestClientSideCacheWithoutTracking(t *testing.T) {
 	}
 }
 
+// TestClientSideCacheWithoutTrackingGarnet: the same against a fake RESP
+// server that answers CLIENT TRACKING with Garnet's error text.
+func TestClientSideCacheWithoutTrackingGarnet(t *testing.T) {
+	srv := testserver.StartFake(t, testserver.FakeOptions{
+		Password: "pw",
+		Reject:   map[string]string{"CLIENT TRACKING": testserver.GarnetUnknownSubcommand("TRACKING")},
+	})
+	inst, reader, logs := cachedClient(t, srv.Addr+",password=pw", true)
+	ctx := context.Background()
+	for i := range 20 {
+		if err := inst.Client.Set(ctx, "k", i, 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := inst.Client.Get(ctx, "k").Int(); err != nil || v != i {
+			t.Fatalf("GET = %d, %v; want %d", v, err, i)
+		}
+	}
+	if srv.Count("CLIENT TRACKING") == 0 {
+		t.Fatalf("the client never sent CLIENT TRACKING; seen: %v", srv.Seen())
+	}
+	if hits := cacheCounter(t, reader, telemetry.CacheHitsMetric); hits != 0 {
+		t.Errorf("%d cache hits without CLIENT TRACKING", hits)
+	}
+	if n := strings.Count(logs.String(), "disabling client-side caching"); n != 1 {
+		t.Errorf("%d warnings about the cache, want 1; logs:\n%s", n, logs)
+	}
+	if strings.Contains(logs.String(), "password=pw") {
+		t.Error("the password is in the logs")
+	}
+}
+
 func TestMultiplexedNotAvailable(t *testing.T) {
 	logger, logs := newLogger()
 	inst, err := rediscache.New("c", rediscache.Deps{

@@ -55,21 +55,28 @@ const (
 	kindReplicas                     // a primary and its replicas
 )
 
+// The values of Topology.Kind.
+const (
+	KindCluster         = "cluster"          // a Redis Cluster
+	KindPrimaryReplicas = "primary/replicas" // a primary and its replicas, outside a cluster
+	KindUnknown         = "unknown"          // not discovered yet, or not a client of several endpoints
+)
+
 func (k topologyKind) String() string {
 	switch k {
 	case kindCluster:
-		return "cluster"
+		return KindCluster
 	case kindReplicas:
-		return "primary/replicas"
+		return KindPrimaryReplicas
 	}
-	return "unknown"
+	return KindUnknown
 }
 
 // Topology is what a client built from several endpoints found when it last
 // asked them (see Instance.Topology).
 type Topology struct {
-	// Kind is "cluster", "primary/replicas", or "unknown" before the first
-	// successful discovery.
+	// Kind is [KindCluster], [KindPrimaryReplicas], or [KindUnknown]
+	// before the first successful discovery.
 	Kind string
 	// Primary is the endpoint that reported itself primary
 	// (primary/replicas only).

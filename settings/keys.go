@@ -208,7 +208,7 @@ var keyTable = []keyDef{
 		effect: "TLSConfig with certificate verification, minimum TLS 1.2; default port 6380. Default true for Azure Managed Redis hosts and for Azure Cache for Redis hosts on port 6380",
 		apply:  func(b *connBuilder, key string, v value) error { b.ssl, b.sslKey = some(v.b), key; return nil }},
 	{name: keySslHost, property: "SslHost", grammar: gString, freeText: true, support: Honoured,
-		effect: "TLSConfig.ServerName (default: the endpoints' common host name); alone it does not turn TLS on",
+		effect: "TLSConfig.ServerName (default: the endpoints' common host name; with serviceName, each sentinel and data node is verified under its own host); alone it does not turn TLS on",
 		apply:  func(b *connBuilder, _ string, v value) error { b.sslHost = v.s; return nil }},
 	{name: keySslProtocols, property: "SslProtocols", grammar: gSslProtocols, support: Honoured,
 		effect: "TLSConfig.MinVersion/MaxVersion from Tls, Tls11, Tls12, Tls13; None and Default: Go's defaults; Ssl2, Ssl3 and sets with a gap: an error (Go's TLS takes a range)",

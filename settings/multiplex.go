@@ -7,49 +7,6 @@ import (
 	"time"
 )
 
-// bindMultiplexing applies the tuning keys of auto-pipelining and the
-// client-side cache (AutoPipelining and ClientSideCaching themselves are
-// bound with the other booleans).
-func bindMultiplexing(cfg *Config, section string, s *Settings) error {
-	key := func(k string) string { return section + ":" + k }
-	for _, b := range []struct {
-		name string
-		dst  *int
-	}{
-		{keyAutoPipeliningBatchSize, &s.AutoPipeliningBatchSize},
-		{keyAutoPipeliningConcurrency, &s.AutoPipeliningConcurrency},
-		{keyClientSideCacheSize, &s.ClientSideCacheSize},
-	} {
-		v, ok := cfg.String(key(b.name))
-		if !ok {
-			continue
-		}
-		n, err := parseCount(v)
-		if err != nil {
-			return &ConfigError{Key: key(b.name), Source: cfg.Source(key(b.name)), Err: err}
-		}
-		*b.dst = n
-	}
-	for _, b := range []struct {
-		name string
-		dst  *time.Duration
-	}{
-		{keyAutoPipeliningFlushDelay, &s.AutoPipeliningFlushDelay},
-		{keyClientSideCacheTTL, &s.ClientSideCacheTTL},
-	} {
-		v, ok := cfg.String(key(b.name))
-		if !ok {
-			continue
-		}
-		d, err := parseDelay(v)
-		if err != nil {
-			return &ConfigError{Key: key(b.name), Source: cfg.Source(key(b.name)), Err: err}
-		}
-		*b.dst = d
-	}
-	return nil
-}
-
 // parseCount reads a whole number that is zero (the default) or more.
 func parseCount(v string) (int, error) {
 	n, err := strconv.Atoi(strings.TrimSpace(v))

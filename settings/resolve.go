@@ -338,44 +338,17 @@ func bindSettings(cfg *Config, section string, s *Settings) (origin, error) {
 	var cs origin
 	key := func(k string) string { return section + ":" + k }
 
-	if v, ok := cfg.String(key(keyConnectionString)); ok {
-		s.ConnectionString = v
-		cs = origin{key: key(keyConnectionString), source: cfg.Source(key(keyConnectionString))}
-	}
-	for _, b := range []struct {
-		name string
-		dst  *bool
-	}{
-		{keyDisableHealthChecks, &s.DisableHealthChecks},
-		{keyDisableTracing, &s.DisableTracing},
-		{keyDisableMetrics, &s.DisableMetrics},
-		{keyDisableAutoActivation, &s.DisableAutoActivation},
-		{keyClusterMode, &s.ClusterMode},
-		{keyRecordQueryText, &s.RecordQueryText},
-		{keyRedisotel, &s.Redisotel},
-		{keyAutoPipelining, &s.AutoPipelining},
-		{keyClientSideCaching, &s.ClientSideCaching},
-		{AzureAuthenticationKey, &s.AzureAuthentication},
-	} {
-		v, ok := cfg.String(key(b.name))
+	for _, k := range settingKeys {
+		v, ok := cfg.String(key(k.name))
 		if !ok {
 			continue
 		}
-		x, err := parseBool(v)
-		if err != nil {
-			return cs, &ConfigError{Key: key(b.name), Source: cfg.Source(key(b.name)), Err: err}
+		if err := k.bind(s, v); err != nil {
+			return cs, &ConfigError{Key: key(k.name), Source: cfg.Source(key(k.name)), Err: err}
 		}
-		*b.dst = x
-	}
-	if v, ok := cfg.String(key(keyHealthCheckTimeout)); ok {
-		d, err := parseTimeout(v)
-		if err != nil {
-			return cs, &ConfigError{Key: key(keyHealthCheckTimeout), Source: cfg.Source(key(keyHealthCheckTimeout)), Err: err}
+		if k.name == keyConnectionString {
+			cs = origin{key: key(k.name), source: cfg.Source(key(k.name))}
 		}
-		s.HealthCheckTimeout = d
-	}
-	if err := bindMultiplexing(cfg, section, s); err != nil {
-		return cs, err
 	}
 	return cs, nil
 }

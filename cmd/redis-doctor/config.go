@@ -8,15 +8,6 @@ import (
 	"github.com/aspirego/redis/settings"
 )
 
-// The integration's settings keys, as in the Aspire configuration schema.
-var settingKeys = []string{
-	"ConnectionString", "DisableHealthChecks", "DisableTracing", "DisableMetrics",
-	"DisableAutoActivation", "HealthCheckTimeout", "ClusterMode", "RecordQueryText", "Redisotel",
-	"AutoPipelining", "AutoPipeliningBatchSize", "AutoPipeliningFlushDelay", "AutoPipeliningConcurrency",
-	"ClientSideCaching", "ClientSideCacheSize", "ClientSideCacheTTL",
-	settings.AzureAuthenticationKey,
-}
-
 // section keys of the connection.
 func (d *doctor) generalSection() string { return settings.SectionKey }
 func (d *doctor) namedSection() string   { return settings.SectionKey + ":" + d.opts.name }
@@ -188,7 +179,7 @@ func knownProperty(lower string) bool {
 }
 
 func isSetting(lower string) bool {
-	for _, s := range settingKeys {
+	for _, s := range settings.SettingsKeys() {
 		if strings.EqualFold(s, lower) {
 			return true
 		}

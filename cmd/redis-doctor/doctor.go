@@ -408,7 +408,7 @@ func (d *doctor) checkClient() {
 
 	ctx, cancel = context.WithTimeout(context.Background(), d.opts.timeout)
 	defer cancel()
-	d.checkServer(ctx, client)
+	d.checkServer(ctx, client, inst.Topology)
 	if d.report.Problem != "" {
 		return
 	}
@@ -467,8 +467,10 @@ func (d *doctor) redisProblem(step string, err error) string {
 	return fmt.Sprintf("%s failed: %s", step, msg)
 }
 
-// checkServer reads INFO and the topology.
-func (d *doctor) checkServer(ctx context.Context, client redis.UniversalClient) {
+// checkServer reads INFO and the topology. discovered is what a client of
+// several endpoints found behind them (rediscache.Instance.Topology),
+// known after the first command.
+func (d *doctor) checkServer(ctx context.Context, client redis.UniversalClient, discovered func() rediscache.Topology) {
 	begin := time.Now()
 	text, err := client.Info(ctx).Result()
 	if err != nil {
@@ -495,6 +497,10 @@ func (d *doctor) checkServer(ctx context.Context, client redis.UniversalClient) 
 	}
 	switch d.resolved.Connection.Topology {
 	case settings.Cluster:
+		if topo := discovered(); topo.Kind == rediscache.KindPrimaryReplicas {
+			d.primaryReplicas(topo)
+			return
+		}
 		d.cluster(ctx, client)
 	case settings.Sentinel:
 		d.sentinel(ctx)
@@ -604,6 +610,21 @@ func (d *doctor) cluster(ctx context.Context, client redis.UniversalClient) {
 		d.warn("cluster nodes flagged as failing: %s", strings.Join(failing, ", "))
 	}
 	d.addCheck("topology", t.ClusterState == "ok", time.Since(begin), t.Detail)
+}
+
+// primaryReplicas reports the primary and replicas that a client of
+// several endpoints found outside a cluster (ROLE on each endpoint).
+func (d *doctor) primaryReplicas(topo rediscache.Topology) {
+	t := &topology{Kind: topo.Kind, Primary: topo.Primary, Replicas: len(topo.Replicas)}
+	d.report.Topology = t
+	t.Detail = fmt.Sprintf("%s: primary %s, %d replica(s)", topo.Kind, or(topo.Primary, "none"), len(topo.Replicas))
+	if len(topo.Replicas) > 0 {
+		t.Detail += ": " + strings.Join(topo.Replicas, ", ")
+	}
+	if topo.Primary == "" {
+		d.warn("no endpoint of %s reports itself primary: writes fail", d.resolved.Source)
+	}
+	d.addCheck("topology", topo.Primary != "", 0, t.Detail)
 }
 
 // sentinel asks the sentinels, one after the other, for the primary.

@@ -458,6 +458,27 @@ func TestTopologies(t *testing.T) {
 		}
 		noSecrets(t, r)
 	})
+	t.Run("primary/replicas", func(t *testing.T) {
+		t.Parallel()
+		set := testserver.StartReplicas(t, testserver.ReplicaOptions{Password: password})
+		r := runDoctor(t, []string{"ConnectionStrings__cache=" + set.ConnectionString()}, "-dir", t.TempDir(), "cache")
+		if r.code != 0 {
+			t.Fatal(r)
+		}
+		if os.Getenv("SHOW") != "" {
+			t.Log(r)
+		}
+		replica := set.Replicas()[0].Addr
+		for _, want := range []string{"topology primary/replicas: primary " + set.PrimaryAddr() + ", 1 replica(s): " + replica, "Result: healthy"} {
+			if !contains(r.stdout, want) {
+				t.Errorf("stdout lacks %q\n%s", want, r)
+			}
+		}
+		if contains(r.stdout, "CLUSTER NODES") || contains(r.stderr, "CLUSTER NODES") {
+			t.Errorf("the doctor treats a primary and its replicas as a cluster:\n%s", r)
+		}
+		noSecrets(t, r)
+	})
 	t.Run("sentinel", func(t *testing.T) {
 		t.Parallel()
 		set := testserver.StartSentinel(t, testserver.SentinelOptions{Password: password})
