@@ -7,7 +7,7 @@ import (
 )
 
 // lean are the packages every user of the module links.
-var lean = []string{"settings", "telemetry", "healthcheck", "rediscache", "keyed"}
+var lean = []string{"settings", "telemetry", "healthcheck", "rediscache", "keyed", "fxmodule"}
 
 // forbidden are the import-path prefixes none of the lean packages may
 // depend on, directly or not, and why.
