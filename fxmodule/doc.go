@@ -1,7 +1,8 @@
 // Package fxmodule wires the Redis integration into an uber fx
-// application: it loads configuration the way a .NET host does, collects
-// every client's health check behind one HTTP handler, and, when asked,
-// sets up OTLP export for the Aspire dashboard.
+// application: it loads configuration the way a .NET host does and
+// collects every client's health check behind one HTTP handler. OTLP
+// export for the Aspire dashboard is github.com/aspirego/redis/otlp's
+// Module, added beside this one.
 //
 //	fx.New(
 //		fxmodule.Module,
@@ -40,8 +41,10 @@
 // # Telemetry
 //
 // Module provides no TracerProvider or MeterProvider: clients use the ones
-// in the container when present and the otel globals otherwise. Add OTLP
-// to build SDK providers (package otlp) from the OTEL_* variables an
-// Aspire AppHost injects: traces, metrics, and the application's slog
-// records as OTLP logs.
+// in the container when present and the otel globals otherwise. Add
+// otlp.Module (package github.com/aspirego/redis/otlp) to build SDK
+// providers from the OTEL_* variables an Aspire AppHost injects: traces,
+// metrics, and the application's slog records as OTLP logs. It is a
+// separate package so that this one does not link the OpenTelemetry SDK,
+// the exporters and gRPC (internal/depcheck checks it).
 package fxmodule

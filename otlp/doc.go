@@ -16,9 +16,11 @@
 //	defer p.Shutdown(ctx) // flushes
 //	logger := p.Logger(slog.Default()) // printed and exported
 //
-// With fx, fxmodule.OTLP does the same: providers built when the graph is,
-// the otel globals set when the application starts, flushed when it stops,
-// and the *slog.Logger in the graph decorated to export too.
+// With fx, add [Module] beside fxmodule.Module: it does the same, providers
+// built when the graph is, the otel globals set when the application
+// starts, flushed when it stops, and the *slog.Logger in the graph
+// decorated to export too. It is here rather than in fxmodule so that an
+// fx application that does not export over OTLP does not link the SDK.
 //
 // # Logs
 //

@@ -7,7 +7,10 @@ import (
 	"log/slog"
 
 	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/trace"
+	"go.uber.org/fx"
 
+	"github.com/aspirego/redis/fxmodule"
 	"github.com/aspirego/redis/otlp"
 	"github.com/aspirego/redis/telemetry"
 )
@@ -41,4 +44,33 @@ func ExampleNew() {
 	defer stop()
 	// Output:
 	// OTEL_EXPORTER_OTLP_ENDPOINT is not set: nothing is exported
+}
+
+// In an fx application, Module does the same beside fxmodule.Module: the
+// Redis clients get its TracerProvider and MeterProvider, the graph's
+// *slog.Logger exports too, the globals are set on start and everything
+// is flushed on stop. Without OTEL_EXPORTER_OTLP_ENDPOINT it exports
+// nothing and the clients use the otel globals.
+func ExampleModule() {
+	app := fx.New(
+		fx.NopLogger,
+		fxmodule.Module,
+		otlp.Module,
+		// fx.Provide(rediscache.Client("cache")), ...
+		fx.Invoke(func(p *otlp.Providers, tp trace.TracerProvider) {
+			fmt.Println("exporting:", p != nil)
+		}),
+	)
+	if err := app.Err(); err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := app.Start(ctx); err != nil {
+		log.Fatal(err)
+	}
+	if err := app.Stop(ctx); err != nil { // flushes
+		log.Fatal(err)
+	}
+	// Output:
+	// exporting: false
 }

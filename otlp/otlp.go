@@ -144,7 +144,7 @@ const (
 // OTEL_METRICS_EXEMPLAR_FILTER.
 //
 // No connection is made here; exporters connect when they first export.
-// New sets no otel global: call SetGlobal (fxmodule.OTLP does it when the
+// New sets no otel global: call SetGlobal (Module does it when the
 // application starts), and Shutdown when it stops, to flush.
 func New(ctx context.Context) (*Providers, error) {
 	if b, _ := strconv.ParseBool(os.Getenv("OTEL_SDK_DISABLED")); b {

@@ -204,7 +204,7 @@
 // This package does not export: it records through whatever providers it
 // is given (or the otel globals). github.com/aspirego/redis/otlp builds SDK
 // providers from the OTEL_* variables (traces, metrics and logs), and
-// fxmodule.OTLP wires them into an fx application.
+// otlp.Module wires them into an fx application.
 //
 // # Multiplexed mode
 //

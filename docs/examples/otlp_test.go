@@ -12,6 +12,7 @@ import (
 	"go.uber.org/fx/fxtest"
 
 	"github.com/aspirego/redis/fxmodule"
+	"github.com/aspirego/redis/otlp"
 	"github.com/aspirego/redis/rediscache"
 )
 
@@ -21,13 +22,13 @@ func otlpApp(t *testing.T, invoke any) *fxtest.App {
 	return fxtest.New(t,
 		fx.NopLogger,
 		fxmodule.Module,
-		fxmodule.OTLP, // tracer, meter and logger providers from OTEL_*; flushed on stop
+		otlp.Module, // tracer, meter and logger providers from OTEL_*; flushed on stop
 		fx.Provide(rediscache.Client("cache")),
 		fx.Invoke(invoke),
 	)
 }
 
-// fxmodule.OTLP sends spans and metrics to the endpoint that
+// otlp.Module sends spans and metrics to the endpoint that
 // OTEL_EXPORTER_OTLP_ENDPOINT names; here a fake collector that records
 // what it receives.
 func TestOTLP(t *testing.T) {

@@ -59,7 +59,7 @@ func run(out io.Writer) error {
 	defer stop()
 
 	// Spans go to an in-process recorder that prints them at the end; a
-	// real service would add fxmodule.OTLP to export them to the Aspire
+	// real service would add otlp.Module to export them to the Aspire
 	// dashboard instead.
 	spans := &spanPrinter{}
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(spans))

@@ -53,6 +53,7 @@ import (
 
 	"github.com/aspirego/redis/fxmodule"
 	"github.com/aspirego/redis/keyed"
+	"github.com/aspirego/redis/otlp"
 	"github.com/aspirego/redis/rediscache"
 )
 
@@ -107,7 +108,7 @@ func run(stderr io.Writer, started func(addr string)) int {
 func options() fx.Option {
 	return fx.Options(
 		fxmodule.Module, // configuration, the health handler (name:"health")
-		fxmodule.OTLP,   // traces, metrics and logs over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set
+		otlp.Module,     // traces, metrics and logs over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set
 		fx.Provide(
 			rediscache.Client("cache"), // redis.UniversalClient from ConnectionStrings:cache
 			keyed.Client("chat"),       // redis.UniversalClient `name:"chat"` from ConnectionStrings:chat

@@ -19,6 +19,7 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/aspirego/redis/fxmodule"
+	"github.com/aspirego/redis/otlp"
 	"github.com/aspirego/redis/rediscache"
 )
 
@@ -30,7 +31,7 @@ func main() {
 func app() fx.Option {
 	return fx.Options(
 		fxmodule.Module,                        // configuration, /health and /alive
-		fxmodule.OTLP,                          // traces and metrics over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set
+		otlp.Module,                            // traces and metrics over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set
 		fx.Provide(rediscache.Client("cache")), // redis.UniversalClient from ConnectionStrings:cache
 		fx.Provide(newMux),
 		fx.Invoke(serve),

@@ -1,9 +1,11 @@
-package fxmodule_test
+package otlp_test
 
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 
@@ -41,11 +43,11 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// TestOTLP: with an endpoint, fxmodule.OTLP gives the clients the SDK's
+// TestModule: with an endpoint, otlp.Module gives the clients the SDK's
 // providers, sets the otel globals when the application starts (not when
 // the graph is built), exports the graph logger's records as well as
 // printing them, and flushes everything when it stops.
-func TestOTLP(t *testing.T) {
+func TestModule(t *testing.T) {
 	recv := otlptest.Start(t, otlptest.Options{APIKey: "k"})
 	mr := miniredis.RunT(t)
 	t.Chdir(t.TempDir())
@@ -79,7 +81,7 @@ func TestOTLP(t *testing.T) {
 		fx.NopLogger,
 		fx.Supply(slog.New(slog.NewTextHandler(&local, nil))),
 		fxmodule.Module,
-		fxmodule.OTLP,
+		otlp.Module,
 		fx.Provide(rediscache.Client("cache"), keyed.Client("dead")),
 		fx.Populate(&got),
 	)
@@ -133,9 +135,9 @@ func TestOTLP(t *testing.T) {
 	}
 }
 
-// TestOTLPNoEndpoint: without an endpoint nothing is built or set, and the
+// TestModuleNoEndpoint: without an endpoint nothing is built or set, and the
 // graph's logger is the one supplied.
-func TestOTLPNoEndpoint(t *testing.T) {
+func TestModuleNoEndpoint(t *testing.T) {
 	t.Chdir(t.TempDir())
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "")
 	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "")
@@ -148,9 +150,22 @@ func TestOTLPNoEndpoint(t *testing.T) {
 		Logger    *slog.Logger
 		Tracer    trace.TracerProvider
 	}
-	app := fxtest.New(t, fx.NopLogger, fx.Supply(logger), fxmodule.OTLP, fx.Populate(&got))
+	app := fxtest.New(t, fx.NopLogger, fx.Supply(logger), otlp.Module, fx.Populate(&got))
 	app.RequireStart().RequireStop()
 	if got.Providers != nil || got.Logger != logger || got.Tracer != otel.GetTracerProvider() {
 		t.Errorf("providers %+v, logger changed %v, tracer %T", got.Providers, got.Logger != logger, got.Tracer)
+	}
+}
+
+// TestModuleBadEnv: a variable Module cannot use fails the graph with an
+// error that wraps ErrConfig and names the variable, before anything
+// starts.
+func TestModuleBadEnv(t *testing.T) {
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318")
+	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")
+	app := fx.New(fx.NopLogger, otlp.Module, fx.Invoke(func(*otlp.Providers) {}))
+	err := app.Err()
+	if !errors.Is(err, otlp.ErrConfig) || !strings.Contains(err.Error(), `OTEL_EXPORTER_OTLP_PROTOCOL="http/json"`) {
+		t.Fatalf("fx.New: %v, want otlp.ErrConfig naming OTEL_EXPORTER_OTLP_PROTOCOL", err)
 	}
 }
