@@ -3,6 +3,6 @@
 // telemetry, healthcheck, rediscache, keyed, fxmodule) link the
 // OpenTelemetry API only, and none of the heavy optional dependencies
 // (the OpenTelemetry SDK, gRPC, the exporters, the Azure SDK, rueidis)
-// that other packages of the module bring in. fxmodule alone may link
-// package otlp, for fxmodule.OTLP.
+// that other packages of the module bring in (otlp, azureauth, the
+// benchmark).
 package depcheck
