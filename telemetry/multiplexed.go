@@ -159,6 +159,9 @@ type opCtx struct {
 	context.Context
 	start time.Time
 	hit   bool // set by Cache.Get, on the caller's goroutine
+	// opts holds the span's start options, so that passing them to
+	// Tracer.Start costs no allocation of its own.
+	opts [2]trace.SpanStartOption
 }
 
 func (o *opCtx) Value(key any) any {
@@ -203,7 +206,8 @@ func (o *observer) End(ctx context.Context, cmd redis.Cmder) {
 	oi := ep.op(kindCommand, cmd.Name())
 	c := call{start: op.start, metrics: rec}
 	if tr != nil {
-		_, c.span = tr.Start(op.Context, oi.name, trace.WithSpanKind(trace.SpanKindClient), trace.WithTimestamp(op.start))
+		op.opts = [2]trace.SpanStartOption{spanKindClient[0], trace.WithTimestamp(op.start)}
+		_, c.span = tr.Start(op.Context, oi.name, op.opts[:]...)
 		c.recording = c.span.IsRecording()
 		if c.recording {
 			o.in.cmdExtras(c.span, cmd, oi)

@@ -1,0 +1,69 @@
+package telemetry
+
+import (
+	"context"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+)
+
+// BenchmarkMultiplexed measures one GET through the multiplexed client's
+// observer (InstrumentMultiplexed), stopped before the network.
+func BenchmarkMultiplexed(b *testing.B) {
+	ctx := context.Background()
+	run := func(b *testing.B, cfg Config) {
+		base := benchClient(b, true, Config{})
+		c, stop, err := InstrumentMultiplexed(Multiplexed{Base: base, Front: base}, cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = stop() })
+		var _ redis.UniversalClient = c
+		b.ReportAllocs()
+		b.ResetTimer()
+		for b.Loop() {
+			_ = c.Get(ctx, "key").Err()
+		}
+	}
+	b.Run("metrics", func(b *testing.B) {
+		_, mp := sdkProviders(b)
+		run(b, Config{MeterProvider: mp, DisableTracing: true})
+	})
+	b.Run("tracing+metrics", func(b *testing.B) {
+		tp, mp := sdkProviders(b)
+		run(b, Config{TracerProvider: tp, MeterProvider: mp})
+	})
+}
+
+// TestMultiplexedAllocations bounds what the multiplexed client's observer
+// allocates per command, stopped before the network, over the same client
+// with telemetry disabled: the opCtx with metrics, and with tracing also
+// the span's timestamp option and the SDK's span (as Instrument's hook).
+func TestMultiplexedAllocations(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocation counts")
+	}
+	env := newEnv(t)
+	ctx := context.Background()
+	allocs := func(cfg Config) float64 {
+		base := redis.NewClient(testOptions("127.0.0.1:1"))
+		c, stop, err := InstrumentMultiplexed(Multiplexed{Base: base, Front: base}, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = c.Close(); _ = stop() }()
+		base.AddHook(stopHook{})
+		_ = c.Get(ctx, "k").Err() // warm the caches
+		return testing.AllocsPerRun(1000, func() { _ = c.Get(ctx, "k").Err() })
+	}
+	off := allocs(Config{DisableTracing: true, DisableMetrics: true})
+	if got := allocs(Config{MeterProvider: env.mp, DisableTracing: true}); got-off > 1 {
+		t.Errorf("metrics only: %v extra allocs per command, want <= 1", got-off)
+	}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()), sdktrace.WithBatcher(discard{}))
+	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	if got := allocs(Config{TracerProvider: tp, MeterProvider: env.mp}); got-off > 6 {
+		t.Errorf("tracing+metrics: %v extra allocs per command, want <= 6", got-off)
+	}
+}
