@@ -3,9 +3,11 @@ package telemetry
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // BenchmarkMultiplexed measures one GET through the multiplexed client's
@@ -65,5 +67,47 @@ func TestMultiplexedAllocations(t *testing.T) {
 	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
 	if got := allocs(Config{TracerProvider: tp, MeterProvider: env.mp}); got-off > 6 {
 		t.Errorf("tracing+metrics: %v extra allocs per command, want <= 6", got-off)
+	}
+}
+
+// TestObserverSpanStart checks the span the observer starts for a command,
+// whether Begin saw the tracer (tracedOpCtx, the options held in the
+// context) or not (an opCtx: the tracer became active after Begin).
+func TestObserverSpanStart(t *testing.T) {
+	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, tc := range []struct {
+		name string
+		ctx  func(*observer) context.Context
+	}{
+		{"begin", func(o *observer) context.Context {
+			ctx := o.Begin(context.Background())
+			if _, ok := ctx.(*tracedOpCtx); !ok {
+				t.Fatalf("Begin with a tracer: %T, want *tracedOpCtx", ctx)
+			}
+			asOpCtx(ctx).start = start
+			return ctx
+		}},
+		{"tracer after begin", func(*observer) context.Context {
+			return &opCtx{Context: context.Background(), start: start}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := newEnv(t)
+			in, _, err := newInstrumentation(env.config("obs"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := &observer{in: in, fixed: newEndpoint("127.0.0.1:6379", 0, in.conv)}
+			ctx := tc.ctx(o)
+			o.End(ctx, redis.NewStringCmd(ctx, "get", "k"))
+			spans := env.spans.GetSpans()
+			if len(spans) != 1 {
+				t.Fatalf("%d spans, want 1", len(spans))
+			}
+			s := spans[0]
+			if s.Name != "GET" || s.SpanKind != trace.SpanKindClient || !s.StartTime.Equal(start) {
+				t.Errorf("span %q kind %v start %v; want GET, client, %v", s.Name, s.SpanKind, s.StartTime, start)
+			}
+		})
 	}
 }
