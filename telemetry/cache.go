@@ -54,7 +54,7 @@ func (c *Cache) Flushes() uint64 { return c.flushed.Load() }
 func (c *Cache) Get(ctx context.Context, key string) ([]byte, bool) {
 	v, ok := c.lc.Get(ctx, key)
 	if ok {
-		if op, isOp := ctx.(*opCtx); isOp {
+		if op := asOpCtx(ctx); op != nil {
 			op.hit = true
 		}
 	}

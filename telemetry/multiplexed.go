@@ -161,6 +161,25 @@ type opCtx struct {
 	hit   bool // set by Cache.Get, on the caller's goroutine
 }
 
+// tracedOpCtx is the opCtx of a command that gets a span: it also holds
+// the span's start options, so that passing them to Tracer.Start costs no
+// allocation of its own. Commands without a span do without the room.
+type tracedOpCtx struct {
+	opCtx
+	opts [2]trace.SpanStartOption
+}
+
+// asOpCtx returns the opCtx ctx is, or nil.
+func asOpCtx(ctx context.Context) *opCtx {
+	switch op := ctx.(type) {
+	case *opCtx:
+		return op
+	case *tracedOpCtx:
+		return &op.opCtx
+	}
+	return nil
+}
+
 func (o *opCtx) Value(key any) any {
 	if untraced.IsKey(key) {
 		return true
@@ -180,12 +199,15 @@ func (o *observer) Begin(ctx context.Context) context.Context {
 	if o.in.stopped.Load() {
 		return ctx
 	}
+	if o.in.tracing && o.in.tracer.get() != nil {
+		return &tracedOpCtx{opCtx: opCtx{Context: ctx, start: time.Now()}}
+	}
 	return &opCtx{Context: ctx, start: time.Now()}
 }
 
 func (o *observer) End(ctx context.Context, cmd redis.Cmder) {
-	op, ok := ctx.(*opCtx)
-	if !ok || op.hit && !o.hitSpans {
+	op := asOpCtx(ctx)
+	if op == nil || op.hit && !o.hitSpans {
 		return
 	}
 	tr, rec := o.in.active()
@@ -203,7 +225,15 @@ func (o *observer) End(ctx context.Context, cmd redis.Cmder) {
 	oi := ep.op(kindCommand, cmd.Name())
 	c := call{start: op.start, metrics: rec}
 	if tr != nil {
-		_, c.span = tr.Start(op.Context, oi.name, trace.WithSpanKind(trace.SpanKindClient), trace.WithTimestamp(op.start))
+		var opts []trace.SpanStartOption
+		if t, ok := ctx.(*tracedOpCtx); ok {
+			t.opts = [2]trace.SpanStartOption{spanKindClient[0], trace.WithTimestamp(op.start)}
+			opts = t.opts[:]
+		} else {
+			// The tracer became active after Begin.
+			opts = []trace.SpanStartOption{spanKindClient[0], trace.WithTimestamp(op.start)}
+		}
+		_, c.span = tr.Start(op.Context, oi.name, opts...)
 		c.recording = c.span.IsRecording()
 		if c.recording {
 			o.in.cmdExtras(c.span, cmd, oi)
