@@ -54,7 +54,9 @@ func (c *Cache) Flushes() uint64 { return c.flushed.Load() }
 func (c *Cache) Get(ctx context.Context, key string) ([]byte, bool) {
 	v, ok := c.lc.Get(ctx, key)
 	if ok {
-		if op, isOp := ctx.(*opCtx); isOp {
+		// Hooks between the multiplexed client and the cache (rediscache's
+		// command timeout, say) may have wrapped the command's context.
+		if op, isOp := ctx.Value(opKey{}).(*opCtx); isOp {
 			op.hit = true
 		}
 	}

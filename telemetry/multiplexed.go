@@ -161,8 +161,14 @@ type opCtx struct {
 	hit   bool // set by Cache.Get, on the caller's goroutine
 }
 
+// opKey finds the opCtx of a command under the contexts hooks wrap it in.
+type opKey struct{}
+
 func (o *opCtx) Value(key any) any {
-	if untraced.IsKey(key) {
+	switch {
+	case key == opKey{}:
+		return o
+	case untraced.IsKey(key):
 		return true
 	}
 	return o.Context.Value(key)
