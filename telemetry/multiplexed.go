@@ -164,15 +164,12 @@ type opCtx struct {
 	hit   bool // set by Cache.Get, on the caller's goroutine
 }
 
-// opKey finds the opCtx of a command under the contexts hooks wrap it in.
-type opKey struct{}
-
 func (o *opCtx) Value(key any) any {
-	switch {
-	case key == opKey{}:
-		return o
-	case untraced.IsKey(key):
+	if untraced.IsKey(key) {
 		return true
+	}
+	if _, ok := key.(opKey); ok {
+		return o
 	}
 	return o.Context.Value(key)
 }
