@@ -32,6 +32,10 @@ type Cache struct {
 
 var _ redis.Cache = (*Cache)(nil)
 
+// opKey finds the opCtx of a command under the contexts hooks wrap it in
+// (see opCtx.Value).
+type opKey struct{}
+
 // NewCache returns a cache of at most size replies (zero: go-redis's
 // default, 10000), each served for at most ttl (zero: until invalidated).
 func NewCache(size int, ttl time.Duration) *Cache {
@@ -55,6 +59,12 @@ func (c *Cache) Get(ctx context.Context, key string) ([]byte, bool) {
 	v, ok := c.lc.Get(ctx, key)
 	if ok {
 		if op := asOpCtx(ctx); op != nil {
+			op.hit = true
+			return v, ok
+		}
+		// Hooks between the multiplexed client and the cache (rediscache's
+		// command timeout, say) may have wrapped the command's context.
+		if op, isOp := ctx.Value(opKey{}).(*opCtx); isOp {
 			op.hit = true
 		}
 	}

@@ -2,6 +2,7 @@ package telemetry
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -12,7 +13,9 @@ import (
 )
 
 // cachedMultiplexed instruments a client of srv with a client-side cache.
-func cachedMultiplexed(t *testing.T, srv *testserver.Server, e *telemetryEnv, hitSpans bool) redis.UniversalClient {
+// With wrapCtx, a hook of the client wraps each command's context before
+// the cache sees it, as rediscache's command timeout does.
+func cachedMultiplexed(t *testing.T, srv *testserver.Server, e *telemetryEnv, hitSpans, wrapCtx bool) redis.UniversalClient {
 	t.Helper()
 	cache := NewCache(100, 0)
 	base := redis.NewClient(&redis.Options{
@@ -27,6 +30,10 @@ func cachedMultiplexed(t *testing.T, srv *testserver.Server, e *telemetryEnv, hi
 	if err != nil {
 		t.Fatal(err)
 	}
+	if wrapCtx {
+		// After InstrumentMultiplexed's hooks, as rediscache adds its own.
+		base.AddHook(wrapHook{})
+	}
 	t.Cleanup(func() {
 		_ = stop()
 		_ = c.Close()
@@ -34,17 +41,37 @@ func cachedMultiplexed(t *testing.T, srv *testserver.Server, e *telemetryEnv, hi
 	return c
 }
 
+// wrapHook gives each command a context of its own.
+type wrapHook struct{}
+
+type wrapKey struct{}
+
+func (wrapHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (wrapHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		return next(context.WithValue(ctx, wrapKey{}, true), cmd)
+	}
+}
+
+func (wrapHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
 func TestCacheTelemetry(t *testing.T) {
 	srv := testserver.Start(t, testserver.Options{})
-	for _, hitSpans := range []bool{false, true} {
+	for _, tc := range []struct{ hitSpans, wrapCtx bool }{{false, false}, {true, false}, {false, true}, {true, true}} {
+		hitSpans := tc.hitSpans
+		t.Logf("TraceCacheHits %v, context wrapped by a hook %v", tc.hitSpans, tc.wrapCtx)
 		e := newEnv(t)
-		c := cachedMultiplexed(t, srv, e, hitSpans)
+		c := cachedMultiplexed(t, srv, e, hitSpans, tc.wrapCtx)
 		ctx := context.Background()
-		if err := c.Set(ctx, "k", "v", 0).Err(); err != nil {
+		key := fmt.Sprintf("k-%v-%v", tc.hitSpans, tc.wrapCtx)
+		if err := c.Set(ctx, key, "v", 0).Err(); err != nil {
 			t.Fatal(err)
 		}
 		for range 10 {
-			if err := c.Get(ctx, "k").Err(); err != nil {
+			if err := c.Get(ctx, key).Err(); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -38,6 +38,9 @@ type Multiplexed struct {
 // (Multiplexed.TraceCacheHits).
 const CacheHitKey = attribute.Key("redis.client.cache.hit")
 
+// cacheHitAttrs is CacheHitKey=true, built once rather than per span.
+var cacheHitAttrs = []attribute.KeyValue{CacheHitKey.Bool(true)}
+
 // BatchSizeMetric is the histogram of the number of commands in each
 // batch the auto-pipeliner sends.
 const BatchSizeMetric = "redis.client.autopipeline.batch.size"
@@ -184,6 +187,9 @@ func (o *opCtx) Value(key any) any {
 	if untraced.IsKey(key) {
 		return true
 	}
+	if _, ok := key.(opKey); ok {
+		return o
+	}
 	return o.Context.Value(key)
 }
 
@@ -238,7 +244,7 @@ func (o *observer) End(ctx context.Context, cmd redis.Cmder) {
 		if c.recording {
 			o.in.cmdExtras(c.span, cmd, oi)
 			if op.hit {
-				c.span.SetAttributes(CacheHitKey.Bool(true))
+				c.span.SetAttributes(cacheHitAttrs...)
 			}
 		}
 	}
