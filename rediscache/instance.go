@@ -112,8 +112,13 @@ func build(name string, res *settings.Resolved, deps Deps) (*Instance, error) {
 	routeGoRedisLogs(baseLogger, name, client, ropts)
 	inst := &Instance{Name: name, Client: client, Resolved: res, logger: logger, discovery: disc, addons: addons}
 	// Every command is bounded by syncTimeout (deadline.go); this hook
-	// comes first, so that it wraps every other.
-	installDeadline(client, name, ropts)
+	// comes first, so that it wraps every other. In the multiplexed mode
+	// it comes after the telemetry's hooks instead: the first of those
+	// must see the exact context.Background() go-redis's auto-pipeliner
+	// sends its batches on, to keep them out of the per-command telemetry.
+	if !mux.on() {
+		installDeadline(client, name, ropts)
+	}
 	// A standalone client pointed at one node of a Redis Cluster gets a
 	// clear error, instead of a bare MOVED or ASK reply, when a key lives
 	// on another node (see discover.go for why it does not discover the
@@ -147,6 +152,9 @@ func build(name string, res *settings.Resolved, deps Deps) (*Instance, error) {
 		return nil, fmt.Errorf("rediscache: client %q: %w", name, err)
 	}
 	inst.stopTelemetry = stop
+	if mux.on() {
+		installDeadline(client, name, ropts)
+	}
 	if disc != nil {
 		disc.install(client.(*redis.ClusterClient))
 	}
