@@ -2,16 +2,13 @@ package main
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/http/httptrace"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -22,12 +19,10 @@ import (
 	"go.opentelemetry.io/otel"
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
-	colmetric "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
-	coltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"go.uber.org/goleak"
-	"google.golang.org/protobuf/proto"
 
+	"github.com/aspirego/redis/internal/otlptest"
 	"github.com/aspirego/redis/internal/testserver"
 )
 
@@ -237,8 +232,8 @@ func TestGracefulShutdown(t *testing.T) {
 // the collector.
 func TestOTLPExport(t *testing.T) {
 	isolate(t)
-	col := newCollector(t)
-	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", col.URL)
+	col := otlptest.Start(t, otlptest.Options{})
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", col.Endpoint)
 	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
 	t.Setenv("OTEL_SERVICE_NAME", "webapp")
 	t.Setenv("Products__LoadDelay", "1ms")
@@ -252,43 +247,36 @@ func TestOTLPExport(t *testing.T) {
 		t.Fatalf("exit code %d\n%s", code, app.logs)
 	}
 
-	spans, service := col.spans()
-	if service != "webapp" {
-		t.Errorf("service.name = %q, want webapp", service)
-	}
-	var server *tracepb.Span
-	for _, s := range spans {
+	spans := col.Spans()
+	var server *otlptest.Span
+	for i, s := range spans {
 		if s.Name == "GET /products/{id}" && s.Kind == tracepb.Span_SPAN_KIND_SERVER {
-			server = s
+			server = &spans[i]
 		}
 	}
 	if server == nil {
 		t.Fatalf("no server span GET /products/{id} among %d spans", len(spans))
 	}
+	if service := server.Resource["service.name"]; service != "webapp" {
+		t.Errorf("service.name = %v, want webapp", service)
+	}
 	for _, cmd := range []string{"GET", "SET"} {
-		var found *tracepb.Span
-		for _, s := range spans {
+		var found *otlptest.Span
+		for i, s := range spans {
 			if s.Name == cmd && bytes.Equal(s.ParentSpanId, server.SpanId) {
-				found = s
+				found = &spans[i]
 			}
 		}
 		if found == nil {
 			t.Errorf("no %s span under the request's span", cmd)
 			continue
 		}
-		attrs := map[string]string{}
-		for _, kv := range found.Attributes {
-			v := kv.Value.GetStringValue()
-			if v == "" {
-				v = strconv.FormatInt(kv.Value.GetIntValue(), 10)
-			}
-			attrs[kv.Key] = v
-		}
-		if attrs["db.system.name"] != "redis" || attrs["server.address"] != "127.0.0.1" || attrs["server.port"] == "0" {
-			t.Errorf("%s span attributes = %v", cmd, attrs)
+		a := found.Attrs
+		if a["db.system.name"] != "redis" || a["server.address"] != "127.0.0.1" || a["server.port"] == nil || a["server.port"] == int64(0) {
+			t.Errorf("%s span attributes = %v", cmd, a)
 		}
 	}
-	if !col.hasMetric("db.client.operation.duration") {
+	if !col.MetricNames()["db.client.operation.duration"] {
 		t.Errorf("no db.client.operation.duration metric exported")
 	}
 }
@@ -464,89 +452,6 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
-}
-
-// collector is an OTLP/HTTP endpoint that keeps what it receives.
-type collector struct {
-	*httptest.Server
-	mu      sync.Mutex
-	traces  []*coltrace.ExportTraceServiceRequest
-	metrics []*colmetric.ExportMetricsServiceRequest
-}
-
-func newCollector(t *testing.T) *collector {
-	c := &collector{}
-	c.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var body io.Reader = r.Body
-		if r.Header.Get("Content-Encoding") == "gzip" {
-			zr, err := gzip.NewReader(r.Body)
-			if err != nil {
-				http.Error(w, err.Error(), http.StatusBadRequest)
-				return
-			}
-			body = zr
-		}
-		b, err := io.ReadAll(body)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		switch r.URL.Path {
-		case "/v1/traces":
-			m := &coltrace.ExportTraceServiceRequest{}
-			err = proto.Unmarshal(b, m)
-			c.traces = append(c.traces, m)
-		case "/v1/metrics":
-			m := &colmetric.ExportMetricsServiceRequest{}
-			err = proto.Unmarshal(b, m)
-			c.metrics = append(c.metrics, m)
-		}
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		w.Header().Set("Content-Type", "application/x-protobuf")
-	}))
-	t.Cleanup(c.Close)
-	return c
-}
-
-// spans returns every span received and the service.name they came with.
-func (c *collector) spans() (spans []*tracepb.Span, service string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, req := range c.traces {
-		for _, rs := range req.ResourceSpans {
-			for _, kv := range rs.GetResource().GetAttributes() {
-				if kv.Key == "service.name" {
-					service = kv.Value.GetStringValue()
-				}
-			}
-			for _, ss := range rs.ScopeSpans {
-				spans = append(spans, ss.Spans...)
-			}
-		}
-	}
-	return spans, service
-}
-
-func (c *collector) hasMetric(name string) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, req := range c.metrics {
-		for _, rm := range req.ResourceMetrics {
-			for _, sm := range rm.ScopeMetrics {
-				for _, m := range sm.Metrics {
-					if m.Name == name {
-						return true
-					}
-				}
-			}
-		}
-	}
-	return false
 }
 
 // TestMain checks that a stopped service leaves no goroutine behind. With
