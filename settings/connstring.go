@@ -386,8 +386,8 @@ func (b *connBuilder) pieceAfterSecret(key, value string) error {
 	}
 	if d.freeText && !d.secret && value != "" {
 		b.warn(d.name, fmt.Sprintf(
-			"comes right after password= (piece %d): if the password contains a comma, its tail became %s; "+
-				"StackExchange.Redis reads it the same way; write %s before password= to silence this", b.index, d.name, d.name))
+			"comes right after password=, as piece %d: if the password contains a comma, its tail became %s; "+
+				"StackExchange.Redis reads it the same way; write %s before the password to silence this", b.index, d.name, d.name))
 	}
 	return nil
 }

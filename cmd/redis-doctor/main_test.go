@@ -237,7 +237,7 @@ func TestDiagnoses(t *testing.T) {
 				"checkCertificateRevocation: is true, but Go's TLS does not check certificate revocation lists",
 				"Aspire:StackExchange:Redis:ConfigurationOptions:BacklogPolicy",
 				"ignored: not a ConfigurationOptions property this integration binds",
-				"command map        map[SUBSCRIBE:]",
+				"command map        SUBSCRIBE disabled",
 				"Result: healthy",
 			},
 		},

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 )
@@ -191,7 +193,7 @@ func (r *report) writeText(w io.Writer) {
 			row("ignored keys", strings.Join(c.Ignored, ", "))
 			row("azure", c.Azure)
 			if len(c.CommandMap) > 0 {
-				row("command map", fmt.Sprint(c.CommandMap))
+				row("command map", commandMapText(c.CommandMap))
 			}
 			for i, w := range c.Warnings {
 				label := ""
@@ -263,4 +265,18 @@ func or(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// commandMapText lists a command map in command order: "CONFIG disabled,
+// GET sent as MYGET".
+func commandMapText(m map[string]string) string {
+	parts := make([]string, 0, len(m))
+	for _, cmd := range slices.Sorted(maps.Keys(m)) {
+		if m[cmd] == "" {
+			parts = append(parts, cmd+" disabled")
+		} else {
+			parts = append(parts, cmd+" sent as "+m[cmd])
+		}
+	}
+	return strings.Join(parts, ", ")
 }
