@@ -313,11 +313,9 @@ func (c *nodeCapture) Value(key any) any {
 type hook struct {
 	in *instrumentation
 	t  target
-	// dynamic is set for a sentinel-managed client: the dial hook tracks
-	// the address of the primary each new connection goes to.
-	dynamic bool
-	mu      sync.Mutex
-	eps     map[string]*endpoint // dynamic: endpoints seen so far
+	// primary is set for a sentinel-managed client: its dial hook tracks
+	// the address of the primary each new connection goes to (t.cur).
+	primary *primaryTracker
 	db      int
 	// node is set on a cluster node's hook: commands that came through the
 	// cluster client only report the node; others are recorded here.
@@ -329,14 +327,36 @@ var _ redis.Hook = (*hook)(nil)
 // DialHook tracks the address of the primary for a sentinel-managed
 // client and is not installed otherwise.
 func (h *hook) DialHook(next redis.DialHook) redis.DialHook {
-	if !h.dynamic {
+	if h.primary == nil {
 		return nil
 	}
+	return h.primary.DialHook(next)
+}
+
+// primaryTracker follows the primary a sentinel-managed client dials: cur
+// is the endpoint of the connection dialled last. It is the dial hook of
+// the client's telemetry hook and, in the multiplexed mode, a hook of its
+// own.
+type primaryTracker struct {
+	db   int
+	conv Conventions
+	cur  atomic.Pointer[endpoint]
+	mu   sync.Mutex
+	eps  map[string]*endpoint // endpoints seen so far, at most maxCachedOps
+}
+
+func newPrimaryTracker(db int, conv Conventions) *primaryTracker {
+	d := &primaryTracker{db: db, conv: conv, eps: make(map[string]*endpoint)}
+	d.cur.Store(newEndpoint("", db, conv))
+	return d
+}
+
+func (d *primaryTracker) DialHook(next redis.DialHook) redis.DialHook {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		conn, err := next(ctx, network, addr)
 		if err == nil && conn != nil {
 			if ra := conn.RemoteAddr(); ra != nil {
-				h.observe(ra.String())
+				d.observe(ra.String())
 			}
 		}
 		return conn, err
@@ -344,20 +364,26 @@ func (h *hook) DialHook(next redis.DialHook) redis.DialHook {
 }
 
 // observe makes addr the endpoint of the client's commands.
-func (h *hook) observe(addr string) {
-	if cur := h.t.cur.Load(); cur != nil && cur.hostport == addr {
+func (d *primaryTracker) observe(addr string) {
+	if cur := d.cur.Load(); cur != nil && cur.hostport == addr {
 		return
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	ep := h.eps[addr]
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	ep := d.eps[addr]
 	if ep == nil {
-		ep = newEndpoint(addr, h.db, h.in.conv)
-		if len(h.eps) < maxCachedOps {
-			h.eps[addr] = ep
+		ep = newEndpoint(addr, d.db, d.conv)
+		if len(d.eps) < maxCachedOps {
+			d.eps[addr] = ep
 		}
 	}
-	h.t.cur.Store(ep)
+	d.cur.Store(ep)
+}
+
+func (d *primaryTracker) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+
+func (d *primaryTracker) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
 }
 
 // ProcessHook wraps every command.

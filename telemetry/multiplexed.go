@@ -3,7 +3,6 @@ package telemetry
 import (
 	"context"
 	"fmt"
-	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -124,8 +123,7 @@ func InstrumentMultiplexed(m Multiplexed, cfg Config) (redis.UniversalClient, fu
 	case *redis.Client:
 		opt := c.Options()
 		if isFailover(opt) {
-			d := &dialTracker{db: opt.DB, conv: in.conv, eps: map[string]*endpoint{}}
-			d.cur.Store(newEndpoint("", opt.DB, in.conv))
+			d := newPrimaryTracker(opt.DB, in.conv)
 			obs.cur = &d.cur
 			c.AddHook(d)
 		} else {
@@ -295,46 +293,3 @@ func (h *engineHook) record(n int) {
 
 // engineCtx is context.Background() marked untraced.
 var engineCtx = untraced.Context(context.Background())
-
-// dialTracker follows the primary a sentinel-managed client dials.
-type dialTracker struct {
-	db   int
-	conv Conventions
-	cur  atomic.Pointer[endpoint]
-	mu   sync.Mutex
-	eps  map[string]*endpoint
-}
-
-func (d *dialTracker) DialHook(next redis.DialHook) redis.DialHook {
-	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		conn, err := next(ctx, network, addr)
-		if err == nil && conn != nil {
-			if ra := conn.RemoteAddr(); ra != nil {
-				d.observe(ra.String())
-			}
-		}
-		return conn, err
-	}
-}
-
-func (d *dialTracker) observe(addr string) {
-	if cur := d.cur.Load(); cur != nil && cur.hostport == addr {
-		return
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	ep := d.eps[addr]
-	if ep == nil {
-		ep = newEndpoint(addr, d.db, d.conv)
-		if len(d.eps) < maxCachedOps {
-			d.eps[addr] = ep
-		}
-	}
-	d.cur.Store(ep)
-}
-
-func (d *dialTracker) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
-
-func (d *dialTracker) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return next
-}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
-	"sync/atomic"
 
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel/metric"
@@ -161,10 +160,8 @@ func addHooks(client redis.UniversalClient, in *instrumentation, nodes *nodeSet)
 		opt := c.Options()
 		h := &hook{in: in, db: opt.DB}
 		if isFailover(opt) {
-			h.dynamic = true
-			h.eps = make(map[string]*endpoint)
-			h.t.cur = new(atomic.Pointer[endpoint])
-			h.t.cur.Store(newEndpoint("", opt.DB, in.conv))
+			h.primary = newPrimaryTracker(opt.DB, in.conv)
+			h.t.cur = &h.primary.cur
 		} else {
 			h.t.fixed = newEndpoint(opt.Addr, opt.DB, in.conv)
 		}
