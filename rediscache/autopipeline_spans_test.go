@@ -21,14 +21,7 @@ import (
 // context.Background() must still be recognised).
 func TestAutoPipeliningRecordsEachCommandOnce(t *testing.T) {
 	srv := testserver.Start(t, testserver.Options{})
-	rec := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
-	reader := sdkmetric.NewManualReader()
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
-	t.Cleanup(func() {
-		_ = tp.Shutdown(context.Background())
-		_ = mp.Shutdown(context.Background())
-	})
+	rec, tp, reader, mp := sdkRecorders(t)
 	logger, _ := newLogger()
 	inst, err := rediscache.New("cache", rediscache.Deps{
 		Config:         config(t, map[string]any{"ConnectionStrings:cache": srv.Addr}),
@@ -57,8 +50,33 @@ func TestAutoPipeliningRecordsEachCommandOnce(t *testing.T) {
 	if spans["SET"] != 1 || spans["GET"] != 3 || spans["PIPELINE"] != 0 {
 		t.Errorf("spans by name %v, want SET 1, GET 3 and no PIPELINE", spans)
 	}
+	samples := durationSamples(t, reader)
+	if samples["SET"] != 1 || samples["GET"] != 3 || samples["PIPELINE"] != 0 {
+		t.Errorf("duration samples by operation %v, want SET 1, GET 3 and no PIPELINE", samples)
+	}
+}
+
+// sdkRecorders returns SDK tracer and meter providers that keep what they
+// record, shut down when the test ends.
+func sdkRecorders(t *testing.T) (*tracetest.SpanRecorder, *sdktrace.TracerProvider, *sdkmetric.ManualReader, *sdkmetric.MeterProvider) {
+	t.Helper()
+	rec := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	t.Cleanup(func() {
+		_ = tp.Shutdown(context.Background())
+		_ = mp.Shutdown(context.Background())
+	})
+	return rec, tp, reader, mp
+}
+
+// durationSamples counts the db.client.operation.duration samples reader
+// holds, by db.operation.name.
+func durationSamples(t *testing.T, reader *sdkmetric.ManualReader) map[string]uint64 {
+	t.Helper()
 	var rm metricdata.ResourceMetrics
-	if err := reader.Collect(ctx, &rm); err != nil {
+	if err := reader.Collect(context.Background(), &rm); err != nil {
 		t.Fatal(err)
 	}
 	samples := map[string]uint64{}
@@ -74,7 +92,5 @@ func TestAutoPipeliningRecordsEachCommandOnce(t *testing.T) {
 			}
 		}
 	}
-	if samples["SET"] != 1 || samples["GET"] != 3 || samples["PIPELINE"] != 0 {
-		t.Errorf("duration samples by operation %v, want SET 1, GET 3 and no PIPELINE", samples)
-	}
+	return samples
 }

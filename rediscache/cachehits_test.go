@@ -5,11 +5,6 @@ import (
 	"fmt"
 	"testing"
 
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
-
 	"github.com/aspirego/redis/internal/testserver"
 	"github.com/aspirego/redis/rediscache"
 	"github.com/aspirego/redis/settings"
@@ -25,14 +20,7 @@ func TestClientSideCacheHitsNotRecorded(t *testing.T) {
 	srv := testserver.Start(t, testserver.Options{})
 	for _, ap := range []bool{false, true} {
 		t.Run(fmt.Sprintf("autopipelining=%t", ap), func(t *testing.T) {
-			rec := tracetest.NewSpanRecorder()
-			tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
-			reader := sdkmetric.NewManualReader()
-			mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
-			t.Cleanup(func() {
-				_ = tp.Shutdown(context.Background())
-				_ = mp.Shutdown(context.Background())
-			})
+			rec, tp, reader, mp := sdkRecorders(t)
 			logger, _ := newLogger()
 			opts := []settings.Option{settings.EnableClientSideCaching()}
 			if ap {
@@ -71,24 +59,7 @@ func TestClientSideCacheHitsNotRecorded(t *testing.T) {
 			if gets != 1 {
 				t.Errorf("%d GET spans, want 1 (the miss)", gets)
 			}
-			var rm metricdata.ResourceMetrics
-			if err := reader.Collect(ctx, &rm); err != nil {
-				t.Fatal(err)
-			}
-			var samples uint64
-			for _, sm := range rm.ScopeMetrics {
-				for _, m := range sm.Metrics {
-					h, ok := m.Data.(metricdata.Histogram[float64])
-					if m.Name != "db.client.operation.duration" || !ok {
-						continue
-					}
-					for _, dp := range h.DataPoints {
-						if v, _ := dp.Attributes.Value("db.operation.name"); v.AsString() == "GET" {
-							samples += dp.Count
-						}
-					}
-				}
-			}
+			samples := durationSamples(t, reader)["GET"]
 			if samples != 1 {
 				t.Errorf("%d GET duration samples, want 1 (the miss)", samples)
 			}
