@@ -23,7 +23,10 @@ const (
 // LocalCache, counted for the cache metrics and able to tell
 // InstrumentMultiplexed which reads it served.
 type Cache struct {
-	lc *redis.LocalCache
+	lc    *redis.LocalCache
+	ttl   time.Duration
+	size  int
+	front atomic.Pointer[front] // GET's fast path, once a client uses the cache (see cachedReads)
 
 	invalidated atomic.Uint64 // entries removed by an invalidation from the server
 	flushed     atomic.Uint64 // entries removed because a connection went away, or FLUSHDB
@@ -39,11 +42,63 @@ type opKey struct{}
 // NewCache returns a cache of at most size replies (zero: go-redis's
 // default, 10000), each served for at most ttl (zero: until invalidated).
 func NewCache(size int, ttl time.Duration) *Cache {
-	return &Cache{lc: redis.NewLocalCache(redis.CacheConfig{MaxEntries: size, MaxStaleness: ttl})}
+	return &Cache{lc: redis.NewLocalCache(redis.CacheConfig{MaxEntries: size, MaxStaleness: ttl}), ttl: ttl, size: size}
 }
 
-// Stats returns go-redis's statistics of the cache (hits, misses, entries).
-func (c *Cache) Stats() redis.CSCStats { return c.lc.Stats() }
+// Stats returns go-redis's statistics of the cache (hits, misses, entries),
+// with the GETs served by its fast path counted as hits.
+func (c *Cache) Stats() redis.CSCStats {
+	st := c.lc.Stats()
+	if f := c.front.Load(); f != nil {
+		st.Hits += f.hits()
+	}
+	return st
+}
+
+// reads returns the client cached reads go to: base, the client the cache
+// lives on, with GETs served from the cache's fast path (see front) when
+// base is a standalone client and the cache has no TTL.
+func (c *Cache) reads(base redis.UniversalClient) redis.UniversalClient {
+	rc, ok := base.(*redis.Client)
+	if !ok || c.ttl > 0 {
+		return base
+	}
+	size := c.size
+	if size <= 0 {
+		size = 10000 // go-redis's default
+	}
+	f := newFront(size, rc.Options().Username)
+	if !c.front.CompareAndSwap(nil, f) {
+		// A cache shared by clients: one front for all of them, as long as
+		// they name keys alike.
+		f = c.front.Load()
+		if f.prefix != frontPrefix(rc.Options().Username) {
+			f.disable()
+		}
+	}
+	return cachedReads{UniversalClient: base, f: f}
+}
+
+// markHit tells the command ctx belongs to that the cache served it.
+func markHit(ctx context.Context) {
+	switch op := ctx.(type) {
+	case *opCtx:
+		op.hit = true
+	case *tracedOpCtx:
+		op.hit = true
+	case *fillCtx:
+		op.hit = true
+	default:
+		// Hooks between the multiplexed client and the cache (rediscache's
+		// command timeout, say) may have wrapped the command's context.
+		switch op := ctx.Value(opKey{}).(type) {
+		case *opCtx:
+			op.hit = true
+		case *fillCtx:
+			op.hit = true
+		}
+	}
+}
 
 // Invalidations returns how many cached replies the server's invalidations
 // removed.
@@ -58,22 +113,16 @@ func (c *Cache) Flushes() uint64 { return c.flushed.Load() }
 func (c *Cache) Get(ctx context.Context, key string) ([]byte, bool) {
 	v, ok := c.lc.Get(ctx, key)
 	if ok {
-		if op := asOpCtx(ctx); op != nil {
-			op.hit = true
-			return v, ok
-		}
-		// Hooks between the multiplexed client and the cache (rediscache's
-		// command timeout, say) may have wrapped the command's context.
-		if op, isOp := ctx.Value(opKey{}).(*opCtx); isOp {
-			op.hit = true
-		}
+		markHit(ctx)
 	}
 	return v, ok
 }
 
-// Reserve, FulfillOwned, Cancel and DeleteByCacheKey are go-redis's
-// LocalCache's.
+// Reserve, FulfillOwned and Cancel are go-redis's LocalCache's.
 func (c *Cache) Reserve(cacheKey string, redisKeys []string) (uint64, bool) {
+	if f := c.front.Load(); f != nil {
+		f.checkKeys(redisKeys)
+	}
 	return c.lc.Reserve(cacheKey, redisKeys)
 }
 
@@ -87,15 +136,36 @@ func (c *Cache) Cancel(cacheKey string, token uint64) bool { return c.lc.Cancel(
 func (c *Cache) DeleteByRedisKey(redisKey string) int {
 	n := c.lc.DeleteByRedisKey(redisKey)
 	c.invalidated.Add(uint64(n))
+	// After the cache: a GET that read the value from it before this
+	// removal either stored it in the front already, or finds the front's
+	// generation changed and does not.
+	if f := c.front.Load(); f != nil {
+		f.invalidate(redisKey)
+	}
 	return n
 }
 
-func (c *Cache) DeleteByCacheKey(cacheKey string) bool { return c.lc.DeleteByCacheKey(cacheKey) }
+// DeleteByCacheKey drops one cached reply (go-redis does when a reply
+// cannot be decoded), and the whole front, which cannot tell its key.
+func (c *Cache) DeleteByCacheKey(cacheKey string) bool {
+	ok := c.lc.DeleteByCacheKey(cacheKey)
+	c.flushFront()
+	return ok
+}
+
+func (c *Cache) flushFront() {
+	if f := c.front.Load(); f != nil {
+		f.flush()
+	}
+}
 
 // EvictByConn drops the replies fetched on a connection that went away.
 func (c *Cache) EvictByConn(connID uint64) int {
 	n := c.lc.EvictByConn(connID)
 	c.flushed.Add(uint64(n))
+	// The front does not know which connection fetched a value: it drops
+	// them all.
+	c.flushFront()
 	return n
 }
 
@@ -103,6 +173,7 @@ func (c *Cache) EvictByConn(connID uint64) int {
 func (c *Cache) Flush() int {
 	n := c.lc.Flush()
 	c.flushed.Add(uint64(n))
+	c.flushFront()
 	return n
 }
 
@@ -152,7 +223,7 @@ func (c *Cache) register(meter metric.Meter, pool string) (metric.Registration, 
 		return nil, err
 	}
 	return meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
-		st := c.lc.Stats()
+		st := c.Stats()
 		o.ObserveInt64(hits, int64(st.Hits), set)
 		o.ObserveInt64(misses, int64(st.Misses), set)
 		o.ObserveInt64(evictions, int64(c.evicted()), set)

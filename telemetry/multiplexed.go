@@ -63,7 +63,13 @@ const BatchSizeMetric = "redis.client.autopipeline.batch.size"
 // the server: it gets no span and no duration sample, and is counted by
 // the cache metrics (see Cache).
 func InstrumentMultiplexed(m Multiplexed, cfg Config) (redis.UniversalClient, func() error, error) {
+	var fr *front
 	closeBase := func() error {
+		if fr != nil {
+			// No invalidations reach a closed client: its cached values
+			// must not be served either.
+			fr.disable()
+		}
 		if m.Base == m.Front {
 			return nil
 		}
@@ -75,7 +81,11 @@ func InstrumentMultiplexed(m Multiplexed, cfg Config) (redis.UniversalClient, fu
 	wrap := func(obs surface.Observer) *surface.Client {
 		c := surface.New(m.Front, obs, closeBase)
 		if m.Cache != nil {
-			c.SetCachedReads(m.Base)
+			reads := m.Cache.reads(m.Base)
+			if cr, ok := reads.(cachedReads); ok {
+				fr = cr.f
+			}
+			c.SetCachedReads(reads)
 		}
 		return c
 	}

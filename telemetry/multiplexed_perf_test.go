@@ -28,6 +28,9 @@ func BenchmarkMultiplexed(b *testing.B) {
 			_ = c.Get(ctx, "key").Err()
 		}
 	}
+	b.Run("off", func(b *testing.B) {
+		run(b, Config{DisableTracing: true, DisableMetrics: true})
+	})
 	b.Run("metrics", func(b *testing.B) {
 		_, mp := sdkProviders(b)
 		run(b, Config{MeterProvider: mp, DisableTracing: true})

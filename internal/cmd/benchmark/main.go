@@ -67,6 +67,10 @@
 //	-workload w     setget (default) or hot
 //	-quick          smoke test: -n 10000 -rounds 2 (a few seconds)
 //	-redis-server p the server binary (default redis-server on PATH)
+//	-ap-batch N, -ap-delay D, -ap-concurrency N
+//	                AutoPipeliningBatchSize, AutoPipeliningFlushDelay and
+//	                AutoPipeliningConcurrency of the ap* variants
+//	                (default: the SDK's defaults)
 //	-cpuprofile f   write a CPU profile of the measured rounds to f
 //	-v              print every trial
 //
@@ -111,6 +115,9 @@ type options struct {
 	variants, workload            string
 	quick, verbose                bool
 	serverPath, cpuProfile        string
+	// auto-pipelining tuning of the ap* variants (0: the SDK's defaults)
+	apBatch, apConcurrency int
+	apDelay                time.Duration
 }
 
 func main() {
@@ -126,6 +133,9 @@ func main() {
 	flag.StringVar(&o.serverPath, "redis-server", "redis-server", "redis-server binary")
 	flag.BoolVar(&o.verbose, "v", false, "print every trial")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the measured rounds to this file")
+	flag.IntVar(&o.apBatch, "ap-batch", 0, "AutoPipeliningBatchSize of the ap* variants (0: default)")
+	flag.DurationVar(&o.apDelay, "ap-delay", 0, "AutoPipeliningFlushDelay of the ap* variants")
+	flag.IntVar(&o.apConcurrency, "ap-concurrency", 0, "AutoPipeliningConcurrency of the ap* variants (0: default)")
 	flag.Parse()
 	if o.quick {
 		o.n, o.rounds = 10000, 2
@@ -291,7 +301,7 @@ func buildVariants(o options, addr string) ([]*variant, error) {
 			out = append(out, v)
 			continue
 		}
-		if name == "rediscache" || strings.HasPrefix(name, "ap") || strings.HasPrefix(name, "csc") {
+		if name == "rediscache" || strings.HasPrefix(name, "ap") || strings.HasPrefix(name, "csc") && name != "csc-go-redis" {
 			v, err := rediscacheVariant(o, addr, name)
 			if err != nil {
 				return nil, err
@@ -366,7 +376,11 @@ func rediscacheVariant(o options, addr, name string) (*variant, error) {
 		opts = append(opts, settings.DisableTracing(), settings.DisableMetrics())
 	}
 	if strings.HasPrefix(name, "ap") {
-		opts = append(opts, settings.EnableAutoPipelining())
+		opts = append(opts, settings.EnableAutoPipelining(), func(s *settings.Settings) {
+			s.AutoPipeliningBatchSize = o.apBatch
+			s.AutoPipeliningFlushDelay = o.apDelay
+			s.AutoPipeliningConcurrency = o.apConcurrency
+		})
 	}
 	if strings.HasPrefix(name, "csc") {
 		opts = append(opts, settings.EnableClientSideCaching())

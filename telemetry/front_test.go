@@ -1,0 +1,239 @@
+package telemetry
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
+
+	"github.com/aspirego/redis/internal/testserver"
+)
+
+// frontOf returns the front c.reads gives a client of addr.
+func frontOf(t *testing.T, c *Cache, username string) (*front, redis.UniversalClient) {
+	t.Helper()
+	base := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", Username: username, Protocol: 3, DisableIdentity: true,
+		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}})
+	t.Cleanup(func() { _ = base.Close() })
+	reads, ok := c.reads(base).(cachedReads)
+	if !ok {
+		t.Fatalf("reads: %T, want cachedReads", c.reads(base))
+	}
+	return reads.f, reads
+}
+
+// TestFrontRemovals: every way go-redis's cache loses a value, the front
+// loses it too, and a value read before a removal of its shard is not
+// stored after it.
+func TestFrontRemovals(t *testing.T) {
+	ns := frontPrefix("")
+	for _, tc := range []struct {
+		name   string
+		remove func(c *Cache)
+	}{
+		{"invalidation", func(c *Cache) { c.DeleteByRedisKey(ns + "k") }},
+		{"lost connection", func(c *Cache) { c.EvictByConn(7) }},
+		{"flush", func(c *Cache) { c.Flush() }},
+		{"undecodable reply", func(c *Cache) { c.DeleteByCacheKey("whatever") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := NewCache(100, 0)
+			f, _ := frontOf(t, c, "")
+
+			_, ok, sh, gen := f.lookup("k")
+			if ok {
+				t.Fatal("a value in a new front")
+			}
+			f.fill(sh, gen, "k", "v1")
+			if v, ok, _, _ := f.lookup("k"); !ok || v != "v1" {
+				t.Fatalf("after fill: %q, %v", v, ok)
+			}
+			tc.remove(c)
+			if v, ok, _, _ := f.lookup("k"); ok {
+				t.Fatalf("value %q still served after the removal", v)
+			}
+
+			// A GET that read "old" from go-redis's cache before the removal
+			// ran must not store it after.
+			_, _, sh, gen = f.lookup("k")
+			tc.remove(c)
+			f.fill(sh, gen, "k", "old")
+			if v, ok, _, _ := f.lookup("k"); ok {
+				t.Fatalf("value %q, read before a removal, stored after it", v)
+			}
+			if f.off.Load() {
+				t.Error("the front turned itself off")
+			}
+		})
+	}
+}
+
+// TestFrontOffForUnknownKeys: keys go-redis names in a form the front does
+// not know (another database, another user, a new format) turn it off, so
+// it never serves a value it could not match invalidations to.
+func TestFrontOffForUnknownKeys(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		do   func(c *Cache)
+	}{
+		{"reserve", func(c *Cache) { c.Reserve("ck", []string{frontPrefix("") + "a", "1\x000:\x00b"}) }},
+		{"invalidation", func(c *Cache) { c.DeleteByRedisKey("b") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := NewCache(100, 0)
+			f, _ := frontOf(t, c, "")
+			_, _, sh, gen := f.lookup("k")
+			f.fill(sh, gen, "k", "v")
+			tc.do(c)
+			if !f.off.Load() {
+				t.Fatal("front still on")
+			}
+			if _, ok, _, _ := f.lookup("k"); ok {
+				t.Fatal("a value still served")
+			}
+		})
+	}
+	t.Run("username", func(t *testing.T) {
+		c := NewCache(100, 0)
+		f, _ := frontOf(t, c, "app")
+		c.Reserve("ck", []string{frontPrefix("app") + "a"})
+		if f.off.Load() {
+			t.Fatal("keys of the client's own user turned the front off")
+		}
+		// A second client, as another user, on the same cache.
+		frontOf(t, c, "other")
+		if !f.off.Load() {
+			t.Fatal("a second user's client left the shared front on")
+		}
+	})
+}
+
+func TestFrontBounded(t *testing.T) {
+	c := NewCache(frontShards*2, 0)
+	f, _ := frontOf(t, c, "")
+	for i := range 10000 {
+		k := strconv.Itoa(i)
+		_, _, sh, gen := f.lookup(k)
+		f.fill(sh, gen, k, k)
+	}
+	n := 0
+	for i := range f.shards {
+		n += len(f.shards[i].m)
+	}
+	if n > frontShards*2 {
+		t.Errorf("%d values in a front of %d", n, frontShards*2)
+	}
+}
+
+func TestFrontNotWithTTL(t *testing.T) {
+	base := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
+	t.Cleanup(func() { _ = base.Close() })
+	if _, ok := NewCache(0, time.Minute).reads(base).(cachedReads); ok {
+		t.Error("a cache with a TTL has a front: it cannot know when a value expires")
+	}
+}
+
+// TestFrontRealServer: against redis-server, GETs of a hot key are served
+// by the front; another connection's writes reach every reader, and once a
+// final write's invalidation has arrived no reader sees an older value,
+// with readers racing the writer; a closed client serves nothing.
+func TestFrontRealServer(t *testing.T) {
+	srv := testserver.Start(t, testserver.Options{})
+	e := newEnv(t)
+	cache := NewCache(0, 0)
+	base := redis.NewClient(&redis.Options{
+		Addr: srv.Addr, Protocol: 3, ClientSideCache: cache, DisableIdentity: true, PoolSize: 8,
+		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
+	})
+	c, stop, err := InstrumentMultiplexed(Multiplexed{Base: base, Front: base, Cache: cache}, e.config("front"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = stop() })
+	other := redis.NewClient(srv.ClientOptions())
+	t.Cleanup(func() { _ = other.Close() })
+	ctx := context.Background()
+
+	if err := other.Set(ctx, "hot", "0", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	for range 20 {
+		if v, err := c.Get(ctx, "hot").Result(); err != nil || v != "0" {
+			t.Fatalf("GET = %q, %v", v, err)
+		}
+	}
+	f := cache.front.Load()
+	if f == nil || f.off.Load() || f.hits() < 10 {
+		// go-redis names its keys in a way frontPrefix no longer matches.
+		t.Fatalf("the front served %d of 20 GETs (off: %v)", f.hits(), f.off.Load())
+	}
+	if st := cache.Stats(); st.Hits < 19 {
+		t.Errorf("cache hits %d, want the front's counted: 19", st.Hits)
+	}
+
+	const writes = 300
+	var stopReaders atomic.Bool
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for range 8 {
+		wg.Go(func() {
+			for !stopReaders.Load() {
+				if err := c.Get(ctx, "hot").Err(); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	for i := 1; i <= writes; i++ {
+		if err := other.Set(ctx, "hot", strconv.Itoa(i), 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	final := strconv.Itoa(writes)
+	took := waitFor(t, c, "hot", final, 2*time.Second)
+	t.Logf("the last of %d writes seen after %v", writes, took)
+	// Each reader connection has had time to hear the invalidations.
+	time.Sleep(50 * time.Millisecond)
+	for range 2000 {
+		if v := c.Get(ctx, "hot").Val(); v != final {
+			t.Fatalf("stale read %q after %q was seen", v, final)
+		}
+	}
+	stopReaders.Store(true)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Get(ctx, "hot").Err(); !errors.Is(err, redis.ErrClosed) {
+		t.Errorf("GET on a closed client: %v, want %v", err, redis.ErrClosed)
+	}
+}
+
+// waitFor reads key through c until it is want, and returns how long that
+// took.
+func waitFor(t *testing.T, c redis.UniversalClient, key, want string, limit time.Duration) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for {
+		v, err := c.Get(context.Background(), key).Result()
+		if err == nil && v == want {
+			return time.Since(start)
+		}
+		if time.Since(start) > limit {
+			t.Fatalf("GET %s = %q, %v after %v; want %q", key, v, err, limit, want)
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+}
