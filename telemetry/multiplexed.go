@@ -3,6 +3,7 @@ package telemetry
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -139,9 +140,17 @@ func InstrumentMultiplexed(m Multiplexed, cfg Config) (redis.UniversalClient, fu
 		} else {
 			obs.fixed = newEndpoint(opt.Addr, opt.DB, in.conv)
 		}
+	case *redis.ClusterClient:
+		// The node that ran a command is known only to the node client's
+		// hooks, which see the batch without the caller: they note it per
+		// command for End.
+		obs.fixed = newEndpoint("", 0, in.conv)
+		obs.nodes = &cmdNodes{seed: maphash.MakeSeed()}
+		c.OnNewNode(func(node *redis.Client) {
+			opt := node.Options()
+			node.AddHook(nodeNoter{ep: newEndpoint(opt.Addr, opt.DB, in.conv), nodes: obs.nodes})
+		})
 	default:
-		// A cluster: which node ran a batched command is not known here,
-		// so its spans carry no server.address.
 		obs.fixed = newEndpoint("", 0, in.conv)
 	}
 
@@ -207,6 +216,7 @@ type observer struct {
 	hitSpans bool // spans for reads the cache served
 	fixed    *endpoint
 	cur      *atomic.Pointer[endpoint] // sentinel: the current primary
+	nodes    *cmdNodes                 // cluster: the node each command ran on
 }
 
 func (o *observer) Begin(ctx context.Context) context.Context {
@@ -220,6 +230,10 @@ func (o *observer) Begin(ctx context.Context) context.Context {
 }
 
 func (o *observer) End(ctx context.Context, cmd redis.Cmder) {
+	var node *endpoint
+	if o.nodes != nil {
+		node = o.nodes.take(cmd) // on every path: the note must not stay
+	}
 	op := asOpCtx(ctx)
 	if op == nil || op.hit && !o.hitSpans {
 		return
@@ -233,7 +247,10 @@ func (o *observer) End(ctx context.Context, cmd redis.Cmder) {
 		return
 	}
 	ep := o.fixed
-	if o.cur != nil {
+	switch {
+	case node != nil:
+		ep = node
+	case o.cur != nil:
 		ep = o.cur.Load()
 	}
 	oi := ep.op(kindCommand, cmd.Name())
@@ -301,5 +318,120 @@ func (h *engineHook) record(n int) {
 	}
 }
 
-// engineCtx is context.Background() marked untraced.
-var engineCtx = untraced.Context(context.Background())
+// engineCtx is context.Background() marked untraced, and as the
+// auto-pipeliner's (for nodeNoter).
+var engineCtx = context.WithValue(untraced.Context(context.Background()), engineKey{}, true)
+
+type engineKey struct{}
+
+// nodeNoter is a hook of each node of a cluster client in the multiplexed
+// mode: it notes which node runs the commands the multiplexed client
+// issued, those of the auto-pipeliner's batches and those it sent on
+// their own.
+type nodeNoter struct {
+	ep    *endpoint
+	nodes *cmdNodes
+}
+
+func (nodeNoter) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h nodeNoter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if issued(ctx) && noted(cmd) {
+			h.nodes.put(cmd, h.ep)
+		}
+		return next(ctx, cmd)
+	}
+}
+
+func (h nodeNoter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if ctx.Value(engineKey{}) != nil {
+			for _, cmd := range cmds {
+				if noted(cmd) {
+					h.nodes.put(cmd, h.ep)
+				}
+			}
+		}
+		return next(ctx, cmds)
+	}
+}
+
+// issued reports whether ctx is that of a command the multiplexed client
+// issued: run in a batch, or on its own with its caller's context.
+func issued(ctx context.Context) bool {
+	return ctx.Value(engineKey{}) != nil || ctx.Value(opKey{}) != nil
+}
+
+// noted reports whether a command in an issued command's context may be
+// one the multiplexed client issued: not the handshake of a connection it
+// opened, nor the cluster client's own topology requests.
+func noted(cmd redis.Cmder) bool {
+	name := cmd.Name()
+	switch {
+	case setupNames[name]:
+		return !isSetup(cmd, name)
+	case name == "cluster" || name == "command":
+		return false
+	}
+	return true
+}
+
+// cmdNodes maps the commands in flight to the node that ran them. A
+// command that never reaches End (one of a batch sent through
+// AsyncAutoPipeline, say) is forgotten after two generations.
+type cmdNodes struct {
+	seed   maphash.Seed
+	shards [16]cmdNodeShard
+}
+
+type cmdNodeShard struct {
+	mu        sync.Mutex
+	cur, prev map[redis.Cmder]*endpoint
+	_         [40]byte // keeps shards apart in the CPU caches
+}
+
+// cmdNodesGeneration is the number of notes per shard before the older
+// generation is forgotten: far more than the commands in flight.
+const cmdNodesGeneration = 4096
+
+func (t *cmdNodes) shard(cmd redis.Cmder) *cmdNodeShard {
+	return &t.shards[maphash.Comparable(t.seed, cmd)%uint64(len(t.shards))]
+}
+
+func (t *cmdNodes) put(cmd redis.Cmder, ep *endpoint) {
+	sh := t.shard(cmd)
+	sh.mu.Lock()
+	if sh.cur == nil || len(sh.cur) >= cmdNodesGeneration {
+		sh.prev, sh.cur = sh.cur, make(map[redis.Cmder]*endpoint)
+	}
+	sh.cur[cmd] = ep
+	sh.mu.Unlock()
+}
+
+func (t *cmdNodes) take(cmd redis.Cmder) *endpoint {
+	sh := t.shard(cmd)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if ep, ok := sh.cur[cmd]; ok {
+		delete(sh.cur, cmd)
+		return ep
+	}
+	if ep, ok := sh.prev[cmd]; ok {
+		delete(sh.prev, cmd)
+		return ep
+	}
+	return nil
+}
+
+// size is the number of notes held.
+func (t *cmdNodes) size() int {
+	n := 0
+	for i := range t.shards {
+		sh := &t.shards[i]
+		sh.mu.Lock()
+		n += len(sh.cur) + len(sh.prev)
+		sh.mu.Unlock()
+	}
+	return n
+}

@@ -3,6 +3,8 @@ package telemetry
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/aspirego/redis/internal/surface"
 	"github.com/aspirego/redis/internal/testserver"
 )
 
@@ -222,5 +225,84 @@ func TestMultiplexedSentinel(t *testing.T) {
 			t.Fatalf("after failover to %s: SET reported %q, err %v", newPrimary, got, err)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestMultiplexedCluster: with auto-pipelining on a cluster client, each
+// command's span names the node that ran it, for the commands of the
+// batches the nodes ran and for a command sent on its own (a blocking
+// one), and no note of a command outlives it.
+func TestMultiplexedCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Redis cluster")
+	}
+	cl := testserver.StartCluster(t, testserver.ClusterOptions{})
+	base := redis.NewClusterClient(cl.ClientOptions())
+	t.Cleanup(func() { _ = base.Close() })
+	ap, err := base.AutoPipeline()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t)
+	cfg := e.config("mux-cluster")
+	cfg.QueryText = true
+	c, stop, err := InstrumentMultiplexed(Multiplexed{Base: base, Front: ap}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = stop(); _ = c.Close() })
+
+	// Keys on every primary, set and read by concurrent callers so that
+	// they share batches.
+	owners := map[string]int64{}
+	for i := 0; len(owners) < 30 && i < 1000; i++ {
+		key := "k" + strconv.Itoa(i)
+		owners[key] = int64(cl.SlotOwner(t, testserver.Slot(key)).Port)
+	}
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for key := range owners {
+		wg.Go(func() {
+			if err := c.Set(ctx, key, "v", 0).Err(); err != nil {
+				t.Error(err)
+			}
+			if err := c.Get(ctx, key).Err(); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	// A blocking command runs on its own, not in a batch.
+	if err := c.RPush(ctx, "list", "x").Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.BLPop(ctx, time.Second, "list").Err(); err != nil {
+		t.Fatal(err)
+	}
+	owners["list"] = int64(cl.SlotOwner(t, testserver.Slot("list")).Port)
+
+	n := 0
+	for _, s := range e.spans.GetSpans() {
+		switch s.Name {
+		case "SET", "GET", "RPUSH", "BLPOP":
+		default:
+			continue
+		}
+		n++
+		a := attrMap(s.Attributes)
+		q, _ := a["db.query.text"].(string)
+		f := strings.Fields(q)
+		if len(f) < 2 {
+			t.Fatalf("%s span: db.query.text %q", s.Name, q)
+		}
+		if want := owners[f[1]]; spanPort(s) != want || a["server.address"] == nil {
+			t.Errorf("%s %s: server %v:%d, want the port of its slot's primary, %d", s.Name, f[1], a["server.address"], spanPort(s), want)
+		}
+	}
+	if n != 2*len(owners) {
+		t.Errorf("%d command spans, want %d", n, 2*len(owners))
+	}
+	if left := c.(*surface.Client).Observer().(*observer).nodes.size(); left != 0 {
+		t.Errorf("%d notes of commands that have ended", left)
 	}
 }

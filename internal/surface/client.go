@@ -52,6 +52,9 @@ func New(inner redis.UniversalClient, obs Observer, closers ...func() error) *Cl
 // bypass the cache. Call it before the client is used.
 func (c *Client) SetCachedReads(r redis.UniversalClient) { c.reads = r }
 
+// Observer returns the observer given to New (Nop for nil).
+func (c *Client) Observer() Observer { return c.obs }
+
 // Inner returns the wrapped client.
 func (c *Client) Inner() redis.UniversalClient { return c.inner }
 

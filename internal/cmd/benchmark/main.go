@@ -71,7 +71,9 @@
 //	                AutoPipeliningBatchSize, AutoPipeliningFlushDelay and
 //	                AutoPipeliningConcurrency of the ap* variants
 //	                (default: the SDK's defaults)
-//	-cpuprofile f   write a CPU profile of the measured rounds to f
+//	-cpuprofile f   write a CPU profile of the measured rounds to f; its
+//	                samples are labelled with the variant, to select one:
+//	                go tool pprof -tagfocus variant=ap+metrics
 //	-v              print every trial
 //
 // With the defaults it takes about one to two minutes on two cores.
@@ -486,7 +488,12 @@ type result struct {
 
 // measure runs one trial of v and records it.
 func measure(v *variant, o options, keys []string, value string, round int) (result, error) {
-	m, err := trial(v.client, o, keys, value, o.n)
+	var m result
+	var err error
+	// Profile samples carry the variant: go tool pprof -tagfocus variant=ap
+	pprof.Do(context.Background(), pprof.Labels("variant", v.name), func(context.Context) {
+		m, err = trial(v.client, o, keys, value, o.n)
+	})
 	if err != nil {
 		return m, fmt.Errorf("round %d %s: %w", round+1, v.name, err)
 	}
