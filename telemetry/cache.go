@@ -21,7 +21,10 @@ const (
 
 // Cache is a client-side cache for Options.ClientSideCache: go-redis's
 // LocalCache, counted for the cache metrics and able to tell
-// InstrumentMultiplexed which reads it served.
+// InstrumentMultiplexed which reads it served. Through the client
+// InstrumentMultiplexed returns, a GET of a value the cache holds is
+// served by a fast path in front of it, which loses the value wherever
+// the cache does (see docs/multiplexing.md, "GET's fast path").
 type Cache struct {
 	lc    *redis.LocalCache
 	ttl   time.Duration
