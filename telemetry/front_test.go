@@ -144,7 +144,11 @@ func TestFrontNotWithTTL(t *testing.T) {
 // final write's invalidation has arrived no reader sees an older value,
 // with readers racing the writer; a closed client serves nothing.
 func TestFrontRealServer(t *testing.T) {
-	srv := testserver.Start(t, testserver.Options{})
+	testserver.EachBinary(t, testFrontRealServer)
+}
+
+func testFrontRealServer(t *testing.T, binary string) {
+	srv := testserver.Start(t, testserver.Options{Binary: binary})
 	e := newEnv(t)
 	cache := NewCache(0, 0)
 	base := redis.NewClient(&redis.Options{

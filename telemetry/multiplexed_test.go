@@ -236,7 +236,11 @@ func TestMultiplexedCluster(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a Redis cluster")
 	}
-	cl := testserver.StartCluster(t, testserver.ClusterOptions{})
+	testserver.EachBinary(t, testMultiplexedCluster)
+}
+
+func testMultiplexedCluster(t *testing.T, binary string) {
+	cl := testserver.StartCluster(t, testserver.ClusterOptions{Binary: binary})
 	base := redis.NewClusterClient(cl.ClientOptions())
 	t.Cleanup(func() { _ = base.Close() })
 	ap, err := base.AutoPipeline()
