@@ -202,7 +202,11 @@ func run(o options) error {
 	}
 	start := time.Now()
 	for _, v := range variants { // warm-up: fill the pools, the caches
-		if _, err := trial(v.client, o, keys, value, o.n/10+o.c); err != nil {
+		var err error
+		pprof.Do(context.Background(), pprof.Labels("variant", v.name), func(context.Context) {
+			_, err = trial(v.client, o, keys, value, o.n/10+o.c)
+		})
+		if err != nil {
 			return fmt.Errorf("warm-up %s: %w", v.name, err)
 		}
 	}
@@ -287,73 +291,72 @@ func buildVariants(o options, addr string) ([]*variant, error) {
 	}
 	var out []*variant
 	for _, name := range want {
-		if name == "csc+hit-spans" {
-			v, err := hitSpansVariant(o, addr)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, v)
-			continue
-		}
-		if name == "rueidis-ap" {
-			v, err := rueidisVariant(o, addr)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, v)
-			continue
-		}
-		if name == "rediscache" || strings.HasPrefix(name, "ap") || strings.HasPrefix(name, "csc") && name != "csc-go-redis" {
-			v, err := rediscacheVariant(o, addr, name)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, v)
-			continue
-		}
-		ropts := &redis.Options{
-			Addr:                     addr,
-			PoolSize:                 o.c,
-			DisableIdentity:          true,
-			MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
-		}
-		if name == "csc-go-redis" {
-			ropts.Protocol = 3
-			ropts.ClientSideCacheConfig = &redis.ClientSideCacheConfig{}
-		}
-		c := redis.NewClient(ropts)
-		v := &variant{name: name, client: goRedis{c}}
-		cleanups := []func(){func() { _ = c.Close() }}
-		var cfg *telemetry.Config
-		switch name {
-		case "disabled":
-			cfg = &telemetry.Config{Name: name, DisableTracing: true, DisableMetrics: true}
-		case "metrics":
-			_, mp, stop := sdkProviders()
-			cleanups = append(cleanups, stop)
-			cfg = &telemetry.Config{Name: name, MeterProvider: mp, DisableTracing: true}
-		case "tracing+metrics", "redisotel":
-			tp, mp, stop := sdkProviders()
-			cleanups = append(cleanups, stop)
-			cfg = &telemetry.Config{Name: name, TracerProvider: tp, MeterProvider: mp, Redisotel: name == "redisotel"}
-		case "no-sdk":
-			cfg = &telemetry.Config{Name: name}
-		}
-		if cfg != nil {
-			stop, err := telemetry.Instrument(c, *cfg)
-			if err != nil {
-				return nil, err
-			}
-			cleanups = append(cleanups, func() { _ = stop() })
-		}
-		v.close = func() {
-			for i := len(cleanups) - 1; i >= 0; i-- {
-				cleanups[i]()
-			}
+		var v *variant
+		var err error
+		// The goroutines a variant starts (span processors, pipeliners)
+		// carry its profile label too.
+		pprof.Do(context.Background(), pprof.Labels("variant", name), func(context.Context) {
+			v, err = buildVariant(o, addr, name)
+		})
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, v)
 	}
 	return out, nil
+}
+
+// buildVariant builds the variant called name.
+func buildVariant(o options, addr, name string) (*variant, error) {
+	switch {
+	case name == "csc+hit-spans":
+		return hitSpansVariant(o, addr)
+	case name == "rueidis-ap":
+		return rueidisVariant(o, addr)
+	case name == "rediscache" || strings.HasPrefix(name, "ap") || strings.HasPrefix(name, "csc") && name != "csc-go-redis":
+		return rediscacheVariant(o, addr, name)
+	}
+	ropts := &redis.Options{
+		Addr:                     addr,
+		PoolSize:                 o.c,
+		DisableIdentity:          true,
+		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
+	}
+	if name == "csc-go-redis" {
+		ropts.Protocol = 3
+		ropts.ClientSideCacheConfig = &redis.ClientSideCacheConfig{}
+	}
+	c := redis.NewClient(ropts)
+	v := &variant{name: name, client: goRedis{c}}
+	cleanups := []func(){func() { _ = c.Close() }}
+	var cfg *telemetry.Config
+	switch name {
+	case "disabled":
+		cfg = &telemetry.Config{Name: name, DisableTracing: true, DisableMetrics: true}
+	case "metrics":
+		_, mp, stop := sdkProviders()
+		cleanups = append(cleanups, stop)
+		cfg = &telemetry.Config{Name: name, MeterProvider: mp, DisableTracing: true}
+	case "tracing+metrics", "redisotel":
+		tp, mp, stop := sdkProviders()
+		cleanups = append(cleanups, stop)
+		cfg = &telemetry.Config{Name: name, TracerProvider: tp, MeterProvider: mp, Redisotel: name == "redisotel"}
+	case "no-sdk":
+		cfg = &telemetry.Config{Name: name}
+	}
+	if cfg != nil {
+		stop, err := telemetry.Instrument(c, *cfg)
+		if err != nil {
+			return nil, err
+		}
+		cleanups = append(cleanups, func() { _ = stop() })
+	}
+	v.close = func() {
+		for i := len(cleanups) - 1; i >= 0; i-- {
+			cleanups[i]()
+		}
+	}
+	return v, nil
 }
 
 // rediscacheVariant is a client built by rediscache.New: "rediscache"
