@@ -301,7 +301,7 @@ func (h *engineHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 
 func (h *engineHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
-		if surface.IsEngine(ctx) {
+		if surface.IsEngine(ctx) && !isTransaction(cmds) {
 			// Not the handshake of a connection the batch opened.
 			if len(cmds) > 0 && !(setupNames[cmds[0].Name()] && allSetup(cmds)) {
 				h.record(len(cmds))
@@ -310,6 +310,14 @@ func (h *engineHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.P
 		}
 		return next(ctx, cmds)
 	}
+}
+
+// isTransaction reports whether cmds are a MULTI/EXEC transaction: the
+// auto-pipeliner sends MULTI on a connection of its own, never in a batch,
+// so a transaction on context.Background() is a caller's (one inside
+// Watch, say).
+func isTransaction(cmds []redis.Cmder) bool {
+	return len(cmds) > 0 && cmds[0].Name() == "multi"
 }
 
 func (h *engineHook) record(n int) {

@@ -162,6 +162,17 @@ func TestMultiplexedPipelinesAndTransactions(t *testing.T) {
 	}, "n"); err != nil {
 		t.Fatal(err)
 	}
+	// A transaction inside Watch on the caller's context.Background() is
+	// not a batch of the auto-pipeliner's either.
+	if err := c.Watch(context.Background(), func(tx *redis.Tx) error {
+		_, err := tx.TxPipelined(context.Background(), func(p redis.Pipeliner) error {
+			p.Decr(context.Background(), "n")
+			return nil
+		})
+		return err
+	}, "n"); err != nil {
+		t.Fatal(err)
+	}
 	if err := c.Do(context.Background(), "PING").Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +180,14 @@ func TestMultiplexedPipelinesAndTransactions(t *testing.T) {
 	for _, s := range e.spans.GetSpans() {
 		names[s.Name]++
 	}
-	want := map[string]int{"PIPELINE": 1, "MULTI INCR": 2, "WATCH": 1, "PING": 1}
+	if m := e.metrics(t)[BatchSizeMetric]; m.Data != nil {
+		for _, dp := range m.Data.(metricdata.Histogram[int64]).DataPoints {
+			if dp.Count != 0 {
+				t.Errorf("%s: %d batches, want none (no command went through the auto-pipeliner)", BatchSizeMetric, dp.Count)
+			}
+		}
+	}
+	want := map[string]int{"PIPELINE": 1, "MULTI INCR": 2, "MULTI DECR": 1, "WATCH": 2, "PING": 1}
 	for n, k := range want {
 		if names[n] != k {
 			t.Errorf("%d %q spans, want %d (all: %v)", names[n], n, k, names)
