@@ -42,8 +42,12 @@ var _ redis.Cache = (*Cache)(nil)
 // (see opCtx.Value).
 type opKey struct{}
 
+// defaultCacheSize is go-redis's LocalCache size when none is given.
+const defaultCacheSize = 10000
+
 // NewCache returns a cache of at most size replies (zero: go-redis's
-// default, 10000), each served for at most ttl (zero: until invalidated).
+// default, defaultCacheSize), each served for at most ttl (zero: until
+// invalidated).
 func NewCache(size int, ttl time.Duration) *Cache {
 	return &Cache{lc: redis.NewLocalCache(redis.CacheConfig{MaxEntries: size, MaxStaleness: ttl}), ttl: ttl, size: size}
 }
@@ -68,7 +72,7 @@ func (c *Cache) reads(base redis.UniversalClient) redis.UniversalClient {
 	}
 	size := c.size
 	if size <= 0 {
-		size = 10000 // go-redis's default
+		size = defaultCacheSize
 	}
 	f := newFront(size, rc.Options().Username)
 	if !c.front.CompareAndSwap(nil, f) {

@@ -15,7 +15,8 @@ import (
 	"github.com/aspirego/redis/internal/testserver"
 )
 
-// frontOf returns the front c.reads gives a client of addr.
+// frontOf returns the front c.reads gives a client logging in as username
+// (the client never dials).
 func frontOf(t *testing.T, c *Cache, username string) (*front, redis.UniversalClient) {
 	t.Helper()
 	base := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", Username: username, Protocol: 3, DisableIdentity: true,
