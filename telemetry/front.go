@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/aspirego/redis/internal/surface"
 )
 
 // frontShards is the number of independently locked parts of a front.
@@ -171,6 +173,32 @@ func (c *fillCtx) Value(key any) any {
 	return c.Context.Value(key)
 }
 
+// serve returns the GET of key from the front, if it holds the value.
+func (f *front) serve(ctx context.Context, key string) (*redis.StringCmd, bool) {
+	if f.off.Load() {
+		return nil, false
+	}
+	v, ok, _, _ := f.lookup(key)
+	if !ok {
+		return nil, false
+	}
+	return served(ctx, key, v), true
+}
+
+// served is the GET of key answered with v from the front.
+func served(ctx context.Context, key, v string) *redis.StringCmd {
+	cmd := redis.NewStringCmd(ctx, "get", key)
+	if err := ctx.Err(); err != nil {
+		cmd.SetErr(err)
+		return cmd
+	}
+	cmd.SetVal(v)
+	if op := asOpCtx(ctx); op != nil {
+		op.hit = true
+	}
+	return cmd
+}
+
 // Get serves key from the front, or from the client and then, when its
 // cache served the value, stores it in the front.
 func (r cachedReads) Get(ctx context.Context, key string) *redis.StringCmd {
@@ -179,16 +207,7 @@ func (r cachedReads) Get(ctx context.Context, key string) *redis.StringCmd {
 	}
 	v, ok, sh, gen := r.f.lookup(key)
 	if ok {
-		cmd := redis.NewStringCmd(ctx, "get", key)
-		if err := ctx.Err(); err != nil {
-			cmd.SetErr(err)
-			return cmd
-		}
-		cmd.SetVal(v)
-		if op := asOpCtx(ctx); op != nil {
-			op.hit = true
-		}
-		return cmd
+		return served(ctx, key, v)
 	}
 	var cmd *redis.StringCmd
 	hit := false
@@ -204,4 +223,19 @@ func (r cachedReads) Get(ctx context.Context, key string) *redis.StringCmd {
 		r.f.fill(sh, gen, key, cmd.Val())
 	}
 	return cmd
+}
+
+// frontClient is the multiplexed client when reads the cache serves get
+// no span: its Get tries the front before the observer, which would only
+// note the time and then record nothing for a read the front serves.
+type frontClient struct {
+	*surface.Client
+	f *front
+}
+
+func (c frontClient) Get(ctx context.Context, key string) *redis.StringCmd {
+	if cmd, ok := c.f.serve(ctx, key); ok {
+		return cmd
+	}
+	return c.Client.Get(ctx, key)
 }

@@ -242,3 +242,45 @@ func waitFor(t *testing.T, c redis.UniversalClient, key, want string, limit time
 		time.Sleep(100 * time.Microsecond)
 	}
 }
+
+// TestFrontHitsUntimed: a GET the front serves does not go through the
+// observer when hits get no span, so with metrics on it allocates no more
+// than with telemetry off.
+func TestFrontHitsUntimed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocation counts")
+	}
+	srv := testserver.Start(t, testserver.Options{})
+	e := newEnv(t)
+	hitAllocs := func(cfg Config) float64 {
+		cache := NewCache(0, 0)
+		base := redis.NewClient(&redis.Options{
+			Addr: srv.Addr, Protocol: 3, ClientSideCache: cache, DisableIdentity: true,
+			MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
+		})
+		c, stop, err := InstrumentMultiplexed(Multiplexed{Base: base, Front: base, Cache: cache}, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = stop(); _ = c.Close() }()
+		ctx := context.Background()
+		if err := c.Set(ctx, "untimed", "v", 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+		for range 3 { // the miss, the cache's hit that fills the front
+			_ = c.Get(ctx, "untimed").Err()
+		}
+		hits := cache.Stats().Hits
+		n := testing.AllocsPerRun(200, func() { _ = c.Get(ctx, "untimed").Err() })
+		if got := cache.Stats().Hits - hits; got < 200 {
+			t.Fatalf("%d cache hits of 201 reads", got)
+		}
+		return n
+	}
+	off := hitAllocs(Config{Name: "off", DisableTracing: true, DisableMetrics: true})
+	metrics := e.config("metrics")
+	metrics.DisableTracing = true
+	if got := hitAllocs(metrics); got > off {
+		t.Errorf("a hit with metrics on allocates %v, with telemetry off %v", got, off)
+	}
+}

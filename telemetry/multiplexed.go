@@ -79,14 +79,18 @@ func InstrumentMultiplexed(m Multiplexed, cfg Config) (redis.UniversalClient, fu
 	if m.Base == nil || m.Front == nil {
 		return nil, nil, fmt.Errorf("telemetry: client %q: nil client", cfg.Name)
 	}
-	wrap := func(obs surface.Observer) *surface.Client {
+	wrap := func(obs surface.Observer) redis.UniversalClient {
 		c := surface.New(m.Front, obs, closeBase)
-		if m.Cache != nil {
-			reads := m.Cache.reads(m.Base)
-			if cr, ok := reads.(cachedReads); ok {
-				fr = cr.f
+		if m.Cache == nil {
+			return c
+		}
+		reads := m.Cache.reads(m.Base)
+		c.SetCachedReads(reads)
+		if cr, ok := reads.(cachedReads); ok {
+			fr = cr.f
+			if !m.TraceCacheHits {
+				return frontClient{Client: c, f: fr}
 			}
-			c.SetCachedReads(reads)
 		}
 		return c
 	}
