@@ -2,6 +2,7 @@ package rediscache_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -272,5 +273,52 @@ func TestAutoPipeliningTuning(t *testing.T) {
 			}
 			wg.Wait()
 		})
+	}
+}
+
+// TestClientSideCacheServerCrash: a server that crashes and comes back
+// empty: once the client has seen the key gone, no read returns the value
+// cached before the crash (the connections' loss dropped it, from
+// go-redis's cache and from GET's fast path).
+func TestClientSideCacheServerCrash(t *testing.T) {
+	for _, ap := range []bool{false, true} {
+		t.Run(fmt.Sprintf("autopipelining=%t", ap), func(t *testing.T) { testClientSideCacheServerCrash(t, ap) })
+	}
+}
+
+func testClientSideCacheServerCrash(t *testing.T, ap bool) {
+	srv := testserver.Start(t, testserver.Options{})
+	inst, reader, _ := cachedClient(t, srv.Addr, ap)
+	c := inst.Client
+	ctx := context.Background()
+	if err := c.Set(ctx, "crash", "before", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	for range 20 {
+		if v, err := c.Get(ctx, "crash").Result(); err != nil || v != "before" {
+			t.Fatalf("GET = %q, %v", v, err)
+		}
+	}
+	if hits := cacheCounter(t, reader, telemetry.CacheHitsMetric); hits < 18 {
+		t.Fatalf("%d cache hits of 20 reads", hits)
+	}
+	srv.Kill()
+	srv.Restart(t) // no persistence: the key is gone
+	start := time.Now()
+	for {
+		err := c.Get(ctx, "crash").Err()
+		if errors.Is(err, redis.Nil) {
+			break
+		}
+		if time.Since(start) > 5*time.Second {
+			t.Fatalf("GET still answers %v %v after the restart", c.Get(ctx, "crash").Val(), err)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Logf("the crash seen after %v", time.Since(start))
+	for range 200 {
+		if v, err := c.Get(ctx, "crash").Result(); !errors.Is(err, redis.Nil) {
+			t.Fatalf("GET after the crash = %q, %v; want redis.Nil", v, err)
+		}
 	}
 }
