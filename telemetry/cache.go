@@ -74,36 +74,34 @@ func (c *Cache) reads(base redis.UniversalClient) redis.UniversalClient {
 	if size <= 0 {
 		size = defaultCacheSize
 	}
-	f := newFront(size, rc.Options().Username)
-	if !c.front.CompareAndSwap(nil, f) {
-		// A cache shared by clients: one front for all of them, as long as
-		// they name keys alike.
+	user := rc.Options().Username
+	f := c.front.Load()
+	if f == nil {
+		c.front.CompareAndSwap(nil, newFront(size, user))
 		f = c.front.Load()
-		if f.prefix != frontPrefix(rc.Options().Username) {
-			f.disable()
-		}
+	}
+	// A cache shared by clients has one front for all of them, as long as
+	// they name keys alike.
+	if f.prefix != frontPrefix(user) {
+		f.disable()
 	}
 	return cachedReads{UniversalClient: base, f: f}
 }
 
 // markHit tells the command ctx belongs to that the cache served it.
 func markHit(ctx context.Context) {
-	switch op := ctx.(type) {
-	case *opCtx:
+	if op := asOpCtx(ctx); op != nil {
 		op.hit = true
-	case *tracedOpCtx:
+		return
+	}
+	// A fill of GET's fast path, or a context that hooks between the
+	// multiplexed client and the cache (rediscache's command timeout, say)
+	// wrapped: both find the marker through opKey.
+	switch op := ctx.Value(opKey{}).(type) {
+	case *opCtx:
 		op.hit = true
 	case *fillCtx:
 		op.hit = true
-	default:
-		// Hooks between the multiplexed client and the cache (rediscache's
-		// command timeout, say) may have wrapped the command's context.
-		switch op := ctx.Value(opKey{}).(type) {
-		case *opCtx:
-			op.hit = true
-		case *fillCtx:
-			op.hit = true
-		}
 	}
 }
 
