@@ -51,11 +51,6 @@ func TestMultiplexedAllocations(t *testing.T) {
 		t.Skip("allocation counts")
 	}
 	env := newEnv(t)
-	ctx := context.Background()
-	get := func(c redis.UniversalClient) float64 {
-		_ = c.Get(ctx, "k").Err() // warm the caches
-		return testing.AllocsPerRun(1000, func() { _ = c.Get(ctx, "k").Err() })
-	}
 	multiplexed := func(cfg Config) float64 {
 		base := redis.NewClient(testOptions("127.0.0.1:1"))
 		c, stop, err := InstrumentMultiplexed(Multiplexed{Base: base, Front: base}, cfg)
@@ -64,21 +59,9 @@ func TestMultiplexedAllocations(t *testing.T) {
 		}
 		defer func() { _ = c.Close(); _ = stop() }()
 		base.AddHook(stopHook{})
-		return get(c)
+		return getAllocs(c)
 	}
-	plain := func(cfg *Config) float64 {
-		c := redis.NewClient(testOptions("127.0.0.1:1"))
-		defer c.Close()
-		if cfg != nil {
-			stop, err := Instrument(c, *cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer stop()
-		}
-		c.AddHook(stopHook{})
-		return get(c)
-	}
+	plain := func(cfg *Config) float64 { return plainGetAllocs(t, cfg) }
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()), sdktrace.WithBatcher(discard{}))
 	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
 	traced := Config{TracerProvider: tp, MeterProvider: env.mp}
