@@ -54,16 +54,7 @@ func TestGarnetHandshake(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			fake := testserver.StartFake(t, testserver.FakeOptions{Password: password, Reject: tc.reject})
-			opts := []settings.Option{settings.WithConnectionString(fake.Addr + ",password=" + password + ",connectTimeout=2000,syncTimeout=2000" + tc.conn)}
-			if tc.configure != nil {
-				opts = append(opts, settings.ConfigureOptions(tc.configure))
-			}
-			inst, err := rediscache.New("garnet", rediscache.Deps{Logger: quiet()}, opts...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = inst.Close() })
+			fake, inst := garnetClient(t, password, tc.reject, tc.conn, tc.configure)
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			if err := inst.Client.Set(ctx, "k", "v", 0).Err(); err != nil {
@@ -110,16 +101,7 @@ func TestGarnetHandshakeFailures(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			fake := testserver.StartFake(t, testserver.FakeOptions{Password: "pw", Reject: tc.reject})
-			opts := []settings.Option{settings.WithConnectionString(fake.Addr + ",password=pw,connectTimeout=2000,syncTimeout=2000" + tc.conn)}
-			if tc.configure != nil {
-				opts = append(opts, settings.ConfigureOptions(tc.configure))
-			}
-			inst, err := rediscache.New("garnet", rediscache.Deps{Logger: quiet()}, opts...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = inst.Close() })
+			_, inst := garnetClient(t, "pw", tc.reject, tc.conn, tc.configure)
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			if err := inst.Client.Ping(ctx).Err(); err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -130,6 +112,24 @@ func TestGarnetHandshakeFailures(t *testing.T) {
 			}
 		})
 	}
+}
+
+// garnetClient builds a client of a fake Garnet that rejects the commands
+// in reject, from host:port,password=...,conn, with configure applied to
+// its go-redis options.
+func garnetClient(t *testing.T, password string, reject map[string]string, conn string, configure func(*redis.UniversalOptions)) (*testserver.Fake, *rediscache.Instance) {
+	t.Helper()
+	fake := testserver.StartFake(t, testserver.FakeOptions{Password: password, Reject: reject})
+	opts := []settings.Option{settings.WithConnectionString(fake.Addr + ",password=" + password + ",connectTimeout=2000,syncTimeout=2000" + conn)}
+	if configure != nil {
+		opts = append(opts, settings.ConfigureOptions(configure))
+	}
+	inst, err := rediscache.New("garnet", rediscache.Deps{Logger: quiet()}, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = inst.Close() })
+	return fake, inst
 }
 
 // quiet is a logger for tests that do not look at the log.
