@@ -310,20 +310,10 @@ func TestClusterFaults(t *testing.T) {
 			inst := client(t, cl.ConnectionString()+timeouts, nil)
 			confirmReplicas(t, inst.Client)
 			slot := slices.Index(slotsOf(t, inst.Client, victim.Addr), true)
-			promoted := func() {
-				deadline := time.Now().Add(30 * time.Second)
-				for cl.SlotOwner(t, slot) == victim {
-					if time.Now().After(deadline) {
-						t.Fatalf("30s after the kill, the slots of %s have not moved to its replica", victim.Addr)
-					}
-					time.Sleep(20 * time.Millisecond)
-				}
-				cl.WaitHealthy(t)
-			}
 			fault{
 				topology: "cluster", name: "SIGKILL of one of 3 primaries with a replica each: automatic failover", server: server,
 				inst: inst, health: newHealth(t, inst), load: loadOptions{prefix: "cfailover"}, victim: victim.Addr,
-				inject: victim.Kill, clear: promoted,
+				inject: victim.Kill, clear: func() { waitPromoted(t, cl, victim, slot) },
 				lossExpected: true,
 				note: "the fault clears when the cluster has promoted the replica (cluster-node-timeout 3 s); replication is asynchronous, " +
 					"so writes the primary acknowledged but had not sent to its replica are lost",
@@ -391,4 +381,19 @@ func TestClusterFaults(t *testing.T) {
 			}
 		})
 	})
+}
+
+// waitPromoted waits until slot, served by victim before it was killed,
+// has moved to another node (its promoted replica) and the cluster is
+// healthy again.
+func waitPromoted(t *testing.T, cl *testserver.Cluster, victim *testserver.Server, slot int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for cl.SlotOwner(t, slot) == victim {
+		if time.Now().After(deadline) {
+			t.Fatalf("30s after the kill, the slots of %s have not moved to its replica", victim.Addr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cl.WaitHealthy(t)
 }

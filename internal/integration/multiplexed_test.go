@@ -109,20 +109,10 @@ func TestMultiplexedFaults(t *testing.T) {
 			inst := muxClient(t, cl.ConnectionString()+timeouts)
 			confirmReplicas(t, client(t, cl.ConnectionString()+timeouts, nil).Client)
 			slot := slices.Index(slotsOf(t, inst.Client, victim.Addr), true)
-			promoted := func() {
-				deadline := time.Now().Add(30 * time.Second)
-				for cl.SlotOwner(t, slot) == victim {
-					if time.Now().After(deadline) {
-						t.Fatalf("30s after the kill, the slots of %s have not moved to its replica", victim.Addr)
-					}
-					time.Sleep(20 * time.Millisecond)
-				}
-				cl.WaitHealthy(t)
-			}
 			fault{
 				topology: "cluster", name: "auto-pipelined: SIGKILL of one of 3 primaries with a replica each: automatic failover", server: server,
 				inst: inst, health: newHealth(t, inst), load: loadOptions{prefix: "apcfailover", workers: muxWorkers}, victim: victim.Addr,
-				inject: victim.Kill, clear: promoted,
+				inject: victim.Kill, clear: func() { waitPromoted(t, cl, victim, slot) },
 				lossExpected: true,
 				note:         "replication is asynchronous: writes the primary acknowledged but had not sent to its replica are lost",
 			}.run(t)
