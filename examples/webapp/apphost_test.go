@@ -108,12 +108,7 @@ func TestAppHostEnvironment(t *testing.T) {
 				t.Errorf("resource %v", server.Resource)
 			}
 			for _, cmd := range []string{"GET", "SET"} {
-				var found *otlptest.Span
-				for i, s := range spans {
-					if s.Name == cmd && bytes.Equal(s.ParentSpanId, server.SpanId) {
-						found = &spans[i]
-					}
-				}
+				found := otlptest.Child(spans, server, cmd)
 				if found == nil {
 					t.Errorf("no %s span under the request's span", cmd)
 					continue

@@ -261,12 +261,7 @@ func TestOTLPExport(t *testing.T) {
 		t.Errorf("service.name = %v, want webapp", service)
 	}
 	for _, cmd := range []string{"GET", "SET"} {
-		var found *otlptest.Span
-		for i, s := range spans {
-			if s.Name == cmd && bytes.Equal(s.ParentSpanId, server.SpanId) {
-				found = &spans[i]
-			}
-		}
+		found := otlptest.Child(spans, server, cmd)
 		if found == nil {
 			t.Errorf("no %s span under the request's span", cmd)
 			continue

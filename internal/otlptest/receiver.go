@@ -257,6 +257,17 @@ type Span struct {
 	Attrs    map[string]any
 }
 
+// Child returns the last of spans named name whose parent is parent, or nil.
+func Child(spans []Span, parent *Span, name string) *Span {
+	var found *Span
+	for i, s := range spans {
+		if s.Name == name && bytes.Equal(s.ParentSpanId, parent.SpanId) {
+			found = &spans[i]
+		}
+	}
+	return found
+}
+
 // Spans returns every span received so far.
 func (r *Receiver) Spans() []Span {
 	r.mu.Lock()
