@@ -19,8 +19,10 @@
 // With fx, add [Module] beside fxmodule.Module: it does the same, providers
 // built when the graph is, the otel globals set when the application
 // starts, flushed when it stops, and the *slog.Logger in the graph
-// decorated to export too. It is here rather than in fxmodule so that an
-// fx application that does not export over OTLP does not link the SDK.
+// (slog.Default() when there is none) decorated to export too and made
+// slog's default while the application runs, so that slog.Info exports
+// as well. It is here rather than in fxmodule so that an fx application
+// that does not export over OTLP does not link the SDK.
 //
 // # Logs
 //

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
+	"log"
 	"log/slog"
 	"strings"
 	"sync"
@@ -168,4 +170,257 @@ func TestModuleBadEnv(t *testing.T) {
 	if !errors.Is(err, otlp.ErrConfig) || !strings.Contains(err.Error(), `OTEL_EXPORTER_OTLP_PROTOCOL="http/json"`) {
 		t.Fatalf("fx.New: %v, want otlp.ErrConfig naming OTEL_EXPORTER_OTLP_PROTOCOL", err)
 	}
+}
+
+// stdLog sends the standard logger's output, where slog.Default() prints,
+// to a buffer for the test, and restores the standard logger and slog's
+// default when the test ends.
+func stdLog(t *testing.T) *lockedBuffer {
+	t.Helper()
+	var buf lockedBuffer
+	w, flags, def := log.Writer(), log.Flags(), slog.Default()
+	log.SetOutput(&buf)
+	t.Cleanup(func() {
+		slog.SetDefault(def)
+		log.SetOutput(w)
+		log.SetFlags(flags)
+		if buf.String() != "" {
+			t.Logf("standard logger:\n%s", buf.String())
+		}
+	})
+	return &buf
+}
+
+// service is a constructor of the application that logs.
+type service struct{}
+
+func newService(l *slog.Logger) (*service, error) {
+	if l == nil {
+		return nil, errors.New("the *slog.Logger is nil")
+	}
+	l.Info("service built")
+	return &service{}, nil
+}
+
+// TestModuleLoggerWithoutEnv: with no OTEL_* variable and no logger in the
+// graph, a constructor that takes a *slog.Logger gets slog.Default(), and
+// slog's default is not changed.
+func TestModuleLoggerWithoutEnv(t *testing.T) {
+	otlp.ClearOTELEnv(t)
+	t.Chdir(t.TempDir())
+	out := stdLog(t)
+	before := slog.Default()
+	var got *slog.Logger
+	app := fxtest.New(t,
+		fx.NopLogger,
+		fxmodule.Module,
+		otlp.Module,
+		fx.Provide(newService),
+		fx.Invoke(func(*service) {}),
+		fx.Populate(&got),
+	)
+	app.RequireStart()
+	if slog.Default() != before {
+		t.Error("slog.Default() changed without an endpoint")
+	}
+	app.RequireStop()
+	if got != before {
+		t.Errorf("the graph's logger is not slog.Default()")
+	}
+	if !strings.Contains(out.String(), "INFO service built") {
+		t.Errorf("the constructor's line was not printed by slog.Default(): %q", out.String())
+	}
+}
+
+// TestModuleDefaultLogger: with an endpoint, while the application runs
+// slog.Default() is the exporting logger, so that records logged with
+// slog's package-level functions (and the standard logger's lines) are
+// printed and exported; stopping restores slog's default and the standard
+// logger. Without a logger in the graph, or with slog's own default as the
+// graph's logger (which, kept as it is, would call itself through the
+// standard logger until it deadlocks), records are printed as text where
+// the standard logger writes.
+func TestModuleDefaultLogger(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		graph func(local io.Writer) *slog.Logger // the *slog.Logger in the graph, nil for none
+		local bool                               // printed through it, not the standard logger
+	}{
+		{name: "no logger in the graph"},
+		{name: "graph logger", graph: func(local io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(local, nil)) }, local: true},
+		{name: "slog.Default() in the graph", graph: func(io.Writer) *slog.Logger { return slog.Default() }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			recv := otlptest.Start(t, otlptest.Options{})
+			logsTo(t, recv)
+			t.Chdir(t.TempDir())
+			std := stdLog(t)
+			before, flags := slog.Default(), log.Flags()
+
+			opts := []fx.Option{fx.NopLogger, fxmodule.Module, otlp.Module, fx.Provide(newService), fx.Invoke(func(*service) {})}
+			var local lockedBuffer
+			if tc.graph != nil {
+				opts = append(opts, fx.Supply(tc.graph(&local)))
+			}
+			printed := std
+			if tc.local {
+				printed = &local
+			}
+			var got *slog.Logger
+			app := fxtest.New(t, append(opts, fx.Populate(&got))...)
+			if slog.Default() != before {
+				t.Fatal("slog.Default() changed while building the graph")
+			}
+			app.RequireStart()
+			if slog.Default() != got {
+				t.Error("slog.Default() is not the graph's logger while the application runs")
+			}
+			slog.Info("package-level", slog.Int("n", 1))
+			log.Print("standard logger")
+			app.RequireStop() // flushes
+			if slog.Default() != before || log.Writer() != io.Writer(std) || log.Flags() != flags {
+				t.Error("slog's default or the standard logger not restored on stop")
+			}
+			slog.Info("after stop")
+
+			exported := map[string]bool{}
+			for _, l := range recv.Logs() {
+				exported[l.Body()] = true
+			}
+			for _, msg := range []string{"service built", "package-level", "standard logger"} {
+				if !exported[msg] {
+					t.Errorf("%q not exported; exported: %v", msg, exported)
+				}
+				if !strings.Contains(printed.String(), "msg=\""+msg+"\"") && !strings.Contains(printed.String(), "msg="+msg) {
+					t.Errorf("%q not printed: %q", msg, printed.String())
+				}
+			}
+			if !strings.Contains(std.String(), "INFO after stop") || exported["after stop"] {
+				t.Errorf("after stop: printed by the previous default %v, exported %v", strings.Contains(std.String(), "after stop"), exported["after stop"])
+			}
+		})
+	}
+}
+
+// logsTo makes otlp.Module export logs only, to recv.
+func logsTo(t *testing.T, recv *otlptest.Receiver) {
+	t.Helper()
+	otlp.ClearOTELEnv(t)
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", recv.Endpoint)
+	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+	t.Setenv("OTEL_TRACES_EXPORTER", "none")
+	t.Setenv("OTEL_METRICS_EXPORTER", "none")
+}
+
+// exportingApp builds an application that exports logs as the environment
+// says, and returns it with its logger.
+func exportingApp(t *testing.T) (*fxtest.App, *slog.Logger) {
+	t.Helper()
+	var l *slog.Logger
+	app := fxtest.New(t, fx.NopLogger, otlp.Module, fx.Populate(&l))
+	return app, l
+}
+
+// TestModuleTwoApps: with several applications in one process, the last
+// one started is slog's default; stopping one puts back what it replaced
+// only while its logger is the default, and hands it to the next one
+// otherwise; in the end slog's default and the standard logger are as
+// before, whatever the order, concurrently too (-race).
+func TestModuleTwoApps(t *testing.T) {
+	recv := otlptest.Start(t, otlptest.Options{})
+	check := func(t *testing.T, std *lockedBuffer, before *slog.Logger, flags int) {
+		t.Helper()
+		if slog.Default() != before || log.Writer() != io.Writer(std) || log.Flags() != flags {
+			t.Error("slog's default or the standard logger not put back")
+		}
+	}
+	t.Run("stopped in reverse order", func(t *testing.T) {
+		logsTo(t, recv)
+		std := stdLog(t)
+		before, flags := slog.Default(), log.Flags()
+		a, la := exportingApp(t)
+		b, lb := exportingApp(t)
+		a.RequireStart()
+		b.RequireStart()
+		if slog.Default() != lb {
+			t.Error("the last application started is not slog's default")
+		}
+		b.RequireStop()
+		if slog.Default() != la {
+			t.Error("stopping the last application did not put back the first one's logger")
+		}
+		a.RequireStop()
+		check(t, std, before, flags)
+	})
+	t.Run("stopped in start order", func(t *testing.T) {
+		logsTo(t, recv)
+		std := stdLog(t)
+		before, flags := slog.Default(), log.Flags()
+		a, _ := exportingApp(t)
+		b, lb := exportingApp(t)
+		a.RequireStart()
+		b.RequireStart()
+		a.RequireStop()
+		if slog.Default() != lb {
+			t.Error("stopping the first application changed slog's default")
+		}
+		b.RequireStop()
+		check(t, std, before, flags)
+	})
+	t.Run("set by the service", func(t *testing.T) {
+		logsTo(t, recv)
+		stdLog(t)
+		a, _ := exportingApp(t)
+		a.RequireStart()
+		mine := slog.New(slog.DiscardHandler)
+		slog.SetDefault(mine)
+		a.RequireStop()
+		if slog.Default() != mine {
+			t.Error("stopping the application replaced the default the service set")
+		}
+	})
+	t.Run("built while another runs", func(t *testing.T) {
+		// The second application prints as the first does but exports to
+		// its own endpoint only.
+		recvA, recvB := otlptest.Start(t, otlptest.Options{}), otlptest.Start(t, otlptest.Options{})
+		logsTo(t, recvA)
+		std := stdLog(t)
+		before, flags := slog.Default(), log.Flags()
+		a, _ := exportingApp(t)
+		a.RequireStart()
+		logsTo(t, recvB)
+		b, lb := exportingApp(t)
+		b.RequireStart()
+		lb.Info("from b")
+		b.RequireStop()
+		a.RequireStop()
+		check(t, std, before, flags)
+		for _, l := range recvA.Logs() {
+			if l.Body() == "from b" {
+				t.Error("the second application's record was exported by the first")
+			}
+		}
+		if n := len(recvB.Logs()); n != 1 || strings.Count(std.String(), "from b") != 1 {
+			t.Errorf("the second application's record: exported %d times, printed %q", n, std.String())
+		}
+	})
+	t.Run("concurrently", func(t *testing.T) {
+		logsTo(t, recv)
+		std := stdLog(t)
+		before, flags := slog.Default(), log.Flags()
+		apps := make([]*fxtest.App, 4)
+		for i := range apps {
+			apps[i], _ = exportingApp(t)
+		}
+		var wg sync.WaitGroup
+		for _, app := range apps {
+			wg.Go(func() {
+				app.RequireStart()
+				slog.Info("running")
+				app.RequireStop()
+			})
+		}
+		wg.Wait()
+		check(t, std, before, flags)
+	})
 }

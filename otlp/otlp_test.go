@@ -255,3 +255,18 @@ func clearOTELEnv(t *testing.T) {
 		t.Setenv(k, "")
 	}
 }
+
+// slogsOwn is slog's own default handler: nothing has called
+// slog.SetDefault yet when the package's variables are initialised.
+var slogsOwn = slog.Default().Handler()
+
+// TestIsSlogDefault holds the name of slog's own default handler, which
+// console replaces, to the Go release in use.
+func TestIsSlogDefault(t *testing.T) {
+	if !isSlogDefault(slogsOwn) || !isSlogDefault(slogsOwn.WithAttrs([]slog.Attr{slog.Int("a", 1)})) {
+		t.Errorf("slog's own default handler %T is not recognised", slogsOwn)
+	}
+	if isSlogDefault(slog.NewTextHandler(&bytes.Buffer{}, nil)) || isSlogDefault(slog.DiscardHandler) {
+		t.Error("another handler is taken for slog's own default")
+	}
+}
