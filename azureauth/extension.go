@@ -57,17 +57,16 @@ func (c *chosen) Subscribe(auth.CredentialsListener) (auth.Credentials, auth.Uns
 // endpoint is an Azure Redis host authenticates with tokens.
 var Module = ModuleWith(Options{})
 
-// ModuleWith is Module with o.
+// ModuleWith is Module with o. Each fx application it is part of gets its
+// own extension with a copy of o, so that one ModuleWith value can serve
+// several applications, concurrently too; with o.Logger nil, each client
+// logs to its application's logger.
 func ModuleWith(o Options) fx.Option {
 	return fx.Module("azureauth",
 		fx.Provide(fx.Annotate(
-			func(logger *slog.Logger) (rediscache.Extension, error) {
-				if o.Logger == nil {
-					o.Logger = logger
-				}
-				return NewExtension(o)
-			},
-			fx.ParamTags(`optional:"true"`),
+			// o is read, never written: with Logger nil, Extend logs to the
+			// logger the client is built with, the application's.
+			func() (rediscache.Extension, error) { return NewExtension(o) },
 			fx.ResultTags(`group:"`+rediscache.ExtensionGroup+`"`),
 		)),
 	)

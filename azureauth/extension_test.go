@@ -2,9 +2,11 @@ package azureauth
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -217,5 +219,62 @@ func TestModule(t *testing.T) {
 	}
 	if _, err := Extension(Options{RefreshFraction: 2}).Extend(res, slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), "RefreshFraction") {
 		t.Errorf("Extend with invalid options: %v", err)
+	}
+}
+
+// syncBuffer is a bytes.Buffer for a logger and the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestModuleWithTwoApps: one ModuleWith option in two fx applications
+// with different loggers, built and run concurrently: each application's
+// azureauth lines go to its own logger (run with -race: nothing is
+// shared).
+func TestModuleWithTwoApps(t *testing.T) {
+	cfg, _ := settings.NewConfig(map[string]any{
+		"ConnectionStrings:cache":                              "contoso.redis.azure.net:10000,ssl=true",
+		"Aspire:StackExchange:Redis:cache:AzureAuthentication": "true",
+	})
+	module := ModuleWith(Options{Credential: &fakeCredential{oid: "o", lifetime: time.Hour}})
+	logs := make([]syncBuffer, 2)
+	var wg sync.WaitGroup
+	for i := range logs {
+		wg.Go(func() {
+			app := fx.New(
+				fx.NopLogger,
+				fx.Supply(cfg, slog.New(slog.NewTextHandler(&logs[i], nil))),
+				module,
+				fx.Provide(rediscache.Client("cache")),
+				fx.Invoke(func(redis.UniversalClient) {}),
+			)
+			ctx := context.Background()
+			if err := app.Start(ctx); err != nil {
+				t.Errorf("application %d: %v", i, err)
+				return
+			}
+			if err := app.Stop(ctx); err != nil {
+				t.Errorf("application %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	for i := range logs {
+		if n := strings.Count(logs[i].String(), "azureauth: Microsoft Entra ID authentication"); n != 1 {
+			t.Errorf("application %d logged its azureauth line %d times:\n%s", i, n, logs[i].String())
+		}
 	}
 }
