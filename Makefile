@@ -9,7 +9,7 @@ PARALLEL  ?= 4
 # staticcheck from PATH, else the pinned version through the module proxy.
 STATICCHECK ?= $(shell command -v staticcheck 2>/dev/null || echo "$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2")
 
-.PHONY: check test test-deps lint fmt fuzz bench run tidy-check
+.PHONY: check test test-deps lint fmt fuzz bench run tidy-check api
 
 ## check: lint, then every test with the race detector (CI runs this)
 check: lint test
@@ -75,3 +75,8 @@ run:
 tidy-check:
 	$(GO) mod tidy
 	git diff --exit-code -- go.mod go.sum
+
+## api: rewrite api/exported.txt, the record of the exported API that
+## internal/apicheck's test holds the code to (removals go in CHANGELOG.md)
+api:
+	$(GO) test ./internal/apicheck -run TestExportedAPI -update
