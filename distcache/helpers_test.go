@@ -27,7 +27,6 @@ func TestMain(m *testing.M) { os.Exit(testlog.Main(m).Run()) }
 // goldenNow is 2026-12-06T23:00:00Z, 639321948000000000 ticks.
 var goldenNow = time.Date(2026, 12, 6, 23, 0, 0, 0, time.UTC)
 
-
 // fakeClock is a clock the test moves.
 type fakeClock struct {
 	mu sync.Mutex
