@@ -1,18 +1,18 @@
 package distcache_test
 
 import (
-	"os"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
+	"go.uber.org/goleak"
 
 	"github.com/aspirego/redis/internal/testlog"
 )
 
-func TestMain(m *testing.M) { os.Exit(testlog.Main(m).Run()) }
+func TestMain(m *testing.M) { goleak.VerifyTestMain(testlog.Main(m)) }
 
 // Sources of the golden entries (docs/distributed-cache.md lists them):
 //
