@@ -3,6 +3,7 @@ package distcache_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -121,4 +122,38 @@ func TestRealServer(t *testing.T) {
 	t.Run("concurrent", func(t *testing.T) {
 		concurrent(t, client)
 	})
+}
+
+// TestCluster: entries and HybridCache tag records on a 3-primary Redis
+// Cluster, where a Hybrid Get reads records in other slots than the
+// entry's.
+func TestCluster(t *testing.T) {
+	cl := testserver.StartCluster(t, testserver.ClusterOptions{})
+	client := redis.NewClusterClient(cl.ClientOptions())
+	t.Cleanup(func() { _ = client.Close() })
+	ctx := context.Background()
+
+	for _, w := range dotnetWriters {
+		readsDotNetEntry(t, client, w)
+	}
+	h := distcache.New(client, distcache.WithInstanceName("cl:")).Hybrid()
+	for i := 0; i < 20; i++ { // keys across the slots
+		key := fmt.Sprintf("item:%d", i)
+		if err := h.Set(ctx, key, []byte("v"), distcache.HybridEntryOptions{Tags: []string{"a", fmt.Sprintf("t%d", i)}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.Get(ctx, key); err != nil {
+			t.Fatalf("Get %s: %v", key, err)
+		}
+	}
+	if err := h.RemoveByTag(ctx, "t7"); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 20; i++ {
+		_, err := h.Get(ctx, fmt.Sprintf("item:%d", i))
+		if (i == 7) != errors.Is(err, distcache.ErrNotFound) {
+			t.Errorf("item:%d after RemoveByTag(t7): %v", i, err)
+		}
+	}
+	concurrent(t, client)
 }
