@@ -10,14 +10,14 @@ import (
 	"github.com/aspirego/redis/settings"
 )
 
-// InstanceNameKey is the key, under settings.SectionKey
+// instanceNameKey is the key, under settings.SectionKey
 // (Aspire:StackExchange:Redis) and under its named section
 // (Aspire:StackExchange:Redis:{name}, which wins), that Cache and Keyed
 // read InstanceName from. Aspire binds no configuration to
 // RedisCacheOptions (microsoft/aspire#20292): this key is Go's, and the
 // .NET service reads it itself (see docs/distributed-cache.md). .NET's
 // settings binder ignores it.
-const InstanceNameKey = "InstanceName"
+const instanceNameKey = "InstanceName"
 
 // WithClientOptions passes settings options to the client that Cache and
 // Keyed build, as rediscache.Client(name, opts...) takes them. New, which
@@ -38,7 +38,9 @@ type registration struct{}
 // Aspire:StackExchange:Redis sections, the {NAME}_URI properties, and the
 // settings options given WithClientOptions), with the same telemetry,
 // health check redis_{name} and lifecycle; InstanceName comes from
-// WithInstanceName, else the InstanceNameKey in configuration.
+// WithInstanceName, else the configuration key
+// Aspire:StackExchange:Redis:{name}:InstanceName, else
+// Aspire:StackExchange:Redis:InstanceName.
 func Cache(name string, opts ...Option) any {
 	ctor := constructor(name, opts)
 	return fx.Annotate(
@@ -97,10 +99,10 @@ func constructor(name string, opts []Option) func(rediscache.Params) (*RedisCach
 	}
 }
 
-// instanceName reads InstanceNameKey, the named section first.
+// instanceName reads instanceNameKey, the named section first.
 func instanceName(cfg *settings.Config, name string) (string, bool) {
-	if v, ok := cfg.String(settings.SectionKey + ":" + name + ":" + InstanceNameKey); ok {
+	if v, ok := cfg.String(settings.SectionKey + ":" + name + ":" + instanceNameKey); ok {
 		return v, true
 	}
-	return cfg.String(settings.SectionKey + ":" + InstanceNameKey)
+	return cfg.String(settings.SectionKey + ":" + instanceNameKey)
 }
