@@ -17,6 +17,11 @@ import (
 // testserver.Options.Binary) and a client for it.
 func realServer(t *testing.T) (*testserver.Server, redis.UniversalClient) {
 	t.Helper()
+	return realServerB(t)
+}
+
+func realServerB(t testing.TB) (*testserver.Server, redis.UniversalClient) {
+	t.Helper()
 	srv := testserver.Start(t, testserver.Options{Password: "dc-secret"})
 	client := redis.NewClient(srv.ClientOptions())
 	t.Cleanup(func() { _ = client.Close() })
