@@ -55,13 +55,14 @@ fmt:
 	gofmt -w $$(git ls-files '*.go')
 
 ## fuzz: run every fuzzer (connection strings, appsettings, blocking-command
-## timeouts, ROLE replies, token claims) for FUZZTIME each
+## timeouts, ROLE replies, token claims, HybridCache payloads) for FUZZTIME each
 fuzz:
 	$(GO) test ./settings -run '^$$' -fuzz FuzzParseConnectionString -fuzztime $(FUZZTIME)
 	$(GO) test ./settings -run '^$$' -fuzz FuzzLoadConfig -fuzztime $(FUZZTIME)
 	$(GO) test ./rediscache -run '^$$' -fuzz FuzzBlockTimeout -fuzztime $(FUZZTIME)
 	$(GO) test ./rediscache -run '^$$' -fuzz FuzzParseRole -fuzztime $(FUZZTIME)
 	$(GO) test ./azureauth -run '^$$' -fuzz FuzzObjectID -fuzztime $(FUZZTIME)
+	$(GO) test ./distcache -run '^$$' -fuzz FuzzParsePayload -fuzztime $(FUZZTIME)
 
 ## bench: telemetry overhead against raw go-redis (starts its own redis-server)
 bench:
