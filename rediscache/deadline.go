@@ -37,13 +37,17 @@ import (
 //
 // Blocking commands (BLPOP, BRPOP, BLMOVE, BLMPOP, BRPOPLPUSH, BZPOPMIN,
 // BZPOPMAX, BZMPOP, XREAD and XREADGROUP with BLOCK, WAIT, WAITAOF) sent
-// on their own get their own timeout on top of the command timeout, and
-// no deadline at all when they block without limit (a timeout of 0), as
-// go-redis's read deadlines do. In a pipeline go-redis reads them under
-// ReadTimeout like any other command, and so does the pipeline's deadline.
+// on their own, typed or through Do, get their own timeout on top of the
+// command timeout, and no deadline at all when they block without limit
+// (a timeout of 0), as go-redis's read deadlines do; go-redis's own read
+// timeout is set to match (blocking.go). In a pipeline go-redis reads them
+// under ReadTimeout like any other command, and so does the pipeline's
+// deadline.
 //
-// The normal path costs one context.WithTimeout per command; the
-// benchmark's rediscache variant measures it (docs/benchmarks.md).
+// Under a context that cannot be cancelled, commands share deadlines
+// (sharedDeadlines), at no allocation; under any other context the
+// deadline is a context.WithTimeout. The benchmark's rediscache variant
+// measures both (docs/benchmarks.md, "Command deadlines").
 
 // CommandTimeoutError is the error of a command (or pipeline) that did not
 // complete within the client's command timeout, syncTimeout. It wraps
@@ -213,14 +217,22 @@ var background = context.Background()
 func noCancel() {}
 
 // sharedDeadlines hands out deadlines shared by the commands that start
-// within the same slot of deadlineSlot, for parents that cannot be
-// cancelled (context.Background and its values): one timer and one
-// channel per slot instead of one context.WithTimeout (a timer, four
-// allocations, about 1 µs here) per command, and no clock reading on the
-// fast path. A slot created at time c ends at c+d+2*deadlineSlot and is
-// handed out until c+deadlineSlot, so a command gets between d and
-// d+2*deadlineSlot. (A timer that fires late on a saturated machine hands
-// a slot out for longer: a command then gets up to that lateness less.)
+// within the same deadlineSlot, for parents that cannot be cancelled
+// (context.Background and its values): one timer and one channel per
+// slot instead of a context.WithTimeout per command, which costs five
+// allocations (380 bytes) and about 1 µs, more than the rest of the
+// client's hooks with telemetry off (docs/benchmarks.md, "Command
+// deadlines").
+//
+// A slot made at time c has the deadline c+d+deadlineSlot and is handed
+// out while the clock reads before c+deadlineSlot, so every command gets
+// between d and d+deadlineSlot. Nothing but the clock retires a slot: a
+// goroutine paused anywhere in get, or a timer that fires late on a
+// saturated machine, cannot keep a slot in use past its time (an earlier
+// version retired slots with a timer armed before the slot was
+// published, and a goroutine paused between the two left an expired
+// slot current for good). A late timer only closes Done late; Deadline,
+// which go-redis's socket deadlines use, is exact.
 type sharedDeadlines struct {
 	cur atomic.Pointer[deadlineSlotState]
 	mu  sync.Mutex
@@ -230,6 +242,7 @@ type sharedDeadlines struct {
 const deadlineSlot = 10 * time.Millisecond
 
 type deadlineSlotState struct {
+	until    time.Time // handed out before this time only
 	deadline time.Time
 	done     chan struct{}
 	expired  atomic.Bool
@@ -239,24 +252,32 @@ type deadlineSlotState struct {
 }
 
 func (s *sharedDeadlines) get(d time.Duration) *deadlineSlotState {
-	if b := s.cur.Load(); b != nil {
+	if b := s.cur.Load(); b != nil && time.Now().Before(b.until) {
 		return b
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if b := s.cur.Load(); b != nil {
+	now := time.Now() // after the wait for the lock
+	if b := s.cur.Load(); b != nil && now.Before(b.until) {
 		return b
 	}
-	b := &deadlineSlotState{deadline: time.Now().Add(d + 2*deadlineSlot), done: make(chan struct{})}
+	b := &deadlineSlotState{until: now.Add(deadlineSlot), deadline: now.Add(d + deadlineSlot), done: make(chan struct{})}
 	b.background = sharedDeadline{Context: background, s: b}
-	time.AfterFunc(deadlineSlot, func() { s.cur.CompareAndSwap(b, nil) })
-	time.AfterFunc(d+2*deadlineSlot, func() {
+	time.AfterFunc(d+deadlineSlot, func() {
 		b.expired.Store(true)
 		close(b.done)
 	})
+	if stallHook != nil {
+		stallHook()
+	}
 	s.cur.Store(b)
 	return b
 }
+
+// stallHook, when set (by tests only), is called where a goroutine that
+// the scheduler pauses must not harm other commands: after a deadline
+// slot is made and before it is published.
+var stallHook func()
 
 // sharedDeadline is a context whose parent cannot be cancelled, with a
 // shared deadline.
@@ -278,7 +299,7 @@ func (h *deadlineHook) timeoutError(command string, d time.Duration) error {
 	e := &CommandTimeoutError{Name: h.name, Command: command, Limit: d, Err: context.DeadlineExceeded}
 	// A dial that failed since the command started (at the latest d ago)
 	// is most likely what it waited for.
-	if last := h.lastDial.Load(); last != nil && last.err != nil && time.Since(last.at) <= d+2*deadlineSlot {
+	if last := h.lastDial.Load(); last != nil && last.err != nil && time.Since(last.at) <= d+deadlineSlot {
 		e.Dial = last.err
 	}
 	return e
@@ -286,15 +307,16 @@ func (h *deadlineHook) timeoutError(command string, d time.Duration) error {
 
 // blockTimeout reports whether cmd is a blocking command and how long it
 // may block (0: without limit). A blocking command whose timeout cannot be
-// read is treated as blocking without limit.
+// read is treated as blocking without limit. Its name and keywords may be
+// strings or byte slices, in any case, as go-redis sends both.
 func blockTimeout(cmd redis.Cmder) (time.Duration, bool) {
 	args := cmd.Args()
 	if len(args) == 0 {
 		return 0, false
 	}
-	name, ok := args[0].(string)
+	name := argString(args[0])
 	// Cheap first filter: every blocking command starts with b, w or x.
-	if !ok || name == "" {
+	if name == "" {
 		return 0, false
 	}
 	switch name[0] | 0x20 {
@@ -320,15 +342,44 @@ func blockTimeout(cmd redis.Cmder) (time.Duration, bool) {
 			return 0, true
 		}
 		return argDuration(args[3], time.Millisecond)
-	case "xread", "xreadgroup":
-		for i := 1; i+1 < len(args); i++ {
-			if s, ok := args[i].(string); ok && strings.EqualFold(s, "block") {
-				return argDuration(args[i+1], time.Millisecond)
-			}
-		}
-		return 0, false // no BLOCK: an ordinary command
+	case "xread":
+		return streamBlock(args, 1)
+	case "xreadgroup":
+		// GROUP, the group and the consumer come first, and the names
+		// may be anything ("block", "streams").
+		return streamBlock(args, 4)
 	}
 	return 0, false
+}
+
+// streamBlock reads the BLOCK option of XREAD or XREADGROUP, whose options
+// start at args[start] and end at STREAMS: after it come stream names and
+// IDs, which may be "block" too. Without BLOCK the command does not block.
+func streamBlock(args []any, start int) (time.Duration, bool) {
+	for i := start; i < len(args); i++ {
+		switch s := argString(args[i]); {
+		case strings.EqualFold(s, "streams"):
+			return 0, false
+		case strings.EqualFold(s, "block"):
+			if i+1 == len(args) {
+				return 0, true
+			}
+			return argDuration(args[i+1], time.Millisecond)
+		}
+	}
+	return 0, false
+}
+
+// argString returns a command argument that is a string or a byte slice
+// as a string, and "" for any other argument.
+func argString(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case []byte:
+		return string(v)
+	}
+	return ""
 }
 
 // argDuration reads a command argument as a count of unit; anything

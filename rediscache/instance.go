@@ -109,6 +109,10 @@ func build(name string, res *settings.Resolved, deps Deps) (*Instance, error) {
 	} else {
 		client = redis.NewUniversalClient(ropts)
 	}
+	// Blocking commands run once with their block time, sent through Do
+	// too (blocking.go); this hook runs before every other, which the
+	// command runs through once more on a clone of the client.
+	installLongReads(client, ropts)
 	routeGoRedisLogs(baseLogger, name, client, ropts)
 	inst := &Instance{Name: name, Client: client, Resolved: res, logger: logger, discovery: disc, addons: addons}
 	// Every command is bounded by syncTimeout (deadline.go); this hook
