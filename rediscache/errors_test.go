@@ -60,6 +60,30 @@ func TestNotConfiguredErrorSaysWhereItLooked(t *testing.T) {
 	}
 }
 
+// A connection string that is set but unusable is reported as that, with
+// its key and source first and the bad piece named; not as "none of ... is
+// set".
+func TestSetButUnusableIsNotNotConfigured(t *testing.T) {
+	cfg, err := settings.LoadConfig(settings.LoadOptions{Dir: t.TempDir(), Environ: []string{"ConnectionStrings__cache=127.0.0.1:abc,password=s3cret"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = rediscache.New("cache", rediscache.Deps{Config: cfg})
+	var nc *rediscache.NotConfiguredError
+	var ce *settings.ConfigError
+	if err == nil || errors.As(err, &nc) || !errors.As(err, &ce) {
+		t.Fatalf("err = %v; want a *settings.ConfigError, not a *NotConfiguredError", err)
+	}
+	want := `rediscache: client "cache": settings: config key ConnectionStrings:cache (environment variable ConnectionStrings__cache): ` +
+		`set, but no endpoint in it can be used: piece 1, '127.0.0.1:abc': the port is not a number`
+	if msg := err.Error(); !strings.HasPrefix(msg, want) || strings.Contains(msg, "s3cret") || strings.Contains(msg, "is set") {
+		t.Errorf("err = %q; want it to start with %q", msg, want)
+	}
+	if rediscache.Cause(err) != ce {
+		t.Errorf("Cause(err) = %v; want the *settings.ConfigError", rediscache.Cause(err))
+	}
+}
+
 // fx puts a constructor's error last, after its chain of "could not build
 // arguments" lines; the constructor logs the cause before fx says a word.
 func TestFxLogsTheCauseFirst(t *testing.T) {
