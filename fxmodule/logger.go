@@ -29,7 +29,7 @@ func newEventLogger() fxevent.Logger { return &eventLogger{logged: make(map[stri
 // LogEvent logs e; see eventLogger.
 func (l *eventLogger) LogEvent(e fxevent.Event) {
 	logger := slog.Default()
-	err, phase := eventError(e)
+	phase, err := eventError(e)
 	if err != nil {
 		if !l.first(innermost(err)) {
 			return
@@ -69,36 +69,36 @@ func innermost(err error) error {
 	}
 }
 
-// eventError returns the error an fx event reports, if any, and the phase
-// it belongs to.
-func eventError(e fxevent.Event) (error, string) {
+// eventError returns the phase an fx event belongs to and the error it
+// reports, if any.
+func eventError(e fxevent.Event) (string, error) {
 	switch e := e.(type) {
 	case *fxevent.OnStopExecuted:
-		return e.Err, "stop"
+		return "stop", e.Err
 	case *fxevent.Stopped:
-		return e.Err, "stop"
+		return "stop", e.Err
 	case *fxevent.OnStartExecuted:
-		return e.Err, "start-up"
+		return "start-up", e.Err
 	case *fxevent.RollingBack:
-		return e.StartErr, "start-up"
+		return "start-up", e.StartErr
 	case *fxevent.RolledBack:
-		return e.Err, "start-up"
+		return "start-up", e.Err
 	case *fxevent.Started:
-		return e.Err, "start-up"
+		return "start-up", e.Err
 	case *fxevent.Run:
-		return e.Err, "start-up"
+		return "start-up", e.Err
 	case *fxevent.Invoked:
-		return e.Err, "start-up"
+		return "start-up", e.Err
 	case *fxevent.Provided:
-		return e.Err, "start-up"
+		return "start-up", e.Err
 	case *fxevent.Supplied:
-		return e.Err, "start-up"
+		return "start-up", e.Err
 	case *fxevent.Decorated:
-		return e.Err, "start-up"
+		return "start-up", e.Err
 	case *fxevent.Replaced:
-		return e.Err, "start-up"
+		return "start-up", e.Err
 	case *fxevent.LoggerInitialized:
-		return e.Err, "start-up"
+		return "start-up", e.Err
 	}
-	return nil, ""
+	return "", nil
 }
