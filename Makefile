@@ -17,6 +17,7 @@ check: lint test
 ## test: all tests, with -race, against real redis-server processes
 test: test-deps
 	$(GO) test -race -count=1 -parallel $(PARALLEL) -timeout 12m $(PKGS)
+	$(GO) test -race -count=1 -tags azure -run Azure ./cmd/redis-doctor
 
 # What the real-server tests run: redis-server (also as a sentinel, through
 # `redis-server --sentinel`, so the redis-sentinel package is not needed) and
@@ -49,7 +50,9 @@ lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet $(PKGS)
+	$(GO) vet -tags azure ./cmd/redis-doctor
 	$(STATICCHECK) $(PKGS)
+	$(STATICCHECK) -tags azure ./cmd/redis-doctor
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

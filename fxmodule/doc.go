@@ -38,6 +38,20 @@
 // after HealthReadHeaderTimeout and HealthReadTimeout) and keeps at most
 // HealthMaxConns open at once.
 //
+// # fx's event logger
+//
+// Module sets fx's event logger (fx.WithLogger): fx's events go to
+// slog.Default() at DEBUG, and a failure at ERROR, once. fx reports one
+// constructor error up to four times, at the end of chains of "could not
+// build arguments for function ..." lines, and names a constructor made
+// with fx.Annotate "reflect".makeFuncStub; this logger logs
+//
+//	start-up failed: rediscache.Client("cache"): rediscache: client "cache": settings: ...
+//
+// naming this module's constructors as written in fx.Provide. An
+// fx.WithLogger (or fx.NopLogger) after Module replaces it; one before
+// Module is replaced by it.
+//
 // # Telemetry
 //
 // Module provides no TracerProvider or MeterProvider: clients use the ones

@@ -25,9 +25,17 @@ const (
 	HealthDetailsKey = "HealthChecks:Details"
 )
 
-// Module loads configuration, collects health checks and serves them. See
-// the package documentation.
-var Module = fx.Module("aspirego/redis",
+// Module loads configuration, collects health checks and serves them, and
+// sets fx's event logger to one that logs a start-up failure once, naming
+// this module's constructors as written (rediscache.Client("cache")), and
+// fx's other events at DEBUG, all through slog.Default(); an
+// fx.WithLogger after Module replaces it. See the package documentation.
+var Module = fx.Options(
+	fx.WithLogger(newEventLogger),
+	module,
+)
+
+var module = fx.Module("aspirego/redis",
 	fx.Provide(LoadConfig),
 	fx.Provide(fx.Annotate(NewChecker, fx.ParamTags(`group:"`+healthcheck.Group+`"`))),
 	fx.Provide(fx.Annotate(NewHealthHandler, fx.ResultTags(`name:"health"`))),

@@ -1,10 +1,13 @@
 package keyed
 
 import (
+	"fmt"
+
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/fx"
 
 	"github.com/aspirego/redis/healthcheck"
+	"github.com/aspirego/redis/internal/fxerr"
 	"github.com/aspirego/redis/rediscache"
 	"github.com/aspirego/redis/settings"
 )
@@ -24,10 +27,14 @@ type registration struct{}
 // redis_<name>.
 func Client(name string, opts ...settings.Option) any {
 	ctor := rediscache.Constructor(name, opts...)
+	// fx names an annotated constructor "reflect".makeFuncStub: the errors
+	// carry the name as written, for fxmodule's event logger.
+	label := fmt.Sprintf("keyed.Client(%q)", name)
 	return fx.Annotate(
 		func(p rediscache.Params) (registration, redis.UniversalClient, []healthcheck.Check, error) {
+			p.Lifecycle = fxerr.Lifecycle(p.Lifecycle, label)
 			c, checks, err := ctor(p)
-			return registration{}, c, checks, err
+			return registration{}, c, checks, fxerr.Wrap(label, err)
 		},
 		fx.ResultTags(`name:"keyed.Client(`+name+`)"`, `name:"`+name+`"`, rediscache.GroupTag),
 	)

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/aspirego/redis/internal/doctorcmd"
 	"github.com/aspirego/redis/settings"
 )
 
@@ -47,7 +48,7 @@ func (e *NotConfiguredError) Error() string {
 		}
 		fmt.Fprintf(&b, " in the environment or in %s (read from %s)", strings.Join(names, ", "), e.Dir)
 	}
-	fmt.Fprintf(&b, "; run `go run github.com/aspirego/redis/cmd/redis-doctor %s` to see what was found", e.Name)
+	fmt.Fprintf(&b, "; run `%s` to see what was found", doctorcmd.Command(e.Name))
 	if e.Err != nil {
 		b.WriteString(" (")
 		b.WriteString(e.Err.Error())

@@ -10,7 +10,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/fx"
-	"go.uber.org/fx/fxevent"
 
 	"github.com/aspirego/redis/keyed"
 	"github.com/aspirego/redis/rediscache"
@@ -60,20 +59,39 @@ func TestNotConfiguredErrorSaysWhereItLooked(t *testing.T) {
 	}
 }
 
+// A connection string that is set but unusable is reported as that, with
+// its key and source first and the bad piece named; not as "none of ... is
+// set".
+func TestSetButUnusableIsNotNotConfigured(t *testing.T) {
+	cfg, err := settings.LoadConfig(settings.LoadOptions{Dir: t.TempDir(), Environ: []string{"ConnectionStrings__cache=127.0.0.1:abc,password=s3cret"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = rediscache.New("cache", rediscache.Deps{Config: cfg})
+	var nc *rediscache.NotConfiguredError
+	var ce *settings.ConfigError
+	if err == nil || errors.As(err, &nc) || !errors.As(err, &ce) {
+		t.Fatalf("err = %v; want a *settings.ConfigError, not a *NotConfiguredError", err)
+	}
+	want := `rediscache: client "cache": settings: config key ConnectionStrings:cache (environment variable ConnectionStrings__cache): ` +
+		`set, but no endpoint in it can be used: piece 1, '127.0.0.1:abc': the port is not a number`
+	if msg := err.Error(); !strings.HasPrefix(msg, want) || strings.Contains(msg, "s3cret") || strings.Contains(msg, "is set") {
+		t.Errorf("err = %q; want it to start with %q", msg, want)
+	}
+	if rediscache.Cause(err) != ce {
+		t.Errorf("Cause(err) = %v; want the *settings.ConfigError", rediscache.Cause(err))
+	}
+}
+
 // fx puts a constructor's error last, after its chain of "could not build
-// arguments" lines; the constructor logs the cause before fx says a word.
-func TestFxLogsTheCauseFirst(t *testing.T) {
+// arguments" lines; Cause finds it. The constructor does not log it itself:
+// fx reports it, and fxmodule's event logger once (fxmodule's
+// TestStartFailureIsLoggedOnce).
+func TestCauseOfAnFxError(t *testing.T) {
 	var buf bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&buf, nil))
-	var events []string
 	app := fx.New(
-		fx.WithLogger(func() fxevent.Logger {
-			return loggerFunc(func(e fxevent.Event) {
-				if ev, ok := e.(*fxevent.Invoked); ok && ev.Err != nil {
-					events = append(events, buf.String())
-				}
-			})
-		}),
+		fx.NopLogger,
 		fx.Supply(logger),
 		fx.Supply(config(t, map[string]any{})),
 		fx.Provide(keyed.Client("chat")),
@@ -82,10 +100,8 @@ func TestFxLogsTheCauseFirst(t *testing.T) {
 	if app.Err() == nil {
 		t.Fatal("fx.New succeeded without a connection string")
 	}
-	// When fx reports the failed invoke, the cause is already logged.
-	want := `level=ERROR msg="redis client could not be built: rediscache: client \"chat\" has no connection`
-	if len(events) != 1 || !strings.HasPrefix(events[0], "time=") || !strings.Contains(events[0], want) {
-		t.Errorf("logged before fx's error: %q; want a line containing %q", events, want)
+	if buf.Len() != 0 {
+		t.Errorf("the constructor logged %q; fx reports the error", buf.String())
 	}
 	if c := rediscache.Cause(app.Err()); c == nil || !strings.HasPrefix(c.Error(), `rediscache: client "chat" has no connection`) {
 		t.Errorf("Cause(%v) = %v", app.Err(), c)
@@ -94,7 +110,3 @@ func TestFxLogsTheCauseFirst(t *testing.T) {
 		t.Error("Cause of an unrelated error is not nil")
 	}
 }
-
-type loggerFunc func(fxevent.Event)
-
-func (f loggerFunc) LogEvent(e fxevent.Event) { f(e) }

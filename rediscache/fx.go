@@ -11,6 +11,7 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/aspirego/redis/healthcheck"
+	"github.com/aspirego/redis/internal/fxerr"
 	"github.com/aspirego/redis/settings"
 )
 
@@ -50,24 +51,19 @@ type Params struct {
 // client yourself (fx.Private, fx.As, your own tags); Client and
 // keyed.Client cover the usual cases.
 func Constructor(name string, opts ...settings.Option) func(Params) (redis.UniversalClient, []healthcheck.Check, error) {
-	return func(p Params) (_ redis.UniversalClient, _ []healthcheck.Check, err error) {
-		// fx reports a constructor's error last, under its chain of
-		// "could not build arguments for function ..." lines: log the
-		// cause first, while the application is being built.
-		defer func() {
-			if err != nil {
-				logger := p.Logger
-				if logger == nil {
-					logger = slog.Default()
-				}
-				logger.Error("redis client could not be built: "+err.Error(), slog.String("redis.client", name))
-			}
-		}()
+	return constructor(fmt.Sprintf("rediscache.Constructor(%q)", name), name, opts)
+}
+
+// constructor is Constructor, its errors and those of its hooks carrying
+// label, the constructor as the user wrote it, for fxmodule's event logger
+// (fx itself names an annotated constructor "reflect".makeFuncStub).
+func constructor(label, name string, opts []settings.Option) func(Params) (redis.UniversalClient, []healthcheck.Check, error) {
+	return func(p Params) (redis.UniversalClient, []healthcheck.Check, error) {
 		cfg := p.Config
 		if cfg == nil {
 			loaded, err := settings.LoadConfig(settings.LoadOptions{})
 			if err != nil {
-				return nil, nil, fmt.Errorf("rediscache: client %q: %w", name, err)
+				return nil, nil, fxerr.Wrap(label, fmt.Errorf("rediscache: client %q: %w", name, err))
 			}
 			cfg = loaded
 		}
@@ -82,9 +78,9 @@ func Constructor(name string, opts ...settings.Option) func(Params) (redis.Unive
 			Extensions:     p.Extensions,
 		}, opts...)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, fxerr.Wrap(label, err)
 		}
-		p.Lifecycle.Append(fx.Hook{
+		fxerr.Lifecycle(p.Lifecycle, label).Append(fx.Hook{
 			OnStart: func(ctx context.Context) error {
 				if err := inst.Start(ctx); err != nil {
 					// fx runs no OnStop for a hook whose OnStart failed.
@@ -112,7 +108,7 @@ type registration struct{}
 // fx builds providers lazily: a client nothing consumes is never built.
 // For more than one client, use keyed.Client.
 func Client(name string, opts ...settings.Option) any {
-	ctor := Constructor(name, opts...)
+	ctor := constructor(fmt.Sprintf("rediscache.Client(%q)", name), name, opts)
 	return fx.Annotate(
 		// The marker comes first so that a second client of the same name
 		// is reported by its name.

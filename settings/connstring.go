@@ -819,6 +819,18 @@ func cutPrefixFold(s, prefix string) (string, bool) {
 	return s, false
 }
 
+// skippedEndpoints says why each endpoint piece that StackExchange.Redis
+// skips was skipped (the "endpoint" warnings).
+func (b *connBuilder) skippedEndpoints() []string {
+	var skipped []string
+	for _, w := range b.warnings {
+		if w.Key == "endpoint" {
+			skipped = append(skipped, w.Reason)
+		}
+	}
+	return skipped
+}
+
 // build turns the collected settings into a Connection. It applies the
 // default ports and the Azure defaults and checks the combinations that
 // only make sense once everything is known. It does not change the
@@ -830,13 +842,7 @@ func (b *connBuilder) build() (*Connection, error) { return b.buildConn(false) }
 func (b *connBuilder) buildConn(allowNone bool) (*Connection, error) {
 	if len(b.endpoints) == 0 && !allowNone {
 		msg := "no endpoints specified"
-		var skipped []string
-		for _, w := range b.warnings {
-			if w.Key == "endpoint" {
-				skipped = append(skipped, w.Reason)
-			}
-		}
-		if len(skipped) > 0 {
+		if skipped := b.skippedEndpoints(); len(skipped) > 0 {
 			msg += " (" + strings.Join(skipped, "; ") + ")"
 		}
 		return nil, &ParseError{msg: msg, Err: ErrNoEndpoints}

@@ -130,7 +130,13 @@
 //	'Aspire:StackExchange:Redis:ConnectionString' configuration key.
 //
 // A ConnectionStrings:N that is present but empty is an error, as in .NET,
-// not a reason to fall back.
+// not a reason to fall back. So is a connection string (or {P}_URI) that
+// is set but names no endpoint that can be used, such as 127.0.0.1:abc,
+// whose endpoint StackExchange.Redis skips: the error is a [*ConfigError]
+// naming the key, its source and each skipped piece ("set, but no
+// endpoint in it can be used: piece 1, '127.0.0.1:abc': the port is not a
+// number; ..."), and it matches ErrInvalidConnectionString, not
+// ErrNoEndpoints, which is kept for "nothing configured".
 //
 // # Secrets
 //

@@ -8,7 +8,10 @@ import (
 // ParseConnectionString returns.
 var ErrInvalidConnectionString = errors.New("invalid connection string")
 
-// ErrNoEndpoints reports a connection string that names no server.
+// ErrNoEndpoints reports a connection string that names no server; from
+// Resolve, that no configuration names a server for the client (a
+// connection string that is set but names none is a ConfigError matching
+// ErrInvalidConnectionString instead).
 var ErrNoEndpoints = errors.New("no endpoints specified")
 
 // ParseError describes what is wrong with a connection string and where.

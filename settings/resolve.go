@@ -3,6 +3,7 @@ package settings
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -109,22 +110,36 @@ func (e *contextError) Unwrap() error { return e.err }
 // Unwrap returns the cause.
 func (e *ConfigError) Unwrap() error { return e.Err }
 
-// noEndpointsError is Aspire's error for a client with nowhere to connect.
+// noEndpointsError is Aspire's error for a client with nowhere to connect:
+// nothing names a server.
 type noEndpointsError struct {
-	name   string
-	detail string // what was skipped, and where it came from; "" when nothing was
+	name string
 }
 
 func (e *noEndpointsError) Error() string {
-	msg := "No endpoints specified. Ensure a valid connection string was provided in 'ConnectionStrings:" +
+	return "No endpoints specified. Ensure a valid connection string was provided in 'ConnectionStrings:" +
 		e.name + "' or for the 'Aspire:StackExchange:Redis:ConnectionString' configuration key."
-	if e.detail != "" {
-		msg += " " + e.detail
-	}
-	return msg
 }
 
 func (e *noEndpointsError) Unwrap() error { return ErrNoEndpoints }
+
+// unusableError is a connection string (or {P}_URI) that is set but names
+// no endpoint that can be used. It is wrapped in the origin of the string
+// (a *ConfigError when it came from configuration), and matches
+// ErrInvalidConnectionString, not ErrNoEndpoints: the connection is
+// configured, wrongly.
+type unusableError struct {
+	skipped []string // why each endpoint piece was skipped; none: the string names no endpoint
+}
+
+func (e *unusableError) Error() string {
+	if len(e.skipped) == 0 {
+		return "set, but names no endpoint"
+	}
+	return "set, but no endpoint in it can be used: " + strings.Join(e.skipped, "; ")
+}
+
+func (e *unusableError) Unwrap() error { return ErrInvalidConnectionString }
 
 // Resolve works out the settings and the go-redis options of the client
 // named name from cfg (nil means an empty configuration) and opts, with
@@ -216,11 +231,7 @@ func Resolve(cfg *Config, name string, opts ...Option) (*Resolved, error) {
 	conn, err := b.buildConn(noEndpoints)
 	if err != nil {
 		if errors.Is(err, ErrNoEndpoints) {
-			e := &noEndpointsError{name: name}
-			if _, skipped, ok := strings.Cut(err.Error(), "no endpoints specified ("); ok && cs.String() != "" {
-				e.detail = "The connection string (" + cs.String() + ") names none that can be used: " + strings.TrimSuffix(skipped, ")") + "."
-			}
-			return nil, e
+			return nil, unusable(name, cs, b)
 		}
 		// A problem found once everything is known: blame the key that
 		// set the value last, else the connection string.
@@ -247,6 +258,9 @@ func Resolve(cfg *Config, name string, opts ...Option) (*Resolved, error) {
 		conn.Topology = topologyOf(conn.Options)
 		conn.Endpoints = slices.Clone(conn.Options.Addrs)
 		if len(conn.Endpoints) == 0 {
+			if noEndpoints {
+				return nil, unusable(name, cs, b)
+			}
 			return nil, &noEndpointsError{name: name}
 		}
 		if noEndpoints {
@@ -255,6 +269,16 @@ func Resolve(cfg *Config, name string, opts ...Option) (*Resolved, error) {
 	}
 
 	return &Resolved{Name: name, Settings: s, Connection: conn, Source: cs.String()}, nil
+}
+
+// unusable is the error for a client left without an endpoint: the
+// connection string from cs is set but unusable, or, when cs is empty,
+// nothing names a server.
+func unusable(name string, cs origin, b *connBuilder) error {
+	if cs.String() == "" {
+		return &noEndpointsError{name: name}
+	}
+	return cs.wrap(name, &unusableError{skipped: b.skippedEndpoints()})
 }
 
 // topologyOf says which client redis.NewUniversalClient makes from o.
@@ -531,6 +555,10 @@ func hostFallback(cfg *Config, p string, b *connBuilder) (origin, error) {
 	}
 	endpoint := host
 	if strings.Contains(host, ":") { // IPv6
+		if _, err := netip.ParseAddr(host); err != nil {
+			return ho, &ConfigError{Key: ho.key, Source: ho.source,
+				Err: fmt.Errorf("%s is not a host name or IP address (the port goes in %s_PORT)", show(host), p)}
+		}
 		endpoint = "[" + host + "]"
 	}
 	used := []origin{ho}

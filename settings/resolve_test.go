@@ -425,7 +425,6 @@ func TestResolveNoEndpoints(t *testing.T) {
 		{"other client's string", "cache", []string{"ConnectionStrings__chat=localhost"}},
 		{"port alone (Kubernetes service link)", "redis", []string{"REDIS_PORT=tcp://127.0.0.1:6379"}},
 		{"only ConfigurationOptions", "cache", []string{"Aspire__StackExchange__Redis__ConfigurationOptions__Ssl=true"}},
-		{"connection string without an endpoint", "cache", []string{"ConnectionStrings__cache=ssl=true"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -442,6 +441,102 @@ func TestResolveNoEndpoints(t *testing.T) {
 	}
 	if _, err := Resolve(nil, "cache"); !errors.Is(err, ErrNoEndpoints) {
 		t.Errorf("Resolve(nil) err = %v; want ErrNoEndpoints", err)
+	}
+}
+
+// A connection setting that is present but names no server it can use is
+// reported as set and unusable, with its key, its source and the bad part:
+// not as Aspire's "No endpoints specified", which reads as if nothing were
+// set, and not as ErrNoEndpoints, which callers take for "not configured".
+func TestResolveSetButUnusable(t *testing.T) {
+	tests := []struct {
+		name    string
+		environ []string
+		opts    []Option
+		wantKey string // ConfigError.Key; "" = set in code
+		wantSrc string
+		want    []string
+		notCS   bool // a connection property, not a connection string
+	}{
+		{
+			name:    "port not a number",
+			environ: []string{"ConnectionStrings__cache=127.0.0.1:abc,password=" + secret},
+			wantKey: "ConnectionStrings:cache", wantSrc: "environment variable ConnectionStrings__cache",
+			want: []string{"set, but no endpoint in it can be used", "piece 1, '127.0.0.1:abc': the port is not a number"},
+		},
+		{
+			name:    "no endpoint at all",
+			environ: []string{"ConnectionStrings__cache=ssl=true"},
+			wantKey: "ConnectionStrings:cache", wantSrc: "environment variable ConnectionStrings__cache",
+			want: []string{"set, but names no endpoint"},
+		},
+		{
+			name:    "section key",
+			environ: []string{"Aspire__StackExchange__Redis__cache__ConnectionString=localhost:port"},
+			wantKey: "Aspire:StackExchange:Redis:cache:ConnectionString", wantSrc: "environment variable Aspire__StackExchange__Redis__cache__ConnectionString",
+			want: []string{"'localhost:port': the port is not a number"},
+		},
+		{
+			name:    "URI variable holding a StackExchange.Redis string",
+			environ: []string{"CACHE_URI=127.0.0.1:abc"},
+			wantKey: "CACHE_URI", wantSrc: "environment variable CACHE_URI",
+			want: []string{"'127.0.0.1:abc': the port is not a number"},
+		},
+		{
+			name:    "host variable holding a port",
+			environ: []string{"CACHE_HOST=127.0.0.1:abc"},
+			wantKey: "CACHE_HOST", wantSrc: "environment variable CACHE_HOST",
+			want:  []string{"'127.0.0.1:abc' is not a host name or IP address", "the port goes in CACHE_PORT"},
+			notCS: true,
+		},
+		{
+			name: "set in code",
+			opts: []Option{WithConnectionString("127.0.0.1:abc,password=" + secret)},
+			want: []string{`client "cache": connection string (set in code): set, but no endpoint in it can be used`, "'127.0.0.1:abc'"},
+		},
+		{
+			name:    "string without endpoint and ConfigureOptions that add none",
+			environ: []string{"ConnectionStrings__cache=ssl=true"},
+			opts:    []Option{ConfigureOptions(func(*redis.UniversalOptions) {})},
+			wantKey: "ConnectionStrings:cache", wantSrc: "environment variable ConnectionStrings__cache",
+			want: []string{"set, but names no endpoint"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Resolve(mustLoad(t, nil, tt.environ...), "cache", tt.opts...)
+			if err == nil {
+				t.Fatal("Resolve succeeded")
+			}
+			msg := err.Error()
+			if errors.Is(err, ErrNoEndpoints) || strings.Contains(msg, "No endpoints specified") {
+				t.Errorf("err = %v; reported as not configured", err)
+			}
+			if !tt.notCS && !errors.Is(err, ErrInvalidConnectionString) {
+				t.Errorf("errors.Is(err, ErrInvalidConnectionString) = false: %v", err)
+			}
+			var ce *ConfigError
+			switch {
+			case tt.wantKey == "":
+				if errors.As(err, &ce) {
+					t.Errorf("err = %v is a *ConfigError; want the code named", err)
+				}
+			case !errors.As(err, &ce):
+				t.Fatalf("err = %v; want a *ConfigError", err)
+			case ce.Key != tt.wantKey || ce.Source != tt.wantSrc:
+				t.Errorf("Key, Source = %q, %q; want %q, %q", ce.Key, ce.Source, tt.wantKey, tt.wantSrc)
+			case !strings.HasPrefix(msg, "settings: config key "+tt.wantKey+" ("+tt.wantSrc+"): "):
+				t.Errorf("error %q does not start with the key and its source", msg)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error %q lacks %q", msg, w)
+				}
+			}
+			if strings.Contains(msg, secret) {
+				t.Errorf("error %q shows the password", msg)
+			}
+		})
 	}
 }
 

@@ -22,7 +22,6 @@ import (
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
-	"github.com/aspirego/redis/azureauth"
 	"github.com/aspirego/redis/healthcheck"
 	"github.com/aspirego/redis/rediscache"
 	"github.com/aspirego/redis/settings"
@@ -34,7 +33,7 @@ type doctor struct {
 	env      []string
 	cfg      *settings.Config
 	resolved *settings.Resolved
-	entra    *azureauth.Provider // the client's Entra ID tokens, if any
+	entra    entraProvider // the client's Entra ID tokens, if any (-tags azure)
 	secrets  settings.Scrubber
 	report   report
 }
@@ -384,14 +383,20 @@ func (d *doctor) checkClient() {
 		TracerProvider: tracenoop.NewTracerProvider(),
 		MeterProvider:  metricnoop.NewMeterProvider(),
 		Logger:         logger,
-		Extensions:     []rediscache.Extension{azureExtension(logger)},
+		Extensions:     azureExtensions(logger),
 	})
+	var missing *rediscache.MissingExtensionError
+	if errors.As(err, &missing) && missing.Setting == settings.AzureAuthenticationKey {
+		d.fail(exitConfig, fmt.Sprintf("%s is true, and this redis-doctor is built without Microsoft Entra ID support (the Azure SDK): run %s",
+			settings.AzureAuthenticationKey, azureCommand(d.opts.name)))
+		return
+	}
 	if err != nil {
 		d.fail(exitConfig, err.Error())
 		return
 	}
 	defer inst.Close()
-	d.entra = azureauth.ProviderOf(inst.Resolved.Connection.Options)
+	d.entra = entraOf(inst)
 	defer d.describeAzure(inst) // before Close: it reads the token's state
 	client := inst.Client
 
@@ -418,7 +423,7 @@ func (d *doctor) checkClient() {
 
 func (d *doctor) authDetail() string {
 	if p := d.entra; p != nil {
-		return "authenticated as " + p.State().User + " with a Microsoft Entra ID token"
+		return "authenticated as " + entraUser(p) + " with a Microsoft Entra ID token"
 	}
 	o := d.resolved.Connection.Options
 	switch {

@@ -2,9 +2,16 @@
 // built on this module would make it, and says what is wrong when it does
 // not work.
 //
-// Usage:
+// Usage, from a service's module (the version it requires), from anywhere
+// (@latest or a version), or as a tool of the module:
 //
-//	go run ./cmd/redis-doctor [flags] <name>
+//	go run github.com/aspirego/redis/cmd/redis-doctor [flags] <name>
+//	go run github.com/aspirego/redis/cmd/redis-doctor@latest [flags] <name>
+//	go get -tool github.com/aspirego/redis/cmd/redis-doctor && go tool redis-doctor [flags] <name>
+//
+// The default build leaves out the Azure SDK, so that it builds from a
+// module that does not list it; go run -tags azure adds the Microsoft Entra
+// ID checks below (a client with AzureAuthentication=true needs them).
 //
 // It reads the configuration a service reads (appsettings.json,
 // appsettings.{Environment}.json, environment variables such as

@@ -228,6 +228,12 @@ func TestDiagnoses(t *testing.T) {
 			stdout: []string{"Configuration keys for this connection\n  (none)"},
 		},
 		{
+			name:   "connection string set but unusable",
+			env:    []string{"ConnectionStrings__cache=127.0.0.1:abc,password=" + password},
+			code:   2,
+			stderr: []string{`redis-doctor: the configuration of "cache" is not usable: settings: config key ConnectionStrings:cache (environment variable ConnectionStrings__cache): set, but no endpoint in it can be used: piece 1, '127.0.0.1:abc': the port is not a number`},
+		},
+		{
 			name: "values .NET accepts but Go cannot honour",
 			env: []string{"ConnectionStrings__cache=" + open.Addr + ",bad:xx,checkCertificateRevocation=true,$SUBSCRIBE=",
 				"Aspire__StackExchange__Redis__ConfigurationOptions__BacklogPolicy=x"},

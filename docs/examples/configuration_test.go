@@ -170,8 +170,8 @@ func Example_configurationErrors() {
 	//   No endpoints specified. Ensure a valid connection string was provided in 'ConnectionStrings:cache' or for the 'Aspire:StackExchange:Redis:ConnectionString' configuration key.
 	// ErrNoEndpoints: false, *ConfigError: true
 	//   settings: config key ConnectionStrings:cache (values): the connection string is empty
-	// ErrNoEndpoints: true, *ConfigError: false
-	//   No endpoints specified. Ensure a valid connection string was provided in 'ConnectionStrings:cache' or for the 'Aspire:StackExchange:Redis:ConnectionString' configuration key. The connection string (ConnectionStrings:cache (values)) names none that can be used: piece 1, 'localhost:abc': the port is not a number; skipped, as StackExchange.Redis skips it.
+	// ErrNoEndpoints: false, *ConfigError: true
+	//   settings: config key ConnectionStrings:cache (values): set, but no endpoint in it can be used: piece 1, 'localhost:abc': the port is not a number; skipped, as StackExchange.Redis skips it
 	// ErrNoEndpoints: false, *ConfigError: true
 	//   settings: config key Aspire:StackExchange:Redis:cache:DisableTracing (values): "yes" is not a boolean (true or false)
 	// ErrNoEndpoints: false, *ConfigError: true

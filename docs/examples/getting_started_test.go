@@ -3,7 +3,10 @@ package docs_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -85,5 +88,61 @@ func TestGettingStartedAppsettings(t *testing.T) {
 	}
 	if got := r.Connection.String(); !strings.HasPrefix(got, "standalone endpoints=[localhost:6379] password=*** ") {
 		t.Errorf("got %s", got)
+	}
+}
+
+// levelMessage is a slog handler that writes "LEVEL message" lines, what
+// slog's default output shows after the time.
+type levelMessage struct {
+	mu  *sync.Mutex
+	out *strings.Builder
+}
+
+func (h levelMessage) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelInfo }
+func (h levelMessage) Handle(_ context.Context, r slog.Record) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	fmt.Fprintf(h.out, "%s %s\n", r.Level, r.Message)
+	return nil
+}
+func (h levelMessage) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h levelMessage) WithGroup(string) slog.Handler      { return h }
+
+// TestGettingStartedMessages produces the messages getting-started.md
+// shows for a connection string that is set but unusable, and checks them
+// against testdata/getting-started/errors.txt, from which the page quotes
+// them (TestSnippets).
+func TestGettingStartedMessages(t *testing.T) {
+	const env = "ConnectionStrings__cache=127.0.0.1:abc,password=secret"
+	t.Setenv("ConnectionStrings__cache", strings.TrimPrefix(env, "ConnectionStrings__cache="))
+	var got strings.Builder
+
+	// The quickstart resolves the connection before it starts anything.
+	cfg, err := settings.LoadConfig(settings.LoadOptions{Dir: t.TempDir(), Environ: []string{env}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = settings.Resolve(cfg, "cache")
+	fmt.Fprintln(&got, "quickstart:", err)
+
+	// A service: fxmodule.Module's fx logger logs the failure once.
+	old := slog.Default()
+	t.Cleanup(func() { slog.SetDefault(old) })
+	slog.SetDefault(slog.New(levelMessage{mu: &sync.Mutex{}, out: &got}))
+	app := fx.New(
+		fxmodule.Module,
+		fx.Provide(rediscache.Client("cache")),
+		fx.Invoke(greet),
+	)
+	if err := app.Start(context.Background()); err == nil {
+		t.Fatal("the application started")
+	}
+
+	want, err := os.ReadFile("testdata/getting-started/errors.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != string(want) {
+		t.Errorf("the messages are\n%s\ntestdata/getting-started/errors.txt says\n%s", got.String(), want)
 	}
 }

@@ -79,9 +79,11 @@ func Example_forgottenGroupTag() {
 	// true
 }
 
-// fx logs every provide, invoke and hook through its own console logger.
-// fxevent.SlogLogger sends those events to your slog logger instead; set
-// its levels so that only failures show, or use fx.NopLogger to drop them.
+// fx logs every provide, invoke and hook through its own console logger;
+// fxmodule.Module replaces it with one that logs them at DEBUG on
+// slog.Default(). fxevent.SlogLogger, after fxmodule.Module, sends those
+// events to your slog logger instead; set its levels so that only failures
+// show, or use fx.NopLogger to drop them.
 func Example_quietFxLogger() {
 	srv, conn := startMiniredis()
 	defer srv.Close()
@@ -89,14 +91,14 @@ func Example_quietFxLogger() {
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	app := fx.New(
+		fxmodule.Module,
 		fx.Supply(logger),
-		fx.WithLogger(func(l *slog.Logger) fxevent.Logger {
+		fx.WithLogger(func(l *slog.Logger) fxevent.Logger { // after fxmodule.Module, which sets one too
 			fl := &fxevent.SlogLogger{Logger: l}
 			fl.UseLogLevel(slog.LevelDebug) // fx's events, below the handler's level
 			fl.UseErrorLevel(slog.LevelError)
 			return fl
 		}),
-		fxmodule.Module,
 		fx.Provide(rediscache.Client("cache")),
 		fx.Invoke(func(redis.UniversalClient) {}),
 	)

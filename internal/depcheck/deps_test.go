@@ -6,8 +6,10 @@ import (
 	"testing"
 )
 
-// lean are the packages every user of the module links.
-var lean = []string{"settings", "telemetry", "healthcheck", "rediscache", "keyed", "fxmodule"}
+// lean are the packages every user of the module links, and redis-doctor,
+// which a user runs from the service's module (its Entra ID part is built
+// with -tags azure only).
+var lean = []string{"settings", "telemetry", "healthcheck", "rediscache", "keyed", "fxmodule", "cmd/redis-doctor"}
 
 // forbidden are the import-path prefixes the lean packages may not depend
 // on, directly or not, and why (the fx wiring of OTLP is otlp.Module, so
