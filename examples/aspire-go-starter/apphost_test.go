@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime/debug"
@@ -64,7 +63,7 @@ func TestAppHostEnvironment(t *testing.T) {
 		// Metrics: the starter's counter, go-redis's operation duration and
 		// the pool (observed at each export, every second here).
 		wantSums := map[string]int64{"result=miss": 1, "result=hit": 1}
-		waitFor(t, func() bool {
+		apphosttest.WaitFor(t, 20*time.Second, func() bool {
 			names := recv.MetricNames()
 			return names["db.client.operation.duration"] && names["db.client.connection.count"] &&
 				equalSums(recv.IntSums("aspired.api.cache.requests"), wantSums)
@@ -182,7 +181,7 @@ func TestAppHostEnvironment(t *testing.T) {
 		if res := svc.Get(t, "/health"); res.StatusCode != http.StatusOK || string(res.Body) != "Healthy" {
 			t.Errorf("GET /health: %d %q", res.StatusCode, res.Body)
 		}
-		waitFor(t, func() bool {
+		apphosttest.WaitFor(t, 20*time.Second, func() bool {
 			return equalSums(recv.IntSums("aspired.api.cache.requests"), map[string]int64{"result=skip": 2})
 		},
 			func() string { return strings.Join(sumList(recv.IntSums("aspired.api.cache.requests")), " ") })
@@ -223,14 +222,13 @@ func dashboard(t *testing.T, srv *testserver.Server) (*otlptest.Receiver, map[st
 	t.Helper()
 	const apiKey = "dashboard-key-5d1e"
 	recv := otlptest.Start(t, otlptest.Options{Protocol: "grpc", TLS: true, APIKey: apiKey})
-	certs := t.TempDir()
-	writeFile(t, filepath.Join(certs, "aspire-dashboard.pem"), recv.CertPEM)
+	pems := [][]byte{recv.CertPEM}
 	if srv != nil && srv.TLS != nil {
-		writeFile(t, filepath.Join(certs, "redis-ca.pem"), srv.TLS.CAPEM)
+		pems = append(pems, srv.TLS.CAPEM)
 	}
 	endpoint := strings.Replace(recv.Endpoint, "127.0.0.1", "localhost", 1)
 	env := apphosttest.OTLP(endpoint, "grpc", "api", "api-x7k2m", apiKey)
-	env["SSL_CERT_DIR"] = certs
+	env["SSL_CERT_DIR"] = apphosttest.CertDir(t, pems...)
 	return recv, env
 }
 
@@ -248,19 +246,6 @@ func start(t *testing.T, exe string, env map[string]string) *apphosttest.Process
 	return apphosttest.Start(t, exe, nil, env, func(line string) (string, bool) {
 		return "http://127.0.0.1:" + port, strings.Contains(line, `msg="api listening"`)
 	})
-}
-
-// waitFor polls cond for up to 20 seconds, then fails the test with what
-// state says.
-func waitFor(t *testing.T, cond func() bool, state func() string) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("not received after 20s: %s", state())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 func equalSums(got, want map[string]int64) bool {
@@ -289,11 +274,4 @@ func keys(m map[string]bool) []string {
 		out = append(out, k)
 	}
 	return out
-}
-
-func writeFile(t *testing.T, name string, data []byte) {
-	t.Helper()
-	if err := os.WriteFile(name, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
 }

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -269,4 +270,33 @@ func (p *Process) Get(t testing.TB, path string) Response {
 		t.Fatalf("GET %s: reading the body: %v", path, err)
 	}
 	return Response{Response: res, Body: b}
+}
+
+// CertDir writes each PEM certificate into a new temporary directory and
+// returns it, the value for SSL_CERT_DIR: how an Aspire AppHost (13.0 and
+// later, in run mode) makes an executable trust its development
+// certificate, and how a test makes the service trust a test CA. Go reads
+// every file of the directories in SSL_CERT_DIR, once per process.
+func CertDir(t testing.TB, pems ...[]byte) string {
+	t.Helper()
+	dir := t.TempDir()
+	for i, pem := range pems {
+		if err := os.WriteFile(filepath.Join(dir, "ca-"+strconv.Itoa(i)+".pem"), pem, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// WaitFor polls cond every 50 ms until it holds, and fails the test after
+// timeout with what state says.
+func WaitFor(t testing.TB, timeout time.Duration, cond func() bool, state func() string) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("not so after %v: %s", timeout, state())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
