@@ -29,13 +29,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -46,6 +44,7 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/fx"
+	"go.uber.org/fx/fxevent"
 
 	"github.com/aspirego/redis/fxmodule"
 	"github.com/aspirego/redis/healthcheck"
@@ -62,31 +61,15 @@ const (
 
 func main() {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	app := fx.New(
-		fx.NopLogger,
+	fxErrors := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	fx.New(
+		fx.WithLogger(func() fxevent.Logger { return &fxevent.SlogLogger{Logger: fxErrors} }),
 		fx.Supply(logger),
 		fxmodule.Module, // configuration (environment, appsettings*.json), the /health handler
 		otlp.Module,     // traces, metrics and logs over OTLP, as the OTEL_* variables say
 		fx.Provide(fx.Annotate(cacheOrNone, fx.ResultTags(``, rediscache.GroupTag))),
 		fx.Invoke(serve),
-	)
-	ctx, cancel := context.WithTimeout(context.Background(), app.StartTimeout())
-	defer cancel()
-	if err := app.Start(ctx); err != nil {
-		if cause := rediscache.Cause(err); cause != nil {
-			err = cause // the part to act on, without fx's chain of constructors
-		}
-		logger.Error("cannot start", slog.String("error", err.Error()))
-		os.Exit(1)
-	}
-	sig := <-app.Wait() // SIGINT or SIGTERM (the AppHost stops it so)
-	ctx, cancel = context.WithTimeout(context.Background(), app.StopTimeout())
-	defer cancel()
-	if err := app.Stop(ctx); err != nil {
-		logger.Error("stopped with errors", slog.String("error", err.Error()))
-		os.Exit(1)
-	}
-	os.Exit(sig.ExitCode)
+	).Run() // until SIGINT or SIGTERM (the AppHost stops it so); exits 1 when it cannot start
 }
 
 // cacheOrNone is rediscache.Client("cache") when a connection for "cache"
@@ -116,12 +99,9 @@ type serveParams struct {
 
 // serve runs the HTTP server from start to stop.
 func serve(p serveParams) error {
-	port := defaultPort
-	if v, ok := p.Config.String("PORT"); ok && v != "" {
-		if n, err := strconv.Atoi(v); err != nil || n < 0 || n > 65535 {
-			return fmt.Errorf("configuration key PORT (%s): %q is not a port number", p.Config.Source("PORT"), v)
-		}
-		port = v
+	port, _ := p.Config.String("PORT") // WithHttpEndpoint(env: "PORT")
+	if port == "" {
+		port = defaultPort
 	}
 	lookups, err := p.MeterProvider.Meter("aspired-api").Int64Counter("aspired.api.cache.requests",
 		metric.WithDescription("Weather forecast cache lookups by result"),
@@ -148,7 +128,6 @@ func serve(p serveParams) error {
 			// Health probes are not traced, as in Aspire's ServiceDefaults.
 			otelhttp.WithFilter(func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") })),
 		ReadHeaderTimeout: 5 * time.Second,
-		ErrorLog:          slog.NewLogLogger(p.Logger.Handler(), slog.LevelWarn),
 	}
 	done := make(chan struct{})
 	p.Lifecycle.Append(fx.Hook{
