@@ -24,6 +24,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/aspirego/redis/settings"
 )
 
 // Redis returns the variables that WithReference(cache) injects into an
@@ -39,11 +41,10 @@ import (
 // The connection string holds the password as it is: Aspire escapes
 // nothing there (so a comma in it splits the string, in .NET too). The URI
 // holds it percent-encoded as .NET's Uri.EscapeDataString does (the "uri"
-// format of a ReferenceExpression). {NAME} is name upper-cased, which is
-// Aspire's EnvironmentVariableNameEncoder for names made of letters and
-// digits.
+// format of a ReferenceExpression). {NAME} is settings.PropertyPrefix(name),
+// Aspire's EnvironmentVariableNameEncoder upper-cased.
 func Redis(name, host string, port int, password string, tls bool) map[string]string {
-	prefix := strings.ToUpper(name) + "_"
+	prefix := settings.PropertyPrefix(name) + "_"
 	hostPort := host + ":" + strconv.Itoa(port)
 	cs, uri := hostPort, "redis://"
 	if tls {
@@ -58,7 +59,7 @@ func Redis(name, host string, port int, password string, tls bool) map[string]st
 	if tls {
 		cs += ",ssl=true"
 	}
-	env["ConnectionStrings__"+name] = cs
+	env[settings.ConnectionStringsKey+"__"+name] = cs
 	env[prefix+"URI"] = uri + hostPort
 	return env
 }
@@ -69,7 +70,7 @@ func Redis(name, host string, port int, password string, tls bool) map[string]st
 func ConnectionProperties(env map[string]string) map[string]string {
 	out := make(map[string]string, len(env))
 	for k, v := range env {
-		if !strings.HasPrefix(k, "ConnectionStrings__") {
+		if !strings.HasPrefix(k, settings.ConnectionStringsKey+"__") {
 			out[k] = v
 		}
 	}
