@@ -65,11 +65,19 @@ func main() {
 	fx.New(
 		fx.WithLogger(func() fxevent.Logger { return &fxevent.SlogLogger{Logger: fxErrors} }),
 		fx.Supply(logger),
+		options(),
+	).Run() // until SIGINT or SIGTERM (the AppHost stops it so); exits 1 when it cannot start
+}
+
+// options is the API: the Redis integration, the optional cache client and
+// the HTTP server.
+func options() fx.Option {
+	return fx.Options(
 		fxmodule.Module, // configuration (environment, appsettings*.json), the /health handler
 		otlp.Module,     // traces, metrics and logs over OTLP, as the OTEL_* variables say
 		fx.Provide(fx.Annotate(cacheOrNone, fx.ResultTags(``, rediscache.GroupTag))),
 		fx.Invoke(serve),
-	).Run() // until SIGINT or SIGTERM (the AppHost stops it so); exits 1 when it cannot start
+	)
 }
 
 // cacheOrNone is rediscache.Client("cache") when a connection for "cache"
@@ -78,7 +86,11 @@ func main() {
 // connection that is configured wrongly is not "none": its error stops the
 // start-up.
 func cacheOrNone(p rediscache.Params) (redis.UniversalClient, []healthcheck.Check, error) {
-	if _, err := settings.Resolve(p.Config, "cache"); errors.Is(err, settings.ErrNoEndpoints) {
+	cfg := p.Config
+	for _, o := range p.Overlays { // rediscachetest's, in a test
+		cfg = cfg.Merge(o)
+	}
+	if _, err := settings.Resolve(cfg, "cache"); errors.Is(err, settings.ErrNoEndpoints) {
 		p.Logger.Warn("no Redis connection configured: running without a cache",
 			slog.String("configure", settings.ConnectionStringsKey+"__cache=host:port[,password=...] or CACHE_URI"))
 		return nil, nil, nil
