@@ -1,22 +1,16 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
-	"context"
-	"io"
+	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/aspirego/redis/internal/apphosttest"
 	"github.com/aspirego/redis/internal/otlptest"
 	"github.com/aspirego/redis/internal/testserver"
 )
@@ -37,61 +31,52 @@ const childEnv = "WEBAPP_TEST_RUN_SERVICE"
 // records (with the request's trace and span ids) arrive.
 func TestAppHostEnvironment(t *testing.T) {
 	const password = "apphost-Redis-pw;7%x"
-	srv := testserver.Start(t, testserver.Options{TLS: true, Password: password})
-	for i, protocol := range []string{"grpc", "http/protobuf"} {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, protocol := range []string{"grpc", "http/protobuf"} {
 		t.Run(protocol, func(t *testing.T) {
 			t.Parallel()
-			// The subtests share the server: each has its own databases.
-			cacheDB, chatDB := strconv.Itoa(2*i+2), strconv.Itoa(2*i+3)
 			const apiKey = "dashboard-key-0c1d"
 			recv := otlptest.Start(t, otlptest.Options{Protocol: protocol, TLS: true, APIKey: apiKey})
 
-			certs := t.TempDir()
-			writeFile(t, filepath.Join(certs, "redis-ca.pem"), srv.TLS.CAPEM)
-			writeFile(t, filepath.Join(certs, "aspire-dev-cert.pem"), recv.CertPEM)
-			port := strconv.Itoa(srv.Port)
-			env := map[string]string{
-				// The Redis resource (WithReference(cache)).
-				"ConnectionStrings__cache": "localhost:" + port + ",password=" + password + ",ssl=true,defaultDatabase=" + cacheDB,
-				"CACHE_URI":                "rediss://:" + password + "@localhost:" + port + "/" + cacheDB,
-				"CACHE_HOST":               "localhost",
-				"CACHE_PORT":               port,
-				"CACHE_PASSWORD":           password,
-				"ConnectionStrings__chat":  "localhost:" + port + ",password=" + password + ",ssl=true,defaultDatabase=" + chatDB,
-				"SSL_CERT_DIR":             certs,
-				// The dashboard (OtlpConfigurationExtensions.RegisterOtlpEnvironment).
-				"OTEL_EXPORTER_OTLP_ENDPOINT":                        strings.Replace(recv.Endpoint, "127.0.0.1", "localhost", 1),
-				"OTEL_EXPORTER_OTLP_PROTOCOL":                        protocol,
-				"OTEL_EXPORTER_OTLP_HEADERS":                         otlptest.APIKeyHeader + "=" + apiKey,
-				"OTEL_SERVICE_NAME":                                  "webapp",
-				"OTEL_RESOURCE_ATTRIBUTES":                           "service.instance.id=webapp-x7k2m",
-				"OTEL_BSP_SCHEDULE_DELAY":                            "1000",
-				"OTEL_BLRP_SCHEDULE_DELAY":                           "1000",
-				"OTEL_METRIC_EXPORT_INTERVAL":                        "1000",
-				"OTEL_TRACES_SAMPLER":                                "always_on",
-				"OTEL_METRICS_EXEMPLAR_FILTER":                       "trace_based",
-				"OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "true",
-				"DOTNET_ENVIRONMENT":                                 "Development",
-				"ASPNETCORE_ENVIRONMENT":                             "Development",
-				"Http__Address":                                      "127.0.0.1:0",
-				"Products__LoadDelay":                                "1ms",
-			}
-			svc := startService(t, env)
+			srv := testserver.Start(t, testserver.Options{TLS: true, Password: password})
+			endpoint := strings.Replace(recv.Endpoint, "127.0.0.1", "localhost", 1)
+			env := apphosttest.Merge(
+				apphosttest.Redis("cache", "localhost", srv.Port, password, true), // WithReference(cache)
+				apphosttest.Redis("chat", "localhost", srv.Port, password, true),  // WithReference(chat)
+				apphosttest.OTLP(endpoint, protocol, "webapp", "webapp-x7k2m", apiKey),
+				map[string]string{
+					"SSL_CERT_DIR":           apphosttest.CertDir(t, srv.TLS.CAPEM, recv.CertPEM),
+					"DOTNET_ENVIRONMENT":     "Development",
+					"ASPNETCORE_ENVIRONMENT": "Development",
+					"Http__Address":          "127.0.0.1:0",
+					"Products__LoadDelay":    "1ms",
+					childEnv:                 "1",
+				})
+			svc := apphosttest.Start(t, exe, []string{"-test.run=^$"}, env, func(line string) (string, bool) {
+				m := listeningLine.FindStringSubmatch(line)
+				if m == nil {
+					return "", false
+				}
+				return m[1], true
+			})
 
-			res := svc.get(t, "/products/1")
+			res := svc.Get(t, "/products/1")
 			if res.StatusCode != http.StatusOK || res.Header.Get("X-Cache") != "MISS" {
-				t.Fatalf("GET /products/1: %d %s, X-Cache %q\n%s", res.StatusCode, res.body, res.Header.Get("X-Cache"), svc.logs())
+				t.Fatalf("GET /products/1: %d %s, X-Cache %q\n%s", res.StatusCode, res.Body, res.Header.Get("X-Cache"), svc.Output())
 			}
-			if res = svc.get(t, "/products/1"); res.Header.Get("X-Cache") != "HIT" {
+			if res = svc.Get(t, "/products/1"); res.Header.Get("X-Cache") != "HIT" {
 				t.Errorf("second GET: X-Cache %q", res.Header.Get("X-Cache"))
 			}
-			if res = svc.get(t, "/health"); res.StatusCode != http.StatusOK {
-				t.Errorf("/health: %d %s", res.StatusCode, res.body)
+			if res = svc.Get(t, "/health"); res.StatusCode != http.StatusOK {
+				t.Errorf("/health: %d %s", res.StatusCode, res.Body)
 			}
 			// Pool metrics are observed at each export (every second here),
 			// and no longer once the clients are closed: wait for one.
-			waitFor(t, 10*time.Second, func() bool { return recv.MetricNames()["db.client.connection.count"] })
-			svc.stop(t) // flushes the exporters
+			apphosttest.WaitFor(t, 10*time.Second, func() bool { return recv.MetricNames()["db.client.connection.count"] }, func() string { return fmt.Sprint(recv.MetricNames()) })
+			svc.Stop(t) // flushes the exporters
 
 			// Spans: the request's server span, and the Redis commands under it.
 			var server *otlptest.Span
@@ -102,7 +87,7 @@ func TestAppHostEnvironment(t *testing.T) {
 				}
 			}
 			if server == nil {
-				t.Fatalf("no request span among %d spans\n%s", len(spans), svc.logs())
+				t.Fatalf("no request span among %d spans\n%s", len(spans), svc.Output())
 			}
 			if server.Resource["service.name"] != "webapp" || server.Resource["service.instance.id"] != "webapp-x7k2m" {
 				t.Errorf("resource %v", server.Resource)
@@ -144,138 +129,11 @@ func TestAppHostEnvironment(t *testing.T) {
 			if n := recv.Rejected(); n != 0 {
 				t.Errorf("the receiver rejected %d requests", n)
 			}
-			if out := svc.logs(); strings.Contains(out, password) || strings.Contains(out, apiKey) {
+			if out := svc.Output(); strings.Contains(out, password) || strings.Contains(out, apiKey) {
 				t.Errorf("a secret appears in the service's output:\n%s", out)
 			}
 		})
 	}
 }
 
-// service is the webapp running as a child process.
-type service struct {
-	cmd  *exec.Cmd
-	base string
-	mu   sync.Mutex
-	out  bytes.Buffer
-	done chan error
-}
-
 var listeningLine = regexp.MustCompile(`msg=listening url=(\S+)`)
-
-// startService runs the test binary as the service with exactly env (and
-// the PATH, HOME and Go variables it needs), in an empty directory, and
-// waits for it to listen.
-func startService(t *testing.T, env map[string]string) *service {
-	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(exe, "-test.run=^$")
-	cmd.Dir = t.TempDir()
-	cmd.Env = []string{childEnv + "=1"}
-	for _, k := range []string{"PATH", "HOME", "TMPDIR", "GOCOVERDIR"} {
-		if v, ok := os.LookupEnv(k); ok {
-			cmd.Env = append(cmd.Env, k+"="+v)
-		}
-	}
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	s := &service{cmd: cmd, done: make(chan error, 1)}
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			line := sc.Text()
-			s.mu.Lock()
-			s.out.WriteString(line + "\n")
-			s.mu.Unlock()
-			if m := listeningLine.FindStringSubmatch(line); m != nil {
-				select {
-				case addr <- m[1]:
-				default:
-				}
-			}
-		}
-		_, _ = io.Copy(io.Discard, stderr)
-		s.done <- cmd.Wait()
-	}()
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-			<-s.done
-		}
-	})
-	select {
-	case s.base = <-addr:
-	case err := <-s.done:
-		s.done <- err
-		t.Fatalf("the service exited before listening (%v):\n%s", err, s.logs())
-	case <-time.After(15 * time.Second):
-		t.Fatalf("the service is not listening after 15s:\n%s", s.logs())
-	}
-	return s
-}
-
-func (s *service) logs() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.out.String()
-}
-
-func (s *service) get(t *testing.T, path string) response {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.base+path, nil)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("GET %s: %v\n%s", path, err, s.logs())
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return response{Response: res, body: b}
-}
-
-// stop sends SIGTERM, as the AppHost does, and waits for a clean exit.
-func (s *service) stop(t *testing.T) {
-	t.Helper()
-	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-s.done:
-		if err != nil {
-			t.Errorf("the service exited with %v:\n%s", err, s.logs())
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatalf("the service still runs 20s after SIGTERM:\n%s", s.logs())
-	}
-}
-
-// waitFor polls cond until it holds, failing the test after timeout.
-func waitFor(t *testing.T, timeout time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met after %v", timeout)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func writeFile(t *testing.T, name string, data []byte) {
-	t.Helper()
-	if err := os.WriteFile(name, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-}

@@ -11,6 +11,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"log"
 	"math/big"
@@ -18,6 +19,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -301,6 +304,36 @@ func (r *Receiver) MetricNames() map[string]bool {
 		}
 	}
 	return names
+}
+
+// IntSums returns, for the int64 sum (a counter) called name, the value
+// last received for each of its attribute sets, keyed by the set written
+// as sorted k=v pairs joined by "," ("result=hit"). With the SDK's default
+// cumulative temporality, that is the total so far.
+func (r *Receiver) IntSums(name string) map[string]int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	sums := map[string]int64{}
+	for _, req := range r.metrics {
+		for _, rm := range req.ResourceMetrics {
+			for _, sm := range rm.ScopeMetrics {
+				for _, m := range sm.Metrics {
+					if m.Name != name {
+						continue
+					}
+					for _, dp := range m.GetSum().GetDataPoints() {
+						var kv []string
+						for k, v := range Attrs(dp.Attributes) {
+							kv = append(kv, fmt.Sprintf("%s=%v", k, v))
+						}
+						sort.Strings(kv)
+						sums[strings.Join(kv, ",")] = dp.GetAsInt()
+					}
+				}
+			}
+		}
+	}
+	return sums
 }
 
 // Log is a received log record with its resource's attributes.
