@@ -19,28 +19,31 @@ func (e replyErr) RedisError()   {}
 
 func TestParseRole(t *testing.T) {
 	tests := []struct {
-		name   string
-		reply  any
-		role   string
-		master string
-		links  int
+		name  string
+		reply any
+		want  roleReply
 	}{
 		{name: "primary", reply: []any{"master", int64(100), []any{[]any{"127.0.0.1", "7001", "100"}, []any{"127.0.0.1", "7002", "90"}}},
-			role: "master", links: 2},
-		{name: "primary alone", reply: []any{"master", int64(0), []any{}}, role: "master"},
-		{name: "replica", reply: []any{"slave", "10.0.0.1", int64(6379), "connected", int64(100)}, role: "slave", master: "10.0.0.1:6379"},
-		{name: "sentinel", reply: []any{"sentinel", []any{"mymaster"}}, role: "sentinel"},
+			want: roleReply{role: "master", links: 2, offset: 100}},
+		{name: "primary alone", reply: []any{"master", int64(0), []any{}}, want: roleReply{role: "master"}},
+		{name: "replica", reply: []any{"slave", "10.0.0.1", int64(6379), "connected", int64(100)},
+			want: roleReply{role: "slave", master: "10.0.0.1:6379"}},
+		{name: "sentinel", reply: []any{"sentinel", []any{"mymaster"}}, want: roleReply{role: "sentinel"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			cmd := redis.NewCmd(context.Background(), "role")
-			cmd.SetVal(tc.reply)
-			role, master, links, err := parseRole(cmd)
-			if err != nil || role != tc.role || master != tc.master || links != tc.links {
-				t.Fatalf("parseRole = %q %q %d %v, want %q %q %d", role, master, links, err, tc.role, tc.master, tc.links)
+			got, err := parseRole(roleCmd(tc.reply))
+			if err != nil || got != tc.want {
+				t.Fatalf("parseRole = %+v, %v, want %+v", got, err, tc.want)
 			}
 		})
 	}
+}
+
+func roleCmd(reply any) *redis.Cmd {
+	cmd := redis.NewCmd(context.Background(), "role")
+	cmd.SetVal(reply)
+	return cmd
 }
 
 func TestChoosePrimary(t *testing.T) {
@@ -60,10 +63,11 @@ func TestChoosePrimary(t *testing.T) {
 			primary: "a", replicas: []string{"c"}},
 		{name: "two primaries during a role change: the one with replicas",
 			reports: []nodeReport{{addr: "a", role: "master"}, {addr: "b", role: "master", links: 1}, {addr: "c", role: "slave"}},
-			primary: "b", replicas: []string{"c", "a"}},
-		{name: "two primaries, tie: the first listed",
-			reports: []nodeReport{{addr: "a", role: "master"}, {addr: "b", role: "master"}},
-			primary: "a", replicas: []string{"b"}},
+			primary: "b", replicas: []string{"c"}},
+		{name: "two primaries, tie: refused, not the first listed",
+			reports: []nodeReport{{addr: "a", role: "master", offset: 7}, {addr: "b", role: "master"}},
+			err: []string{`client "cache"`, ErrSplitBrain.Error(), "a and b both report themselves primary",
+				"a: 0 replica(s), replication offset 7", "b: 0 replica(s)", "demoted"}},
 		{name: "ROLE refused everywhere: the first that answered",
 			reports: []nodeReport{{addr: "a", err: down}, {addr: "b", roleErr: replyErr("NOPERM")}, {addr: "c", roleErr: replyErr("NOPERM")}},
 			primary: "b", replicas: []string{"c"}},
@@ -149,8 +153,6 @@ func FuzzParseRole(f *testing.F) {
 		default:
 			reply = []any{port, host, []any{role}}
 		}
-		cmd := redis.NewCmd(context.Background(), "role")
-		cmd.SetVal(reply)
-		_, _, _, _ = parseRole(cmd)
+		_, _ = parseRole(roleCmd(reply))
 	})
 }
