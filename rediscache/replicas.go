@@ -338,10 +338,11 @@ func (d *discovery) discover(ctx context.Context) (primary string, replicas []st
 	primary, replicas, err = d.outcome(e)
 	switch {
 	case e.splitBrain:
-		d.setFence(err, e.replicas)
+		d.setFence(err, strings.Join(addrsOf(e.claimants), ","), e.replicas)
 	case err == nil:
 		d.clearFence()
-		d.found(kindReplicas, Topology{Kind: kindReplicas.String(), Primary: primary, Replicas: replicas}, d.note(e))
+		note, details := d.note(e)
+		d.found(kindReplicas, Topology{Kind: kindReplicas.String(), Primary: primary, Replicas: replicas}, note, details...)
 	}
 	return primary, replicas, err
 }
@@ -381,20 +382,21 @@ func (d *discovery) outcome(e election) (primary string, replicas []string, err 
 }
 
 // note says, for the log, how the primary was chosen when that was not
-// plain: "" when one endpoint reported itself primary.
-func (d *discovery) note(e election) string {
+// plain ("" when one endpoint reported itself primary), and details what
+// the claimants reported (which changes with every write, so it is not part
+// of the note).
+func (d *discovery) note(e election) (note string, details []string) {
 	switch {
 	case e.roleless:
-		return "no endpoint could report its role (ROLE refused); the first that answered is taken for the primary"
+		return "no endpoint could report its role (ROLE refused); the first that answered is taken for the primary", nil
 	case e.rule != "":
-		descs := make([]string, len(e.claimants))
-		for i, c := range e.claimants {
-			descs[i] = c.describe()
+		for _, c := range e.claimants {
+			details = append(details, c.describe())
 		}
-		return "several endpoints report themselves primary (" + strings.Join(descs, "; ") + "); " +
-			e.primary + " is chosen: " + e.rule
+		return "several endpoints report themselves primary (" + strings.Join(addrsOf(e.claimants), ", ") + "); " +
+			e.primary + " is chosen: " + e.rule, details
 	}
-	return ""
+	return "", nil
 }
 
 func addrsOf(rs []nodeReport) []string {
@@ -421,7 +423,7 @@ func slotNodes(slots []redis.ClusterSlot) []string {
 // found records a discovery and logs it when the topology changed (at
 // WARN with note when the primary was not the only endpoint that claimed
 // to be one).
-func (d *discovery) found(kind topologyKind, t Topology, note string) {
+func (d *discovery) found(kind topologyKind, t Topology, note string, details ...string) {
 	d.mu.Lock()
 	changed := d.currentKind() != kind || d.last.Primary != t.Primary || !slices.Equal(d.last.Replicas, t.Replicas) ||
 		!slices.Equal(d.last.Nodes, t.Nodes) || d.lastNote != note
@@ -438,8 +440,11 @@ func (d *discovery) found(kind topologyKind, t Topology, note string) {
 	case kind == kindCluster:
 		d.logger.Info("redis topology discovered: a Redis Cluster", slog.Any("nodes", t.Nodes))
 	case note != "":
-		d.logger.Warn("redis topology discovered: a primary and its replicas; "+note,
-			slog.String("primary", t.Primary), slog.Any("replicas", t.Replicas))
+		attrs := []any{slog.String("primary", t.Primary), slog.Any("replicas", t.Replicas)}
+		if details != nil {
+			attrs = append(attrs, slog.Any("primaries", details))
+		}
+		d.logger.Warn("redis topology discovered: a primary and its replicas; "+note, attrs...)
 	default:
 		d.logger.Info("redis topology discovered: a primary and its replicas",
 			slog.String("primary", t.Primary), slog.Any("replicas", t.Replicas))
@@ -447,8 +452,11 @@ func (d *discovery) found(kind topologyKind, t Topology, note string) {
 }
 
 // fence is the error of the split brain that makes the client refuse
-// commands.
-type fence struct{ err error }
+// commands, and the endpoints that claim primary.
+type fence struct {
+	err       error
+	claimants string
+}
 
 // fenced returns the error commands are refused with, or nil.
 func (d *discovery) fenced() error {
@@ -458,17 +466,17 @@ func (d *discovery) fenced() error {
 	return nil
 }
 
-// setFence makes the client refuse commands with err (a split brain),
-// and logs it when it is new.
-func (d *discovery) setFence(err error, replicas []string) {
-	old := d.fence.Swap(&fence{err: err})
+// setFence makes the client refuse commands with err (a split brain
+// between claimants), and logs it when the claimants are new.
+func (d *discovery) setFence(err error, claimants string, replicas []string) {
+	old := d.fence.Swap(&fence{err: err, claimants: claimants})
 	d.mu.Lock()
 	d.kind.Store(int32(kindReplicas))
 	d.last = Topology{Kind: kindReplicas.String(), Replicas: replicas}
 	d.lastNote = ""
 	d.mu.Unlock()
 	d.startWatch()
-	if old == nil || old.err.Error() != err.Error() {
+	if old == nil || old.claimants != claimants {
 		d.logger.Error("redis: commands refused", slog.String("error", err.Error()))
 	}
 }
