@@ -156,3 +156,58 @@ func FuzzParseRole(f *testing.F) {
 		_, _ = parseRole(roleCmd(reply))
 	})
 }
+
+// TestSplitBrainLoggedOnce: the role checks run every second and the
+// primaries' offsets and key counts change with every write; the warning
+// that a rule chose among several primaries, and the error that commands
+// are refused, are logged once per set of primaries.
+func TestSplitBrainLoggedOnce(t *testing.T) {
+	var buf strings.Builder
+	d := &discovery{name: "cache", logger: slog.New(slog.NewTextHandler(&buf, nil))}
+	claim := func(offset int64, keys int64) []nodeReport {
+		return []nodeReport{
+			{addr: "a", role: "master", offset: offset, repl: replState{asked: true, replID: idFresh, keysKnown: true}},
+			{addr: "b", role: "master", offset: offset, repl: replState{asked: true, replID: idNew, keysKnown: true, keys: keys}},
+		}
+	}
+	for i := range 3 {
+		e := elect(claim(int64(100*i), int64(10+i)))
+		note, details := d.note(e)
+		p, reps, err := d.outcome(e)
+		if err != nil || p != "b" {
+			t.Fatalf("outcome = %q %v %v", p, reps, err)
+		}
+		d.found(kindReplicas, Topology{Kind: kindReplicas.String(), Primary: p, Replicas: reps}, note, details...)
+	}
+	both := func(i int) []nodeReport {
+		r := claim(int64(100*i), 5)
+		r[0].repl.keys = 1
+		return r
+	}
+	for i := range 3 {
+		e := elect(both(i))
+		_, _, err := d.outcome(e)
+		if !errors.Is(err, ErrSplitBrain) {
+			t.Fatalf("outcome: %v, want ErrSplitBrain", err)
+		}
+		d.setFence(err, strings.Join(addrsOf(e.claimants), ","), e.replicas)
+		if d.fenced() == nil {
+			t.Fatal("not fenced")
+		}
+	}
+	d.clearFence()
+	if d.fenced() != nil {
+		t.Fatal("still fenced")
+	}
+	out := buf.String()
+	t.Log(out)
+	if n := strings.Count(out, "is chosen: it is the only one that holds keys"); n != 1 {
+		t.Errorf("the choice was logged %d times, want once", n)
+	}
+	if n := strings.Count(out, "commands refused"); n != 1 {
+		t.Errorf("the split brain was logged %d times, want once", n)
+	}
+	if n := strings.Count(out, "commands are served"); n != 1 {
+		t.Errorf("the end of the split brain was logged %d times, want once", n)
+	}
+}
