@@ -120,6 +120,7 @@ type discovery struct {
 	lastNote string
 	closed   bool
 	client   *redis.ClusterClient // the client whose slot map the role checks reload
+	routed   []string             // the primary and replicas of the last slot map handed to go-redis
 	watching bool
 	watchers sync.WaitGroup
 	// The last failure of replicaSlots, reused for replicaMemo: go-redis
@@ -327,6 +328,9 @@ func (d *discovery) askReplicas(ctx context.Context) ([]redis.ClusterSlot, error
 	for _, r := range replicas {
 		nodes = append(nodes, redis.ClusterNode{Addr: r})
 	}
+	d.mu.Lock()
+	d.routed = append([]string{primary}, replicas...)
+	d.mu.Unlock()
 	return []redis.ClusterSlot{{Start: 0, End: 16383, Nodes: nodes}}, nil
 }
 
@@ -511,8 +515,9 @@ func (d *discovery) startWatch() {
 }
 
 // watch asks the roles every roleCheckInterval until the discovery is
-// closed, and has the client reload its slot map when the primary, the
-// replicas or the split brain changed.
+// closed, and has the client reload its slot map when the primary or the
+// replicas differ from those of the slot map go-redis has (so a reload
+// that failed is tried again), or a split brain ended.
 func (d *discovery) watch() {
 	defer d.watchers.Done()
 	t := time.NewTicker(roleCheckInterval)
@@ -523,13 +528,15 @@ func (d *discovery) watch() {
 			return
 		case <-t.C:
 		}
-		before := d.topology()
 		wasFenced := d.fenced() != nil
-		if _, _, err := d.discover(d.ctx); err != nil {
+		primary, replicas, err := d.discover(d.ctx)
+		if err != nil {
 			continue
 		}
-		after := d.topology()
-		if wasFenced || after.Primary != before.Primary || !slices.Equal(after.Replicas, before.Replicas) {
+		d.mu.Lock()
+		stale := !slices.Equal(d.routed, append([]string{primary}, replicas...))
+		d.mu.Unlock()
+		if wasFenced || stale {
 			d.client.ReloadState(d.ctx)
 		}
 	}
