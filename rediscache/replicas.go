@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,7 +34,11 @@ import (
 // endpoints that report themselves replicas as its replicas. So the client
 // follows a role change (an old primary demoted, a replica promoted) the
 // way it follows a cluster's failover, and a real cluster is used exactly
-// as go-redis uses it.
+// as go-redis uses it. For a primary and its replicas the roles are also
+// asked every second (watch): a replica promoted beside a primary that
+// keeps running makes no command fail. When several endpoints report
+// themselves primary, election.go chooses by their data, or the client
+// refuses commands (ErrSplitBrain) until one is demoted.
 //
 // Commands, and so writes, go to the primary; reads too, unless go-redis's
 // ReadOnly, RouteByLatency or RouteRandomly options (ConfigurationOptions or
@@ -103,10 +106,23 @@ type discovery struct {
 
 	kind atomic.Int32 // topologyKind, read on every pipeline
 
-	mu     sync.Mutex
-	probes map[string]*redis.Client // by address
-	last   Topology
-	closed bool
+	// fence, when set, is the split brain that makes the client refuse
+	// commands; read on every command.
+	fence atomic.Pointer[fence]
+
+	// ctx ends the role checks (watch) when the discovery is closed.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu       sync.Mutex
+	probes   map[string]*redis.Client // by address
+	last     Topology
+	lastNote string
+	closed   bool
+	client   *redis.ClusterClient // the client whose slot map the role checks reload
+	routed   []string             // the primary and replicas of the last slot map handed to go-redis
+	watching bool
+	watchers sync.WaitGroup
 	// The last failure of replicaSlots, reused for replicaMemo: go-redis
 	// asks each node in turn until one answers, and each node's refusal of
 	// CLUSTER SLOTS would otherwise ask every endpoint again. A success
@@ -130,7 +146,10 @@ func newDiscovery(name string, opts *redis.UniversalOptions, cm *commandMap, log
 	if read <= 0 {
 		read = 3 * time.Second
 	}
+	ctx, cancel := context.WithCancel(context.Background())
 	return &discovery{
+		ctx:       ctx,
+		cancel:    cancel,
 		name:      name,
 		endpoints: slices.Clone(opts.Addrs),
 		base: redis.Options{
@@ -181,9 +200,13 @@ func (d *discovery) probe(addr string) (*redis.Client, error) {
 
 // close closes the probe clients.
 func (d *discovery) close() error {
+	d.cancel()
+	d.mu.Lock()
+	d.closed = true
+	d.mu.Unlock()
+	d.watchers.Wait()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.closed = true
 	var errs []error
 	for _, c := range d.probes {
 		if err := c.Close(); err != nil && !errors.Is(err, redis.ErrClosed) {
@@ -209,16 +232,6 @@ func (d *discovery) topology() Topology {
 
 func (d *discovery) currentKind() topologyKind { return topologyKind(d.kind.Load()) }
 
-// nodeReport is one endpoint's answer to ROLE.
-type nodeReport struct {
-	addr    string
-	err     error  // the endpoint could not be asked
-	role    string // "master", "slave", "sentinel" or "" (unknown)
-	roleErr error  // ROLE's error reply
-	master  string // a replica's primary, as it reports it
-	links   int    // a primary's connected replicas
-}
-
 // ask sends ROLE to addr.
 func (d *discovery) ask(ctx context.Context, addr string) nodeReport {
 	r := nodeReport{addr: addr}
@@ -234,8 +247,52 @@ func (d *discovery) ask(ctx context.Context, addr string) nodeReport {
 		r.err = err
 		return r
 	}
-	r.role, r.master, r.links, r.roleErr = parseRole(role)
+	rr, err := parseRole(role)
+	r.role, r.master, r.links, r.offset, r.roleErr = rr.role, rr.master, rr.links, rr.offset, err
 	return r
+}
+
+// askState adds to r what its endpoint answers to INFO replication and
+// INFO keyspace.
+func (d *discovery) askState(ctx context.Context, r *nodeReport) {
+	c, err := d.probe(r.addr)
+	if err != nil {
+		r.repl = replState{asked: true, err: err}
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, d.probeTime)
+	defer cancel()
+	r.repl = askState(ctx, c)
+}
+
+// askAll asks every endpoint its ROLE concurrently and, when several
+// report themselves primary, asks those their replication state.
+func (d *discovery) askAll(ctx context.Context) []nodeReport {
+	reports := make([]nodeReport, len(d.endpoints))
+	var wg sync.WaitGroup
+	for i, a := range d.endpoints {
+		wg.Go(func() { reports[i] = d.ask(ctx, a) })
+	}
+	wg.Wait()
+	if n := countRole(reports, "master"); n > 1 {
+		for i := range reports {
+			if reports[i].err == nil && reports[i].role == "master" {
+				wg.Go(func() { d.askState(ctx, &reports[i]) })
+			}
+		}
+		wg.Wait()
+	}
+	return reports
+}
+
+func countRole(reports []nodeReport, role string) int {
+	n := 0
+	for _, r := range reports {
+		if r.err == nil && r.role == role {
+			n++
+		}
+	}
+	return n
 }
 
 // isReply reports whether err is the server's (or the command map's)
@@ -243,34 +300,6 @@ func (d *discovery) ask(ctx context.Context, addr string) nodeReport {
 func isReply(err error) bool {
 	var rerr redis.Error
 	return errors.As(err, &rerr) || errors.Is(err, ErrCommandDisabled)
-}
-
-// parseRole reads a ROLE reply: ["master", offset, [[ip, port, offset]...]]
-// or ["slave", ip, port, state, offset].
-func parseRole(cmd *redis.Cmd) (role, master string, links int, err error) {
-	v, err := cmd.Slice()
-	if err != nil {
-		return "", "", 0, err
-	}
-	if len(v) == 0 {
-		return "", "", 0, errors.New("empty ROLE reply")
-	}
-	role, _ = v[0].(string)
-	switch role {
-	case "master":
-		if len(v) >= 3 {
-			if rs, ok := v[2].([]any); ok {
-				links = len(rs)
-			}
-		}
-	case "slave":
-		if len(v) >= 3 {
-			host, _ := v[1].(string)
-			port := fmt.Sprint(v[2])
-			master = net.JoinHostPort(host, port)
-		}
-	}
-	return role, master, links, nil
 }
 
 // replicaSlots returns the slot map of the endpoints' primary and
@@ -291,13 +320,7 @@ func (d *discovery) replicaSlots(ctx context.Context) ([]redis.ClusterSlot, erro
 }
 
 func (d *discovery) askReplicas(ctx context.Context) ([]redis.ClusterSlot, error) {
-	reports := make([]nodeReport, len(d.endpoints))
-	var wg sync.WaitGroup
-	for i, a := range d.endpoints {
-		wg.Go(func() { reports[i] = d.ask(ctx, a) })
-	}
-	wg.Wait()
-	primary, replicas, err := d.choose(reports)
+	primary, replicas, err := d.discover(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -305,56 +328,51 @@ func (d *discovery) askReplicas(ctx context.Context) ([]redis.ClusterSlot, error
 	for _, r := range replicas {
 		nodes = append(nodes, redis.ClusterNode{Addr: r})
 	}
-	d.found(kindReplicas, Topology{Kind: kindReplicas.String(), Primary: primary, Replicas: replicas})
+	d.mu.Lock()
+	d.routed = append([]string{primary}, replicas...)
+	d.mu.Unlock()
 	return []redis.ClusterSlot{{Start: 0, End: 16383, Nodes: nodes}}, nil
 }
 
-// choose picks the primary among the reports, in the endpoints' order:
-// the endpoint that reports itself primary; when several do (during a
-// role change), the one with the most connected replicas. When no endpoint
-// tells its role (ROLE refused by ACLs, a proxy or the command map) but
-// one answered, the first that answered is taken for the primary, with a
-// warning, rather than failing every command.
-func (d *discovery) choose(reports []nodeReport) (primary string, replicas []string, err error) {
-	var primaries []nodeReport
-	var answered []string
-	for _, r := range reports {
-		switch {
-		case r.err != nil:
-			continue
-		case r.role == "master":
-			primaries = append(primaries, r)
-		case r.role == "slave":
-			replicas = append(replicas, r.addr)
-		case r.roleErr != nil:
-			answered = append(answered, r.addr)
-		}
-	}
+// discover asks every endpoint, chooses the primary and records the
+// result: the topology, or the split brain that makes the client refuse
+// commands (fence).
+func (d *discovery) discover(ctx context.Context) (primary string, replicas []string, err error) {
+	e := elect(d.askAll(ctx))
+	primary, replicas, err = d.outcome(e)
 	switch {
-	case len(primaries) == 1:
-		return primaries[0].addr, replicas, nil
-	case len(primaries) > 1:
-		best := primaries[0]
-		for _, p := range primaries[1:] {
-			if p.links > best.links {
-				best = p
-			}
+	case e.splitBrain:
+		d.setFence(err, strings.Join(addrsOf(e.claimants), ","), e.replicas)
+	case err == nil:
+		d.clearFence()
+		note, details := d.note(e)
+		d.found(kindReplicas, Topology{Kind: kindReplicas.String(), Primary: primary, Replicas: replicas}, note, details...)
+	}
+	return primary, replicas, err
+}
+
+// choose picks the primary among the reports (elect), for tests.
+func (d *discovery) choose(reports []nodeReport) (primary string, replicas []string, err error) {
+	return d.outcome(elect(reports))
+}
+
+// outcome turns an election into the primary and replicas, or the error
+// that names the client and says what each endpoint reported.
+func (d *discovery) outcome(e election) (primary string, replicas []string, err error) {
+	switch {
+	case e.splitBrain:
+		descs := make([]string, len(e.claimants))
+		for i, c := range e.claimants {
+			descs[i] = c.describe()
 		}
-		d.logger.Warn("redis: several endpoints report themselves primary; writes go to the one with the most replicas",
-			slog.String("primary", best.addr), slog.Any("primaries", addrsOf(primaries)))
-		for _, p := range primaries {
-			if p.addr != best.addr {
-				replicas = append(replicas, p.addr)
-			}
-		}
-		return best.addr, replicas, nil
-	case len(answered) > 0:
-		d.logger.Warn("redis: no endpoint could report its role (ROLE refused); using the first that answered as the primary",
-			slog.String("primary", answered[0]))
-		return answered[0], append(replicas, answered[1:]...), nil
+		return "", nil, fmt.Errorf("rediscache: client %q: %w: %s both report themselves primary (%s); "+
+			"commands are refused until all but one are demoted (REPLICAOF)",
+			d.name, ErrSplitBrain, strings.Join(addrsOf(e.claimants), " and "), strings.Join(descs, "; "))
+	case e.primary != "":
+		return e.primary, e.replicas, nil
 	}
 	var why []string
-	for _, r := range reports {
+	for _, r := range e.reports {
 		switch {
 		case r.err != nil:
 			why = append(why, r.addr+": "+r.err.Error())
@@ -365,6 +383,24 @@ func (d *discovery) choose(reports []nodeReport) (primary string, replicas []str
 		}
 	}
 	return "", nil, fmt.Errorf("rediscache: client %q: no endpoint reports itself primary (%s)", d.name, strings.Join(why, "; "))
+}
+
+// note says, for the log, how the primary was chosen when that was not
+// plain ("" when one endpoint reported itself primary), and details what
+// the claimants reported (which changes with every write, so it is not part
+// of the note).
+func (d *discovery) note(e election) (note string, details []string) {
+	switch {
+	case e.roleless:
+		return "no endpoint could report its role (ROLE refused); the first that answered is taken for the primary", nil
+	case e.rule != "":
+		for _, c := range e.claimants {
+			details = append(details, c.describe())
+		}
+		return "several endpoints report themselves primary (" + strings.Join(addrsOf(e.claimants), ", ") + "); " +
+			e.primary + " is chosen: " + e.rule, details
+	}
+	return "", nil
 }
 
 func addrsOf(rs []nodeReport) []string {
@@ -388,23 +424,121 @@ func slotNodes(slots []redis.ClusterSlot) []string {
 	return out
 }
 
-// found records a discovery and logs it when the topology changed.
-func (d *discovery) found(kind topologyKind, t Topology) {
+// found records a discovery and logs it when the topology changed (at
+// WARN with note when the primary was not the only endpoint that claimed
+// to be one).
+func (d *discovery) found(kind topologyKind, t Topology, note string, details ...string) {
 	d.mu.Lock()
 	changed := d.currentKind() != kind || d.last.Primary != t.Primary || !slices.Equal(d.last.Replicas, t.Replicas) ||
-		!slices.Equal(d.last.Nodes, t.Nodes)
+		!slices.Equal(d.last.Nodes, t.Nodes) || d.lastNote != note
 	d.kind.Store(int32(kind))
-	d.last = t
+	d.last, d.lastNote = t, note
 	d.mu.Unlock()
+	if kind == kindReplicas {
+		d.startWatch()
+	}
 	if !changed {
 		return
 	}
-	switch kind {
-	case kindCluster:
+	switch {
+	case kind == kindCluster:
 		d.logger.Info("redis topology discovered: a Redis Cluster", slog.Any("nodes", t.Nodes))
-	case kindReplicas:
+	case note != "":
+		attrs := []any{slog.String("primary", t.Primary), slog.Any("replicas", t.Replicas)}
+		if details != nil {
+			attrs = append(attrs, slog.Any("primaries", details))
+		}
+		d.logger.Warn("redis topology discovered: a primary and its replicas; "+note, attrs...)
+	default:
 		d.logger.Info("redis topology discovered: a primary and its replicas",
 			slog.String("primary", t.Primary), slog.Any("replicas", t.Replicas))
+	}
+}
+
+// fence is the error of the split brain that makes the client refuse
+// commands, and the endpoints that claim primary.
+type fence struct {
+	err       error
+	claimants string
+}
+
+// fenced returns the error commands are refused with, or nil.
+func (d *discovery) fenced() error {
+	if f := d.fence.Load(); f != nil {
+		return f.err
+	}
+	return nil
+}
+
+// setFence makes the client refuse commands with err (a split brain
+// between claimants), and logs it when the claimants are new.
+func (d *discovery) setFence(err error, claimants string, replicas []string) {
+	old := d.fence.Swap(&fence{err: err, claimants: claimants})
+	d.mu.Lock()
+	d.kind.Store(int32(kindReplicas))
+	d.last = Topology{Kind: kindReplicas.String(), Replicas: replicas}
+	d.lastNote = ""
+	d.mu.Unlock()
+	d.startWatch()
+	if old == nil || old.claimants != claimants {
+		d.logger.Error("redis: commands refused", slog.String("error", err.Error()))
+	}
+}
+
+// clearFence lets commands through again.
+func (d *discovery) clearFence() {
+	if d.fence.Swap(nil) != nil {
+		d.logger.Info("redis: one primary can be chosen again; commands are served")
+	}
+}
+
+// roleCheckInterval is how often the roles of a primary/replica list are
+// asked again (ROLE to each endpoint, and INFO to each that claims primary
+// when several do), besides when a node cannot be reached or answers
+// READONLY: a replica promoted beside a primary that keeps running is
+// noticed by no error.
+const roleCheckInterval = time.Second
+
+// startWatch starts the role checks once the client is known to be a
+// primary/replica client.
+func (d *discovery) startWatch() {
+	d.mu.Lock()
+	watch := d.client != nil && !d.watching && !d.closed
+	if watch {
+		d.watching = true
+		d.watchers.Add(1)
+	}
+	d.mu.Unlock()
+	if watch {
+		go d.watch()
+	}
+}
+
+// watch asks the roles every roleCheckInterval until the discovery is
+// closed, and has the client reload its slot map when the primary or the
+// replicas differ from those of the slot map go-redis has (so a reload
+// that failed is tried again), or a split brain ended.
+func (d *discovery) watch() {
+	defer d.watchers.Done()
+	t := time.NewTicker(roleCheckInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-d.ctx.Done():
+			return
+		case <-t.C:
+		}
+		wasFenced := d.fenced() != nil
+		primary, replicas, err := d.discover(d.ctx)
+		if err != nil {
+			continue
+		}
+		d.mu.Lock()
+		stale := !slices.Equal(d.routed, append([]string{primary}, replicas...))
+		d.mu.Unlock()
+		if wasFenced || stale {
+			d.client.ReloadState(d.ctx)
+		}
 	}
 }
 
@@ -439,6 +573,9 @@ func newDiscoveringClient(name string, opts *redis.UniversalOptions, cm *command
 // SLOTS for a node outside a cluster, and one on c that runs transactions
 // on the primary.
 func (d *discovery) install(c *redis.ClusterClient) {
+	d.mu.Lock()
+	d.client = c
+	d.mu.Unlock()
 	c.OnNewNode(func(node *redis.Client) { node.AddHook(slotsHook{d: d, c: c}) })
 	c.AddHook(replicaTxHook{c: c, d: d})
 }
@@ -466,7 +603,7 @@ func (h slotsHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 		}
 		err := next(ctx, cmd)
 		if err == nil {
-			h.d.found(kindCluster, Topology{Kind: kindCluster.String(), Nodes: slotNodes(sc.Val())})
+			h.d.found(kindCluster, Topology{Kind: kindCluster.String(), Nodes: slotNodes(sc.Val())}, "")
 			return nil
 		}
 		if !notCluster(err) {
@@ -538,10 +675,11 @@ func notCluster(err error) bool {
 		strings.Contains(msg, "unknown subcommand")
 }
 
-// replicaTxHook runs a MULTI/EXEC transaction of a primary/replica client
-// on the primary as it is: a cluster client refuses transactions whose keys
-// span several hash slots, which one primary does not need. It is installed
-// after the telemetry hooks.
+// replicaTxHook refuses every command and pipeline of a primary/replica
+// client during a split brain (discovery.fenced), and runs a MULTI/EXEC
+// transaction on the primary as it is: a cluster client refuses
+// transactions whose keys span several hash slots, which one primary does
+// not need. It is installed after the telemetry hooks.
 type replicaTxHook struct {
 	c *redis.ClusterClient
 	d *discovery
@@ -549,10 +687,25 @@ type replicaTxHook struct {
 
 func (h replicaTxHook) DialHook(next redis.DialHook) redis.DialHook { return next }
 
-func (h replicaTxHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+// ProcessHook refuses commands during a split brain.
+func (h replicaTxHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if err := h.d.fenced(); err != nil {
+			cmd.SetErr(err)
+			return err
+		}
+		return next(ctx, cmd)
+	}
+}
 
 func (h replicaTxHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if err := h.d.fenced(); err != nil {
+			for _, c := range cmds {
+				c.SetErr(err)
+			}
+			return err
+		}
 		n := len(cmds)
 		if n < 3 || cmds[0].Name() != "multi" || cmds[n-1].Name() != "exec" || h.d.currentKind() != kindReplicas {
 			return next(ctx, cmds)
@@ -641,14 +794,23 @@ func (d *discovery) check(std healthcheck.Check, c *redis.ClusterClient) healthc
 			_, _ = c.MasterForKey(ctx, "")
 		}
 		if d.currentKind() != kindReplicas {
+			if err := d.fenced(); err != nil {
+				return err
+			}
 			return run(ctx)
 		}
-		return c.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
+		err := c.ForEachMaster(ctx, func(ctx context.Context, node *redis.Client) error {
 			if err := node.Ping(ctx).Err(); err != nil {
 				return fmt.Errorf("primary %s: PING: %w", node.Options().Addr, err)
 			}
 			return nil
 		})
+		// ForEachMaster asked the roles again; a split brain makes it
+		// fall back on the last slot map, whose primary may answer.
+		if ferr := d.fenced(); ferr != nil {
+			return ferr
+		}
+		return err
 	}
 	return std
 }

@@ -19,28 +19,31 @@ func (e replyErr) RedisError()   {}
 
 func TestParseRole(t *testing.T) {
 	tests := []struct {
-		name   string
-		reply  any
-		role   string
-		master string
-		links  int
+		name  string
+		reply any
+		want  roleReply
 	}{
 		{name: "primary", reply: []any{"master", int64(100), []any{[]any{"127.0.0.1", "7001", "100"}, []any{"127.0.0.1", "7002", "90"}}},
-			role: "master", links: 2},
-		{name: "primary alone", reply: []any{"master", int64(0), []any{}}, role: "master"},
-		{name: "replica", reply: []any{"slave", "10.0.0.1", int64(6379), "connected", int64(100)}, role: "slave", master: "10.0.0.1:6379"},
-		{name: "sentinel", reply: []any{"sentinel", []any{"mymaster"}}, role: "sentinel"},
+			want: roleReply{role: "master", links: 2, offset: 100}},
+		{name: "primary alone", reply: []any{"master", int64(0), []any{}}, want: roleReply{role: "master"}},
+		{name: "replica", reply: []any{"slave", "10.0.0.1", int64(6379), "connected", int64(100)},
+			want: roleReply{role: "slave", master: "10.0.0.1:6379"}},
+		{name: "sentinel", reply: []any{"sentinel", []any{"mymaster"}}, want: roleReply{role: "sentinel"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			cmd := redis.NewCmd(context.Background(), "role")
-			cmd.SetVal(tc.reply)
-			role, master, links, err := parseRole(cmd)
-			if err != nil || role != tc.role || master != tc.master || links != tc.links {
-				t.Fatalf("parseRole = %q %q %d %v, want %q %q %d", role, master, links, err, tc.role, tc.master, tc.links)
+			got, err := parseRole(roleCmd(tc.reply))
+			if err != nil || got != tc.want {
+				t.Fatalf("parseRole = %+v, %v, want %+v", got, err, tc.want)
 			}
 		})
 	}
+}
+
+func roleCmd(reply any) *redis.Cmd {
+	cmd := redis.NewCmd(context.Background(), "role")
+	cmd.SetVal(reply)
+	return cmd
 }
 
 func TestChoosePrimary(t *testing.T) {
@@ -60,10 +63,11 @@ func TestChoosePrimary(t *testing.T) {
 			primary: "a", replicas: []string{"c"}},
 		{name: "two primaries during a role change: the one with replicas",
 			reports: []nodeReport{{addr: "a", role: "master"}, {addr: "b", role: "master", links: 1}, {addr: "c", role: "slave"}},
-			primary: "b", replicas: []string{"c", "a"}},
-		{name: "two primaries, tie: the first listed",
-			reports: []nodeReport{{addr: "a", role: "master"}, {addr: "b", role: "master"}},
-			primary: "a", replicas: []string{"b"}},
+			primary: "b", replicas: []string{"c"}},
+		{name: "two primaries, tie: refused, not the first listed",
+			reports: []nodeReport{{addr: "a", role: "master", offset: 7}, {addr: "b", role: "master"}},
+			err: []string{`client "cache"`, ErrSplitBrain.Error(), "a and b both report themselves primary",
+				"a: 0 replica(s), replication offset 7", "b: 0 replica(s)", "demoted"}},
 		{name: "ROLE refused everywhere: the first that answered",
 			reports: []nodeReport{{addr: "a", err: down}, {addr: "b", roleErr: replyErr("NOPERM")}, {addr: "c", roleErr: replyErr("NOPERM")}},
 			primary: "b", replicas: []string{"c"}},
@@ -149,8 +153,61 @@ func FuzzParseRole(f *testing.F) {
 		default:
 			reply = []any{port, host, []any{role}}
 		}
-		cmd := redis.NewCmd(context.Background(), "role")
-		cmd.SetVal(reply)
-		_, _, _, _ = parseRole(cmd)
+		_, _ = parseRole(roleCmd(reply))
 	})
+}
+
+// TestSplitBrainLoggedOnce: the role checks run every second and the
+// primaries' offsets and key counts change with every write; the warning
+// that a rule chose among several primaries, and the error that commands
+// are refused, are logged once per set of primaries.
+func TestSplitBrainLoggedOnce(t *testing.T) {
+	var buf strings.Builder
+	d := &discovery{name: "cache", logger: slog.New(slog.NewTextHandler(&buf, nil))}
+	claim := func(offset int64, keys int64) []nodeReport {
+		return []nodeReport{
+			{addr: "a", role: "master", offset: offset, repl: replState{asked: true, replID: idFresh, keysKnown: true}},
+			{addr: "b", role: "master", offset: offset, repl: replState{asked: true, replID: idNew, keysKnown: true, keys: keys}},
+		}
+	}
+	for i := range 3 {
+		e := elect(claim(int64(100*i), int64(10+i)))
+		note, details := d.note(e)
+		p, reps, err := d.outcome(e)
+		if err != nil || p != "b" {
+			t.Fatalf("outcome = %q %v %v", p, reps, err)
+		}
+		d.found(kindReplicas, Topology{Kind: kindReplicas.String(), Primary: p, Replicas: reps}, note, details...)
+	}
+	both := func(i int) []nodeReport {
+		r := claim(int64(100*i), 5)
+		r[0].repl.keys = 1
+		return r
+	}
+	for i := range 3 {
+		e := elect(both(i))
+		_, _, err := d.outcome(e)
+		if !errors.Is(err, ErrSplitBrain) {
+			t.Fatalf("outcome: %v, want ErrSplitBrain", err)
+		}
+		d.setFence(err, strings.Join(addrsOf(e.claimants), ","), e.replicas)
+		if d.fenced() == nil {
+			t.Fatal("not fenced")
+		}
+	}
+	d.clearFence()
+	if d.fenced() != nil {
+		t.Fatal("still fenced")
+	}
+	out := buf.String()
+	t.Log(out)
+	if n := strings.Count(out, "is chosen: it is the only one that holds keys"); n != 1 {
+		t.Errorf("the choice was logged %d times, want once", n)
+	}
+	if n := strings.Count(out, "commands refused"); n != 1 {
+		t.Errorf("the split brain was logged %d times, want once", n)
+	}
+	if n := strings.Count(out, "commands are served"); n != 1 {
+		t.Errorf("the end of the split brain was logged %d times, want once", n)
+	}
 }

@@ -309,6 +309,10 @@ func TestClusterFaults(t *testing.T) {
 			victim := cl.Primaries(t)[0]
 			inst := client(t, cl.ConnectionString()+timeouts, nil)
 			confirmReplicas(t, inst.Client)
+			// Every node groups each primary with its replicas in CLUSTER
+			// SHARDS before the kill: Valkey 8.0.1 refuses to restart a
+			// node killed while shard ids were settling (valkey#774).
+			cl.WaitHealthy(t)
 			slot := slices.Index(slotsOf(t, inst.Client, victim.Addr), true)
 			fault{
 				topology: "cluster", name: "SIGKILL of one of 3 primaries with a replica each: automatic failover", server: server,

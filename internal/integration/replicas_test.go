@@ -2,6 +2,8 @@ package integration
 
 import (
 	"context"
+	"errors"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -10,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/aspirego/redis/internal/testserver"
+	"github.com/aspirego/redis/rediscache"
 	"github.com/aspirego/redis/settings"
 )
 
@@ -374,4 +377,236 @@ func equalReply(got any, want ...string) bool {
 		}
 	}
 	return true
+}
+
+// splitBrainBound bounds how long after a second primary appears the client
+// stops writing to the wrong one: the role check runs every second
+// (rediscache's roleCheckInterval), then go-redis reloads its slot map;
+// the rest is margin for a loaded machine.
+const splitBrainBound = 10 * time.Second
+
+// writeDirect writes n keys prefix:i (value: the key) to srv and waits
+// until its replicas have them.
+func writeDirect(t *testing.T, srv *testserver.Server, prefix string, n, replicas int) []string {
+	t.Helper()
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = prefix + ":" + strconv.Itoa(i)
+		srv.Do(t, "SET", keys[i], keys[i])
+	}
+	if replicas > 0 {
+		if got := srv.Do(t, "WAIT", replicas, 5000); got != int64(replicas) {
+			t.Fatalf("WAIT %d on %s = %v", replicas, srv.Addr, got)
+		}
+	}
+	return keys
+}
+
+// dbsize returns the number of keys of srv's database 0.
+func dbsize(t *testing.T, srv *testserver.Server) int64 {
+	t.Helper()
+	n, _ := srv.Do(t, "DBSIZE").(int64)
+	return n
+}
+
+// TestReplicasSplitBrainEmptyPrimary (issue 20, item 2a): the primary
+// dies, its replica is promoted, and the old primary comes back empty and
+// still a primary. Both report themselves primary with no replica, the
+// empty one listed first: writes go to the one that holds the data,
+// never to the empty one. Once the empty one holds keys too, nothing
+// tells which is right: commands are refused with ErrSplitBrain and
+// /health is 503, until one is demoted.
+func TestReplicasSplitBrainEmptyPrimary(t *testing.T) {
+	parallel(t)
+	pw := password(t, "split")
+	set := testserver.StartReplicas(t, testserver.ReplicaOptions{Password: pw, Replicas: 1})
+	empty, data := set.Nodes[0], set.Nodes[1]
+	before := writeDirect(t, empty, "before", 100, 1)
+	empty.Kill()
+	data.Do(t, "REPLICAOF", "NO", "ONE")
+	empty.Restart(t) // no persistence: empty, and a primary (its configuration has no replicaof)
+	for _, n := range set.Nodes {
+		if role := n.Info(t, "replication")["role"]; role != "master" {
+			t.Fatalf("set-up: %s reports role %s, want master", n.Addr, role)
+		}
+	}
+	if got := dbsize(t, empty); got != 0 {
+		t.Fatalf("set-up: the restarted primary %s holds %d keys", empty.Addr, got)
+	}
+
+	// The empty primary is listed first.
+	inst := client(t, set.ConnectionString()+timeouts, nil)
+	c := inst.Client
+	ctx := context.Background()
+	for i := range 20 {
+		key := "after:" + strconv.Itoa(i)
+		if err := c.Set(ctx, key, key, 0).Err(); err != nil {
+			if !errors.Is(err, rediscache.ErrSplitBrain) {
+				t.Fatalf("SET %s: %v, want success or ErrSplitBrain", key, err)
+			}
+			continue
+		}
+		if got, _ := data.DoErr("GET", key); got != key {
+			t.Fatalf("SET %s was acknowledged but is not on %s, the node with the data (GET = %v)", key, data.Addr, got)
+		}
+	}
+	if got := dbsize(t, empty); got != 0 {
+		t.Fatalf("%d acknowledged writes went to the empty primary %s (listed first) instead of %s", got, empty.Addr, data.Addr)
+	}
+	for _, k := range before[:10] {
+		if v, err := c.Get(ctx, k).Result(); err != nil || v != k {
+			t.Errorf("GET %s = %q, %v: the data written before the failover is not read", k, v, err)
+		}
+	}
+	if top := inst.Topology(); top.Primary != data.Addr {
+		t.Errorf("Topology = %+v, want primary %s", top, data.Addr)
+	}
+	h := newHealth(t, inst)
+	h.requireHealthy(t)
+
+	// Someone writes to the empty primary: both hold data, neither follows
+	// the other's history, neither has a replica. The role check notices
+	// within a second and the client refuses commands.
+	empty.Do(t, "SET", "stray", "1")
+	appeared := time.Now()
+	var refused error
+	deadline := time.Now().Add(splitBrainBound)
+	for refused == nil {
+		start := time.Now()
+		err := c.Set(ctx, "probe", "1", 0).Err()
+		switch {
+		case errors.Is(err, rediscache.ErrSplitBrain):
+			refused = err
+		case time.Now().After(deadline):
+			t.Fatalf("commands still served %s after a second primary with data appeared", splitBrainBound)
+		case err != nil:
+			// A loaded machine can make a write time out; it went to the
+			// node with the data or nowhere.
+			t.Logf("SET during the split brain, before the refusal: %v after %s", err, ms(time.Since(start)))
+			fallthrough
+		default:
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	t.Logf("commands refused %s after the second primary got data", ms(time.Since(appeared)))
+	t.Logf("the refusal: %v", refused)
+	for _, want := range []string{`client "cache"`, empty.Addr, data.Addr, "demoted"} {
+		if !strings.Contains(refused.Error(), want) {
+			t.Errorf("the refusal %q does not name %s", refused, want)
+		}
+	}
+	checkNoSecret(t, "the split-brain error", refused.Error())
+	if _, err := c.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, "tx", "1", 0)
+		return nil
+	}); !errors.Is(err, rediscache.ErrSplitBrain) {
+		t.Errorf("MULTI/EXEC during the split brain: %v, want ErrSplitBrain", err)
+	}
+	h.waitFor(t, http.StatusServiceUnavailable, time.Now(), healthTimeout+time.Second)
+	if got := dbsize(t, empty); got != 1 {
+		t.Errorf("the stray primary %s holds %d keys, want only the stray one", empty.Addr, got)
+	}
+
+	// The stray primary is demoted: commands are served again, on the
+	// node with the data.
+	host, port, _ := strings.Cut(data.Addr, ":")
+	empty.Do(t, "REPLICAOF", host, port)
+	demoted := time.Now()
+	deadline = time.Now().Add(splitBrainBound)
+	for {
+		err := c.Set(ctx, "healed", "1", 0).Err()
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, rediscache.ErrSplitBrain) || time.Now().After(deadline) {
+			t.Fatalf("SET after the stray primary was demoted: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("commands served again %s after the stray primary was demoted", ms(time.Since(demoted)))
+	if got := data.Do(t, "GET", "healed"); got != "1" {
+		t.Errorf("GET healed on %s = %v", data.Addr, got)
+	}
+	h.waitFor(t, http.StatusOK, time.Now(), splitBrainBound)
+}
+
+// TestReplicasSplitBrainOldPrimaryRunning (issue 20, item 2b): a replica
+// is promoted while the old primary keeps running, still a primary, and
+// answers every write. Nothing fails, so only the role check can notice:
+// within splitBrainBound writes go to the promoted replica (the promoted
+// one's master_replid2 is the old one's master_replid), and every write
+// acknowledged from then on is on it after the old primary is demoted.
+func TestReplicasSplitBrainOldPrimaryRunning(t *testing.T) {
+	parallel(t)
+	set := testserver.StartReplicas(t, testserver.ReplicaOptions{Replicas: 1})
+	old, promoted := set.Nodes[0], set.Nodes[1]
+	inst := client(t, set.ConnectionString()+timeouts, nil)
+	c := inst.Client
+	ctx := context.Background()
+	if err := c.Set(ctx, "warm", "1", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	l := startLoad(c, loadOptions{prefix: "sb", workers: 2})
+	time.Sleep(100 * time.Millisecond)
+	promoted.Do(t, "REPLICAOF", "NO", "ONE")
+	split := time.Now()
+
+	var detected time.Time
+	deadline := time.Now().Add(splitBrainBound)
+	for i := 0; detected.IsZero(); i++ {
+		key := "probe:" + strconv.Itoa(i)
+		start := time.Now()
+		if err := c.Set(ctx, key, "1", 0).Err(); err == nil {
+			if v, _ := promoted.DoErr("GET", key); v == "1" {
+				detected = start
+			}
+		}
+		if detected.IsZero() && time.Now().After(deadline) {
+			r := l.stopLoad(t)
+			acked, _ := r.writes()
+			t.Fatalf("writes did not reach the promoted replica %s within %s; %d writes were acknowledged by the old primary %s meanwhile",
+				promoted.Addr, splitBrainBound, len(acked), old.Addr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond) // writes after the switch
+	r := l.stopLoad(t)
+
+	// The old primary is demoted, as its operator (or a sentinel) would:
+	// what it acknowledged after the promotion is gone.
+	host, port, _ := strings.Cut(promoted.Addr, ":")
+	old.Do(t, "REPLICAOF", host, port)
+	if err := c.Set(ctx, "after-demotion", "1", 0).Err(); err != nil {
+		t.Fatalf("SET after the old primary was demoted: %v", err)
+	}
+
+	direct := redis.NewClient(&redis.Options{Addr: promoted.Addr, DisableIdentity: true})
+	t.Cleanup(func() { _ = direct.Close() })
+	var lostBefore, lostAfter, after int
+	for _, o := range r.ops {
+		if !o.write || o.err != nil {
+			continue
+		}
+		found := existing(t, direct, []string{o.key}) == 1
+		switch {
+		case !o.start.Before(detected):
+			after++
+			if !found {
+				lostAfter++
+			}
+		case !found:
+			lostBefore++
+		}
+	}
+	t.Logf("writes reached the promoted replica %s after the promotion; %d acknowledged writes lost before that (sent to the old primary), %d of %d after; %d commands, %d failed (%v)",
+		ms(detected.Sub(split)), lostBefore, lostAfter, after, r.attempted(), r.failed(), r.errorKinds())
+	if lostAfter > 0 {
+		t.Errorf("%d of %d writes acknowledged after the switch to %s are missing on it", lostAfter, after, promoted.Addr)
+	}
+	if after == 0 {
+		t.Error("no write was acknowledged after the switch")
+	}
+	if top := inst.Topology(); top.Primary != promoted.Addr {
+		t.Errorf("Topology = %+v, want primary %s", top, promoted.Addr)
+	}
 }

@@ -245,11 +245,103 @@ func (c *Cluster) converged() error {
 		} else if canon != ref {
 			return fmt.Errorf("%s and %s disagree:\n%s\nvs\n%s", refAddr, n.Addr, ref, canon)
 		}
+		if err := c.shardsSettled(n, view); err != nil {
+			return err
+		}
 	}
 	if running == 0 {
 		return errors.New("no cluster node is running")
 	}
 	return nil
+}
+
+// shardsSettled reports whether n's CLUSTER SHARDS groups the running
+// nodes as view does: each primary with its replicas. Valkey 8.0 (and
+// Redis 7.2+) groups nodes by shard id, which a replica takes from its
+// primary by gossip some time after it joined; a node killed before then
+// can write a nodes.conf whose shard ids disagree and refuse to start
+// again ("corrupted cluster config file", valkey-io/valkey#774, fixed
+// after 8.0.1). Redis 7.0 groups by primary, so this holds at once; a
+// server without CLUSTER SHARDS (before 7.0) is not asked.
+func (c *Cluster) shardsSettled(n *Server, view *clusterView) error {
+	reply, err := n.DoErr("CLUSTER", "SHARDS")
+	if err != nil {
+		if msg := strings.ToLower(err.Error()); strings.Contains(msg, "unknown subcommand") || strings.Contains(msg, "unknown command") {
+			return nil
+		}
+		return err
+	}
+	running := map[string]bool{}
+	for _, m := range c.Nodes {
+		if e, ok := view.byAddr[m.Addr]; ok && m.Running() {
+			running[e.id] = true
+		}
+	}
+	got, want := shardGroups(reply, running), view.shardGroups(running)
+	if !slices.Equal(got, want) {
+		return fmt.Errorf("%s: CLUSTER SHARDS groups the nodes as %q, not yet as their roles do, %q", n.Addr, got, want)
+	}
+	return nil
+}
+
+// shardGroups reads a CLUSTER SHARDS reply (RESP2: each shard and node a
+// flat list of names and values) as one line per shard: the ids of its
+// nodes that are in keep, sorted; the lines sorted, empty ones left out.
+func shardGroups(reply any, keep map[string]bool) []string {
+	shards, _ := reply.([]any)
+	var out []string
+	for _, s := range shards {
+		var ids []string
+		nodes, _ := field(s, "nodes").([]any)
+		for _, nd := range nodes {
+			if id, _ := field(nd, "id").(string); keep[id] {
+				ids = append(ids, id)
+			}
+		}
+		if len(ids) > 0 {
+			slices.Sort(ids)
+			out = append(out, strings.Join(ids, " "))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// field returns the value of name in a flat list of names and values.
+func field(v any, name string) any {
+	kv, _ := v.([]any)
+	for i := 0; i+1 < len(kv); i += 2 {
+		if k, _ := kv[i].(string); k == name {
+			return kv[i+1]
+		}
+	}
+	return nil
+}
+
+// shardGroups returns, as shardGroups does for CLUSTER SHARDS, each
+// primary with its replicas, keeping the ids in keep.
+func (v *clusterView) shardGroups(keep map[string]bool) []string {
+	var out []string
+	for _, p := range v.entries {
+		if !p.primary {
+			continue
+		}
+		var ids []string
+		if keep[p.id] {
+			ids = append(ids, p.id)
+		}
+		for _, r := range v.entries {
+			if !r.primary && r.masterID == p.id && keep[r.id] {
+				ids = append(ids, r.id)
+			}
+		}
+		if len(ids) > 0 {
+			slices.Sort(ids)
+			out = append(out, strings.Join(ids, " "))
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // clusterEntry is one line of CLUSTER NODES.

@@ -2,6 +2,7 @@ package testserver
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -56,6 +57,69 @@ e7d1e 127.0.0.1:30001@31001 myself,master - 0 0 1 connected 0-5460 [5461->-67ed2
 	}
 	if _, err := parseClusterNodes("abc 127.0.0.1:1@2 master - 0 0 1 connected x-1"); err == nil {
 		t.Fatal("bad slot accepted")
+	}
+}
+
+// TestShardGroups: the cluster is settled only when CLUSTER SHARDS groups
+// each primary with its replicas (issue 20, item 9: Valkey 8.0 groups by
+// shard id, which a replica takes from its primary some time after it
+// joined, and a node killed before then may not start again).
+func TestShardGroups(t *testing.T) {
+	t.Parallel()
+	const before = `aaa 127.0.0.1:30001@31001 myself,master - 0 0 1 connected 0-8191
+bbb 127.0.0.1:30002@31002 master - 0 0 2 connected 8192-16383
+ccc 127.0.0.1:30003@31003 slave aaa 0 0 1 connected
+ddd 127.0.0.1:30004@31004 slave bbb 0 0 2 connected
+`
+	// aaa killed, ccc promoted in its place.
+	const after = `aaa 127.0.0.1:30001@31001 master,fail - 0 0 1 connected
+bbb 127.0.0.1:30002@31002 myself,master - 0 0 2 connected 8192-16383
+ccc 127.0.0.1:30003@31003 master - 0 0 3 connected 0-8191
+ddd 127.0.0.1:30004@31004 slave bbb 0 0 2 connected
+`
+	node := func(id, role string) any {
+		return []any{"id", id, "port", int64(30000), "role", role, "health", "online"}
+	}
+	shard := func(slots []any, ns ...any) any { return []any{"slots", slots, "nodes", ns} }
+	all := map[string]bool{"aaa": true, "bbb": true, "ccc": true, "ddd": true}
+	for _, tc := range []struct {
+		name    string
+		nodes   string
+		reply   any
+		keep    map[string]bool // the running nodes
+		settled bool
+	}{
+		{name: "settled (Redis 7.0 at once)", nodes: before, keep: all, settled: true, reply: []any{
+			shard([]any{int64(0), int64(8191)}, node("aaa", "master"), node("ccc", "replica")),
+			shard([]any{int64(8192), int64(16383)}, node("bbb", "master"), node("ddd", "replica")),
+		}},
+		{name: "a replica still in a shard of its own (Valkey 8.0 before gossip)", nodes: before, keep: all, reply: []any{
+			shard([]any{int64(0), int64(8191)}, node("aaa", "master"), node("ccc", "replica")),
+			shard([]any{int64(8192), int64(16383)}, node("bbb", "master")),
+			shard([]any{}, node("ddd", "replica")),
+		}},
+		{name: "a killed primary grouped with its promoted replica (Valkey)", nodes: after, settled: true,
+			keep: map[string]bool{"bbb": true, "ccc": true, "ddd": true}, reply: []any{
+				shard([]any{int64(0), int64(8191)}, node("ccc", "master"), node("aaa", "master")),
+				shard([]any{int64(8192), int64(16383)}, node("bbb", "master"), node("ddd", "replica")),
+			}},
+		{name: "a killed primary in a shard of its own (Redis 7.0)", nodes: after, settled: true,
+			keep: map[string]bool{"bbb": true, "ccc": true, "ddd": true}, reply: []any{
+				shard([]any{}, node("aaa", "master")),
+				shard([]any{int64(0), int64(8191)}, node("ccc", "master")),
+				shard([]any{int64(8192), int64(16383)}, node("bbb", "master"), node("ddd", "replica")),
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v, err := parseClusterNodes(tc.nodes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, want := shardGroups(tc.reply, tc.keep), v.shardGroups(tc.keep)
+			if settled := slices.Equal(got, want); settled != tc.settled {
+				t.Fatalf("CLUSTER SHARDS %q against the roles %q: settled %v, want %v", got, want, settled, tc.settled)
+			}
+		})
 	}
 }
 
