@@ -13,7 +13,7 @@ import (
 func (s Settings) String() string {
 	var b strings.Builder
 	b.WriteString("{ConnectionString:")
-	b.WriteString(strconv.Quote(Redact(s.ConnectionString)))
+	b.WriteString(strconv.Quote(clip(Redact(s.ConnectionString))))
 	b.WriteString(" DisableHealthChecks:")
 	b.WriteString(strconv.FormatBool(s.DisableHealthChecks))
 	b.WriteString(" DisableTracing:")
@@ -52,7 +52,7 @@ func (s Settings) String() string {
 func (s Settings) GoString() string {
 	return fmt.Sprintf("settings.Settings{ConnectionString:%q, DisableHealthChecks:%t, DisableTracing:%t, "+
 		"DisableMetrics:%t, DisableAutoActivation:%t, HealthCheckTimeout:%d, ClusterMode:%t, RecordQueryText:%t, Redisotel:%t}",
-		Redact(s.ConnectionString), s.DisableHealthChecks, s.DisableTracing,
+		clip(Redact(s.ConnectionString)), s.DisableHealthChecks, s.DisableTracing,
 		s.DisableMetrics, s.DisableAutoActivation, int64(s.HealthCheckTimeout), s.ClusterMode, s.RecordQueryText, s.Redisotel)
 }
 
@@ -64,7 +64,7 @@ func (s Settings) Format(f fmt.State, verb rune) { formatRedacted(f, verb, s.Str
 // redacted.
 func (s Settings) LogValue() slog.Value {
 	attrs := []slog.Attr{
-		slog.String("connection_string", Redact(s.ConnectionString)),
+		slog.String("connection_string", clip(Redact(s.ConnectionString))),
 		slog.Bool("disable_health_checks", s.DisableHealthChecks),
 		slog.Bool("disable_tracing", s.DisableTracing),
 		slog.Bool("disable_metrics", s.DisableMetrics),
