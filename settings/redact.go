@@ -342,3 +342,24 @@ func Secrets(connectionString string) []string {
 	}
 	return out
 }
+
+// redactConfigValue returns the value of configuration key as printed
+// output shows it: "***" for a password (the last level of the key is a
+// secret keyword, Password or SentinelPassword, or ends in _PASSWORD as
+// the {NAME}_PASSWORD and REDIS_PASSWORD properties do), otherwise the
+// value with the secrets of any connection string or URI in it redacted
+// ([Redact]), clipped.
+func redactConfigValue(key, value string) string {
+	last := key[strings.LastIndexByte(key, ':')+1:]
+	if isSecretKey(last) || hasSuffixFold(last, "_password") {
+		if value == "" {
+			return ""
+		}
+		return redacted
+	}
+	return clip(Redact(value))
+}
+
+func hasSuffixFold(s, suffix string) bool {
+	return len(s) >= len(suffix) && strings.EqualFold(s[len(s)-len(suffix):], suffix)
+}

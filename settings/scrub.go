@@ -3,6 +3,8 @@ package settings
 import (
 	"cmp"
 	"encoding/json"
+	"fmt"
+	"log/slog"
 	"net/url"
 	"regexp"
 	"slices"
@@ -203,3 +205,25 @@ func hasFoldPrefix(s, w string) bool {
 	}
 	return true
 }
+
+// String says how many secrets the scrubber knows, never which.
+func (s *Scrubber) String() string {
+	if s == nil {
+		return "settings.Scrubber(nil)"
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return "settings.Scrubber{" + strconv.Itoa(len(s.spelling)) + " spellings of secrets}"
+}
+
+// GoString is String: %#v shows no secret either.
+func (s *Scrubber) GoString() string { return s.String() }
+
+// Format makes every fmt verb print String.
+func (s *Scrubber) Format(f fmt.State, verb rune) { formatRedacted(f, verb, s.String(), s.GoString) }
+
+// MarshalJSON encodes the scrubber as String, a JSON string.
+func (s *Scrubber) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
+
+// LogValue makes slog log String.
+func (s *Scrubber) LogValue() slog.Value { return slog.StringValue(s.String()) }
