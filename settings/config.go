@@ -192,14 +192,14 @@ func envKey(name string) string {
 // as is a value of another type.
 func NewConfig(values map[string]any) (*Config, error) {
 	c := &Config{entries: make(map[string]entry)}
-	if err := c.addValues("", values, SourceValues); err != nil {
+	if err := c.addValues("", values, SourceValues, new(keyBudget)); err != nil {
 		return nil, err
 	}
 	return c, nil
 }
 
 // addValues flattens a user-supplied map into c.
-func (c *Config) addValues(prefix string, values map[string]any, source string) error {
+func (c *Config) addValues(prefix string, values map[string]any, source string, b *keyBudget) error {
 	// Sorted, so that the error for a duplicate key is deterministic.
 	keys := make([]string, 0, len(values))
 	for k := range values {
@@ -207,36 +207,58 @@ func (c *Config) addValues(prefix string, values map[string]any, source string) 
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		if err := c.addValue(joinKey(prefix, k), values[k], source); err != nil {
+		key, ok := b.join(prefix, k)
+		if !ok {
+			return keyBudgetError(prefix, source)
+		}
+		if err := c.addValue(key, values[k], source, b); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (c *Config) addValue(key string, v any, source string) error {
+// keyBudgetError reports keys past MaxConfigKeyBytes under prefix, which
+// it shows no longer than a key may reasonably be.
+func keyBudgetError(prefix, source string) error {
+	const show = 64
+	if len(prefix) > show {
+		prefix = strings.ToValidUTF8(prefix[:show], "") + "..."
+	}
+	return &ConfigError{Key: prefix, Source: source, Err: errors.New(keyBudgetMsg)}
+}
+
+func (c *Config) addValue(key string, v any, source string, b *keyBudget) error {
 	var s string
 	switch v := v.(type) {
 	case nil:
 		return nil
 	case map[string]any:
-		return c.addValues(key, v, source)
+		return c.addValues(key, v, source, b)
 	case map[string]string:
 		m := make(map[string]any, len(v))
 		for k, x := range v {
 			m[k] = x
 		}
-		return c.addValues(key, m, source)
+		return c.addValues(key, m, source, b)
 	case []any:
 		for i, x := range v {
-			if err := c.addValue(joinKey(key, strconv.Itoa(i)), x, source); err != nil {
+			ekey, ok := b.join(key, strconv.Itoa(i))
+			if !ok {
+				return keyBudgetError(key, source)
+			}
+			if err := c.addValue(ekey, x, source, b); err != nil {
 				return err
 			}
 		}
 		return nil
 	case []string:
 		for i, x := range v {
-			if err := c.addValue(joinKey(key, strconv.Itoa(i)), x, source); err != nil {
+			ekey, ok := b.join(key, strconv.Itoa(i))
+			if !ok {
+				return keyBudgetError(key, source)
+			}
+			if err := c.addValue(ekey, x, source, b); err != nil {
 				return err
 			}
 		}

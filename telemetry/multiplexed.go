@@ -277,7 +277,7 @@ func (o *observer) End(ctx context.Context, cmd redis.Cmder) {
 			}
 		}
 	}
-	o.in.end(op.Context, &c, oi, cmd.Err(), cmd.Err() != nil && hidesReply(oi.name))
+	o.in.end(op.Context, &c, oi, cmd.Err(), cmd.Err() != nil && oi.hideReply)
 }
 
 // engineHook hides the auto-pipeliner's own batches, which go-redis runs
