@@ -27,12 +27,42 @@ func (Nop) End(context.Context, redis.Cmder) {}
 
 // Client is a redis.UniversalClient that runs everything on an inner
 // client and reports every command to an Observer.
+//
+// Its methods are those of client_gen.go and this file, generated from the
+// go-redis version in go.mod. A method a later go-redis adds to
+// redis.UniversalClient is promoted from one of two embedded fields, so
+// that the module still builds and the method still works:
+//
+//   - one of redis.Cmdable, a command, from laterCommands: go-redis's own
+//     implementation builds the command and hands it to Process, which
+//     runs it on the inner client and records it under the caller's
+//     context like any generated command (see funnel);
+//   - any other (a client-level call, such as Subscribe or PoolStats are),
+//     from laterMethods: the inner client's own method, run as is and not
+//     seen by the Observer, as the generated Subscribe is not.
+//
+// laterCommands is one level of embedding up from the inner client, so a
+// Cmdable method is taken from it and never from the inner client.
 type Client struct {
+	laterCommands
+	laterMethods
+
 	inner  redis.UniversalClient
 	reads  redis.UniversalClient // the cached reads (see SetCachedReads)
 	obs    Observer
+	funnel *redis.Client
 	closer []func() error
 }
+
+// laterCommands is the funnel, as redis.Cmdable.
+type laterCommands = redis.Cmdable
+
+// laterMethods holds the inner client one level of embedding below
+// laterCommands.
+type laterMethods struct{ innerClient }
+
+// innerClient is the inner client, as embedded in laterMethods.
+type innerClient struct{ redis.UniversalClient }
 
 var _ redis.UniversalClient = (*Client)(nil)
 
@@ -43,7 +73,11 @@ func New(inner redis.UniversalClient, obs Observer, closers ...func() error) *Cl
 	if obs == nil {
 		obs = Nop{}
 	}
-	return &Client{inner: inner, reads: inner, obs: obs, closer: closers}
+	c := &Client{inner: inner, reads: inner, obs: obs, closer: closers}
+	c.laterMethods = laterMethods{innerClient{inner}}
+	c.funnel = newFunnel(c)
+	c.laterCommands = c.funnel
+	return c
 }
 
 // SetCachedReads sends the commands go-redis's client-side cache serves
@@ -85,6 +119,7 @@ func (c *Client) Close() error {
 	for _, fn := range c.closer {
 		errs = append(errs, fn())
 	}
+	errs = append(errs, c.funnel.Close())
 	return errors.Join(errs...)
 }
 
