@@ -74,17 +74,17 @@ func TestNewerGoRedis(t *testing.T) {
 	start := time.Now()
 	// go list -export compiles every package, the commands too, without
 	// linking them (go build ./... would link each command and example).
-	if out, err := goRun(t, scratch, "list", "-export", "-f", "{{.ImportPath}}", "./..."); err != nil {
+	if _, errOut, err := goRun(t, scratch, "list", "-export", "./..."); err != nil {
 		t.Fatalf("this module does not build against go-redis %s with one more Cmdable method (%s): %v\n%s%s",
-			version, newMethod, err, out, hint)
+			version, newMethod, err, errOut, hint)
 	}
 	t.Logf("compiling every package against the changed go-redis: %s", time.Since(start).Round(time.Second))
 	start = time.Now()
 	args := append([]string{"test", "-count=1", "-timeout=5m"}, tested...)
-	out, err := goRun(t, scratch, args...)
+	out, errOut, err := goRun(t, scratch, args...)
 	if err != nil {
-		t.Fatalf("the tests of %s fail against go-redis %s with one more Cmdable method (%s): %v\n%s%s",
-			strings.Join(tested, " "), version, newMethod, err, out, hint)
+		t.Fatalf("the tests of %s fail against go-redis %s with one more Cmdable method (%s): %v\n%s%s%s",
+			strings.Join(tested, " "), version, newMethod, err, errOut, out, hint)
 	}
 	t.Logf("go test %s: %s\n%s", strings.Join(tested, " "), time.Since(start).Round(time.Second), out)
 }
@@ -158,17 +158,18 @@ func copyFile(t *testing.T, src, dst string) {
 // goOut runs the go command in dir and returns its trimmed output.
 func goOut(t *testing.T, dir string, args ...string) string {
 	t.Helper()
-	out, err := goRun(t, dir, args...)
+	out, errOut, err := goRun(t, dir, args...)
 	if err != nil {
-		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, errOut)
 	}
 	return strings.TrimSpace(string(out))
 }
 
 // goRun runs the go command in dir offline, on the module and build
-// caches, with the local toolchain. It is stopped a little before the
-// test's deadline, so that the failure shows its output.
-func goRun(t *testing.T, dir string, args ...string) ([]byte, error) {
+// caches, with the local toolchain, and returns its standard output and
+// error. It is stopped a little before the test's deadline, so that the
+// failure shows what it printed.
+func goRun(t *testing.T, dir string, args ...string) (stdout, stderr []byte, err error) {
 	t.Helper()
 	ctx := t.Context()
 	if d, ok := t.Deadline(); ok {
@@ -179,9 +180,11 @@ func goRun(t *testing.T, dir string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off", "GOTOOLCHAIN=local")
-	out, err := cmd.CombinedOutput()
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err = cmd.Run()
 	if ctx.Err() != nil {
 		err = fmt.Errorf("%w (stopped before the test's deadline: %v)", err, ctx.Err())
 	}
-	return out, err
+	return o.Bytes(), e.Bytes(), err
 }
