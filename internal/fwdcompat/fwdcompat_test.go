@@ -7,6 +7,9 @@ package fwdcompat
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -33,7 +36,9 @@ var tested = []string{"./rediscache", "./keyed", "./telemetry"}
 // the behaviour, and the race detector would double the time), and calls
 // the new command through the multiplexed client
 // (testdata/fwdcompat_newcommand_test.go, copied into rediscache).
-// Everything comes from the module and build caches: GOPROXY=off.
+// Everything comes from the module and build caches: GOPROXY=off. The
+// copies are kept in the user's cache directory (see scratchDir), so that
+// only the first run on a machine compiles all of go-redis.
 func TestNewerGoRedis(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the module against a changed copy of go-redis")
@@ -48,7 +53,7 @@ func TestNewerGoRedis(t *testing.T) {
 		t.Fatalf("%s %s is not in the module cache: run go mod download %s", goRedis, version, goRedis)
 	}
 
-	tmp := t.TempDir()
+	tmp := scratchDir(t, root)
 	redisCopy := filepath.Join(tmp, "go-redis")
 	copyModule(t, src, redisCopy, func(rel string) bool { return !strings.HasSuffix(rel, "_test.go") })
 	addCommand(t, redisCopy, version)
@@ -74,7 +79,10 @@ func TestNewerGoRedis(t *testing.T) {
 	start := time.Now()
 	// go list -export compiles every package, the commands too, without
 	// linking them (go build ./... would link each command and example).
-	if _, errOut, err := goRun(t, scratch, "list", "-export", "./..."); err != nil {
+	if _, errOut, err := goRun(t, scratch, "list", "-export", "./..."); errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("compiling this module against the changed go-redis did not finish before the test's deadline: "+
+			"run again with a longer -timeout (the build cache then holds part of the work)\n%s", errOut)
+	} else if err != nil {
 		t.Fatalf("this module does not build against go-redis %s with one more Cmdable method (%s): %v\n%s%s",
 			version, newMethod, err, errOut, hint)
 	}
@@ -82,11 +90,36 @@ func TestNewerGoRedis(t *testing.T) {
 	start = time.Now()
 	args := append([]string{"test", "-count=1", "-timeout=5m"}, tested...)
 	out, errOut, err := goRun(t, scratch, args...)
-	if err != nil {
+	if errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("the tests of %s against the changed go-redis did not finish before the test's deadline: "+
+			"run again with a longer -timeout\n%s%s", strings.Join(tested, " "), errOut, out)
+	} else if err != nil {
 		t.Fatalf("the tests of %s fail against go-redis %s with one more Cmdable method (%s): %v\n%s%s%s",
 			strings.Join(tested, " "), version, newMethod, err, errOut, out, hint)
 	}
 	t.Logf("go test %s: %s\n%s", strings.Join(tested, " "), time.Since(start).Round(time.Second), out)
+}
+
+// scratchDir returns an empty directory for the copies, the same one on
+// every run from the checkout in root: the build cache keys a package by its
+// directory too, so a fresh directory would compile go-redis and this module
+// from scratch each time. It falls back on a temporary directory.
+func scratchDir(t *testing.T, root string) string {
+	t.Helper()
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		t.Logf("no user cache directory (%v): every run compiles go-redis", err)
+		return t.TempDir()
+	}
+	sum := sha256.Sum256([]byte(root))
+	dir := filepath.Join(cache, "aspirego-redis-fwdcompat", hex.EncodeToString(sum[:6]))
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatalf("emptying the scratch directory: %v", err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatalf("creating the scratch directory: %v", err)
+	}
+	return dir
 }
 
 // addCommand adds newMethod to the Cmdable interface in dir's commands.go
@@ -184,7 +217,7 @@ func goRun(t *testing.T, dir string, args ...string) (stdout, stderr []byte, err
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err = cmd.Run()
 	if ctx.Err() != nil {
-		err = fmt.Errorf("%w (stopped before the test's deadline: %v)", err, ctx.Err())
+		err = fmt.Errorf("stopped before the test's deadline: %w (%v)", ctx.Err(), err)
 	}
 	return o.Bytes(), e.Bytes(), err
 }
