@@ -143,8 +143,8 @@ func addCommand(t *testing.T, dir, version string) {
 }
 
 // copyModule copies the module in src to dst, writable, leaving out
-// version-control and hidden directories, nested modules and the files
-// keep rejects (by path relative to src).
+// hidden files and directories (.git among them), nested modules and the
+// files keep rejects (by path relative to src).
 func copyModule(t *testing.T, src, dst string, keep func(rel string) bool) {
 	t.Helper()
 	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
@@ -166,7 +166,7 @@ func copyModule(t *testing.T, src, dst string, keep func(rel string) bool) {
 			}
 			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
 		}
-		if !d.Type().IsRegular() || !keep(rel) {
+		if !d.Type().IsRegular() || strings.HasPrefix(d.Name(), ".") || !keep(rel) {
 			return nil
 		}
 		copyFile(t, path, filepath.Join(dst, rel))
@@ -212,7 +212,7 @@ func goRun(t *testing.T, dir string, args ...string) (stdout, stderr []byte, err
 	}
 	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off", "GOTOOLCHAIN=local")
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod -buildvcs=false", "GOPROXY=off", "GOWORK=off", "GOTOOLCHAIN=local")
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	err = cmd.Run()

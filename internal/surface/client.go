@@ -28,17 +28,17 @@ func (Nop) End(context.Context, redis.Cmder) {}
 // Client is a redis.UniversalClient that runs everything on an inner
 // client and reports every command to an Observer.
 //
-// Its methods are those of client_gen.go and this file, generated from the
-// go-redis version in go.mod. A method a later go-redis adds to
+// Its methods are written in this file and generated in client_gen.go
+// from the go-redis version in go.mod. A method a later go-redis adds to
 // redis.UniversalClient is promoted from one of two embedded fields, so
 // that the module still builds and the method still works:
 //
-//   - one of redis.Cmdable, a command, from laterCommands: go-redis's own
-//     implementation builds the command and hands it to Process, which
-//     runs it on the inner client and records it under the caller's
-//     context like any generated command (see funnel);
-//   - any other (a client-level call, such as Subscribe or PoolStats are),
-//     from laterMethods: the inner client's own method, run as is and not
+//   - a method of redis.Cmdable (a command) from laterCommands, the funnel:
+//     go-redis's own implementation builds the command and hands it to
+//     Process, which runs it on the inner client and records it under the
+//     caller's context like any generated command (see newFunnel);
+//   - any other method (a client-level call, as Subscribe and PoolStats
+//     are) from laterMethods: the inner client's own, run as is and not
 //     seen by the Observer, as the generated Subscribe is not.
 //
 // laterCommands is one level of embedding up from the inner client, so a
