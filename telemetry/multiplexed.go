@@ -52,11 +52,13 @@ const BatchSizeMetric = "redis.client.autopipeline.batch.size"
 // go-redis runs auto-pipelined batches on context.Background(), so hooks
 // see one PIPELINE per batch and no caller. Here every command is recorded
 // where it is issued instead: the returned client wraps each method of
-// redis.UniversalClient (internal/surface), and records the command once
-// it has run, under the caller's context: its own span, a child of the
-// caller's, with the attributes Instrument gives it, and its own
-// db.client.operation.duration sample. The batches themselves produce no
-// spans; their sizes go to the BatchSizeMetric histogram. Pipelines,
+// redis.UniversalClient (internal/surface; a command of a newer go-redis
+// than the one it was generated from goes through Process, and is recorded
+// the same way), and records the command once it has run, under the
+// caller's context: its own span, a child of the caller's, with the
+// attributes Instrument gives it, and its own db.client.operation.duration
+// sample. The batches themselves produce no spans; their sizes go to the
+// BatchSizeMetric histogram. Pipelines,
 // transactions and Watch are recorded by Instrument's hooks on m.Base as
 // without multiplexing, and so are the commands they carry.
 //
