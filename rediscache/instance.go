@@ -172,6 +172,7 @@ func build(name string, res *settings.Resolved, deps Deps) (*Instance, error) {
 		// The check PINGs the client underneath (every primary of a
 		// cluster), not through the auto-pipeliner.
 		check := healthcheck.Redis(name, client, res.Settings.HealthCheckTimeout)
+		check.Name = res.HealthCheckName()
 		if disc != nil {
 			check = disc.check(check, client.(*redis.ClusterClient))
 		}

@@ -82,6 +82,9 @@ func (s Settings) LogValue() slog.Value {
 	if s.ClientSideCaching {
 		attrs = append(attrs, slog.Bool("client_side_caching", true))
 	}
+	if s.DotNetHealthCheckNames {
+		attrs = append(attrs, slog.Bool("dotnet_health_check_names", true))
+	}
 	if n := len(s.configure); n > 0 {
 		attrs = append(attrs, slog.Int("configure_options", n))
 	}
