@@ -87,7 +87,8 @@
 //	-ap-batch N, -ap-delay D, -ap-concurrency N
 //	                AutoPipeliningBatchSize, AutoPipeliningFlushDelay and
 //	                AutoPipeliningConcurrency of the ap* variants
-//	                (default: the SDK's defaults)
+//	                (default: the SDK's defaults); the fd* and hd*
+//	                variants take -ap-batch and -ap-delay
 //	-cpuprofile f   write a CPU profile of the measured rounds to f; its
 //	                samples are labelled with the variant, to select one:
 //	                go tool pprof -tagfocus variant=ap+metrics
