@@ -38,8 +38,8 @@ type longReadKey struct{}
 // client, before any other hook: the clone runs the client's hooks again,
 // and only those after this one may run just once. It does nothing when
 // the options ask for no timeout.
-func installLongReads(client redis.UniversalClient, o *redis.UniversalOptions) {
-	d := commandTimeout(o)
+func installLongReads(client redis.UniversalClient) {
+	d := commandTimeout(client)
 	if d <= 0 {
 		return
 	}

@@ -84,20 +84,21 @@ func (e *CommandTimeoutError) Unwrap() error { return e.Err }
 // Timeout reports true.
 func (e *CommandTimeoutError) Timeout() bool { return true }
 
-// commandTimeout returns the command timeout of o: the larger of
-// ReadTimeout and WriteTimeout with go-redis's meaning of zero (3 s), or 0
-// when either is negative (go-redis: no timeout, or no deadline at all),
-// which leaves commands unbounded as configured.
-func commandTimeout(o *redis.UniversalOptions) time.Duration {
-	r, w := o.ReadTimeout, o.WriteTimeout
-	if r < 0 || w < 0 {
+// commandTimeout returns the command timeout of client: the larger of
+// the read and write timeouts go-redis resolved when it built the client
+// (its defaults in place of zero), or 0 when either is not positive
+// (go-redis: no timeout, or no deadline at all), which leaves commands
+// unbounded as configured.
+func commandTimeout(client redis.UniversalClient) time.Duration {
+	var r, w time.Duration
+	switch c := client.(type) {
+	case *redis.Client: // standalone and sentinel
+		r, w = c.Options().ReadTimeout, c.Options().WriteTimeout
+	case *redis.ClusterClient:
+		r, w = c.Options().ReadTimeout, c.Options().WriteTimeout
+	}
+	if r <= 0 || w <= 0 {
 		return 0
-	}
-	if r == 0 {
-		r = 3 * time.Second
-	}
-	if w == 0 {
-		w = r
 	}
 	return max(r, w)
 }
@@ -128,8 +129,8 @@ type dialOutcome struct {
 
 // installDeadline adds the hook to client, first, so that it wraps every
 // other hook. It does nothing when the options ask for no timeout.
-func installDeadline(client redis.UniversalClient, name string, o *redis.UniversalOptions) {
-	d := commandTimeout(o)
+func installDeadline(client redis.UniversalClient, name string) {
+	d := commandTimeout(client)
 	if d <= 0 {
 		return
 	}

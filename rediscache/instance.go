@@ -112,7 +112,7 @@ func build(name string, res *settings.Resolved, deps Deps) (*Instance, error) {
 	// Blocking commands run once with their block time, sent through Do
 	// too (blocking.go); this hook runs before every other, which the
 	// command runs through once more on a clone of the client.
-	installLongReads(client, ropts)
+	installLongReads(client)
 	routeGoRedisLogs(baseLogger, name, client, ropts)
 	inst := &Instance{Name: name, Client: client, Resolved: res, logger: logger, discovery: disc, addons: addons}
 	// Every command is bounded by syncTimeout (deadline.go); this hook
@@ -121,7 +121,7 @@ func build(name string, res *settings.Resolved, deps Deps) (*Instance, error) {
 	// must see the exact context.Background() go-redis's auto-pipeliner
 	// sends its batches on, to keep them out of the per-command telemetry.
 	if !mux.on() {
-		installDeadline(client, name, ropts)
+		installDeadline(client, name)
 	}
 	// A standalone client pointed at one node of a Redis Cluster gets a
 	// clear error, instead of a bare MOVED or ASK reply, when a key lives
@@ -157,7 +157,7 @@ func build(name string, res *settings.Resolved, deps Deps) (*Instance, error) {
 	}
 	inst.stopTelemetry = stop
 	if mux.on() {
-		installDeadline(client, name, ropts)
+		installDeadline(client, name)
 	}
 	if disc != nil {
 		disc.install(client.(*redis.ClusterClient))
@@ -179,7 +179,7 @@ func build(name string, res *settings.Resolved, deps Deps) (*Instance, error) {
 		if mux.on() {
 			check = annotateCheck(check, mux)
 		}
-		check = boundCheck(check, name, commandTimeout(ropts))
+		check = boundCheck(check, name, commandTimeout(client))
 		check.Scrubber, check.Data = checkSecrets(res, ropts), insecureTLSData(ropts)
 		inst.Checks = []healthcheck.Check{check}
 	}
