@@ -21,7 +21,8 @@ const ExtensionGroup = "aspirego_redis_extensions"
 // it links a large SDK, such as azureauth with the Azure SDK) implements a
 // Go-only setting: [New] applies every extension to every client, and
 // fails for a client whose settings turn on a setting that no extension
-// implements.
+// implements. Each extension is one of the layers a client is built from,
+// the first (docs/architecture.md).
 //
 // Pass extensions in [Deps].Extensions, or, with fx, supply them into the
 // [ExtensionGroup] value group.
