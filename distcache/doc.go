@@ -47,7 +47,8 @@
 //
 // Cache builds its client exactly as rediscache.Client does (same
 // configuration, telemetry, health check redis_<name>, lifecycle); Keyed
-// provides the cache under the fx tag name:"<name>". InstanceName comes
+// provides the cache under the fx tag name:"<name>", with the keyed
+// client's health check redis_keyed_<name>. InstanceName comes
 // from WithInstanceName or the configuration key
 // Aspire:StackExchange:Redis[:<name>]:InstanceName.
 //

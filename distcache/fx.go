@@ -2,10 +2,12 @@ package distcache
 
 import (
 	"fmt"
+	"slices"
 
 	"go.uber.org/fx"
 
 	"github.com/aspirego/redis/healthcheck"
+	"github.com/aspirego/redis/internal/keyedmark"
 	"github.com/aspirego/redis/rediscache"
 	"github.com/aspirego/redis/settings"
 )
@@ -55,8 +57,13 @@ func Cache(name string, opts ...Option) any {
 // Keyed is Cache for a keyed cache: the *RedisCache is provided under the
 // fx tag name:"<name>", like Aspire's AddKeyedRedisDistributedCache(name).
 // Inject it with an fx.In field tagged name:"<name>".
+//
+// Its health check has the keyed client's name (redis_keyed_{name}, see
+// keyed.Client), shared with a keyed.Client of the same name.
 func Keyed(name string, opts ...Option) any {
-	ctor := constructor(name, opts)
+	// Marked keyed for the name of its health check.
+	keyed := WithClientOptions(func(s *settings.Settings) { keyedmark.Mark(s) })
+	ctor := constructor(name, append(slices.Clip(opts), keyed))
 	return fx.Annotate(
 		func(p rediscache.Params) (registration, *RedisCache, []healthcheck.Check, error) {
 			c, checks, err := ctor(p)

@@ -24,7 +24,10 @@
 // Module provides an http.Handler tagged name:"health" that serves
 // /health (every check) and /alive (checks tagged live), built from the
 // healthcheck.Group value group, into which every client puts its
-// redis_<name> check. Mount it on your own mux:
+// check (redis_<name>, redis_keyed_<name> for a keyed client). Because
+// the handler takes the whole group, fx builds every client in fx.New,
+// and a client without a connection fails fx.New even if nothing injects
+// it. Mount it on your own mux:
 //
 //	fx.Invoke(fx.Annotate(func(mux *http.ServeMux, h http.Handler) {
 //		mux.Handle("/health", h)

@@ -72,7 +72,7 @@ func TestHealthHandler(t *testing.T) {
 	req := httptest.NewRequest(http.MethodGet, "/health", nil)
 	req.Header.Set("Accept", "application/json")
 	h.H.ServeHTTP(rec, req)
-	for _, want := range []string{`"redis_cache"`, `"redis_chat"`, `"Unhealthy"`} {
+	for _, want := range []string{`"redis_cache"`, `"redis_keyed_chat"`, `"Unhealthy"`} {
 		if !strings.Contains(rec.Body.String(), want) {
 			t.Errorf("JSON report lacks %s: %s", want, rec.Body)
 		}

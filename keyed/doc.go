@@ -17,7 +17,7 @@
 //
 // Each keyed client resolves its own ConnectionStrings:<name> and
 // Aspire:StackExchange:Redis:<name> settings, has its own health check
-// redis_<name> and its own telemetry, and is closed when the application
-// stops. Providing two keyed clients of one name fails at fx.New with an
+// redis_keyed_<name> (distinct from an un-keyed client's redis_<name>) and
+// its own telemetry, and is closed when the application stops. Providing two keyed clients of one name fails at fx.New with an
 // error that names the client.
 package keyed

@@ -2,12 +2,14 @@ package keyed
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/fx"
 
 	"github.com/aspirego/redis/healthcheck"
 	"github.com/aspirego/redis/internal/fxerr"
+	"github.com/aspirego/redis/internal/keyedmark"
 	"github.com/aspirego/redis/rediscache"
 	"github.com/aspirego/redis/settings"
 )
@@ -23,10 +25,12 @@ type registration struct{}
 //
 // It resolves exactly as rediscache.Client does (ConnectionStrings:chat,
 // the Aspire:StackExchange:Redis sections, then opts), and each keyed
-// client is an instance of its own with its own health check
-// redis_<name>.
+// client is an instance of its own with its own health check,
+// redis_keyed_<name> (StackExchange.Redis_<name> with
+// Settings.DotNetHealthCheckNames), distinct from the check of an
+// un-keyed client of the same name.
 func Client(name string, opts ...settings.Option) any {
-	ctor := rediscache.Constructor(name, opts...)
+	ctor := rediscache.Constructor(name, append(slices.Clip(opts), markKeyed)...)
 	// fx names an annotated constructor "reflect".makeFuncStub: the errors
 	// carry the name as written, for fxmodule's event logger.
 	label := fmt.Sprintf("keyed.Client(%q)", name)
@@ -39,3 +43,7 @@ func Client(name string, opts ...settings.Option) any {
 		fx.ResultTags(`name:"keyed.Client(`+name+`)"`, `name:"`+name+`"`, rediscache.GroupTag),
 	)
 }
+
+// markKeyed marks the client's settings as a keyed client's, for the name
+// of its health check (settings.Resolved.HealthCheckName).
+func markKeyed(s *settings.Settings) { keyedmark.Mark(s) }

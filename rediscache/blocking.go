@@ -38,15 +38,12 @@ type longReadKey struct{}
 // any other hook: the clone runs the client's hooks again, and only those
 // after this one may run just once. It adds none when the options ask for
 // no timeout.
-type longReadsLayer struct {
-	noLayer
-	opts *redis.UniversalOptions // the options the client is built from
-}
+type longReadsLayer struct{ noLayer }
 
 func (*longReadsLayer) name() string { return "long reads" }
 
-func (l *longReadsLayer) install(c redis.UniversalClient) error {
-	d := commandTimeout(l.opts)
+func (*longReadsLayer) install(c redis.UniversalClient) error {
+	d := commandTimeout(c)
 	if d <= 0 {
 		return nil
 	}

@@ -170,9 +170,9 @@ func TestHealthChecksPerClient(t *testing.T) {
 	for _, c := range checks {
 		names = append(names, c.Name)
 	}
-	want := map[string]bool{"redis_cache": true, "redis_chat": true}
+	want := map[string]bool{"redis_cache": true, "redis_keyed_chat": true}
 	if len(names) != 2 || !want[names[0]] || !want[names[1]] {
-		t.Errorf("checks = %v, want redis_cache and redis_chat", names)
+		t.Errorf("checks = %v, want redis_cache and redis_keyed_chat", names)
 	}
 }
 

@@ -52,20 +52,21 @@ func (e *CommandTimeoutError) Unwrap() error { return e.Err }
 // Timeout reports true.
 func (e *CommandTimeoutError) Timeout() bool { return true }
 
-// commandTimeout returns the command timeout of o: the larger of
-// ReadTimeout and WriteTimeout with go-redis's meaning of zero (3 s), or 0
-// when either is negative (go-redis: no timeout, or no deadline at all),
-// which leaves commands unbounded as configured.
-func commandTimeout(o *redis.UniversalOptions) time.Duration {
-	r, w := o.ReadTimeout, o.WriteTimeout
-	if r < 0 || w < 0 {
+// commandTimeout returns the command timeout of client: the larger of
+// the read and write timeouts go-redis resolved when it built the client
+// (its defaults in place of zero), or 0 when either is not positive
+// (go-redis: no timeout, or no deadline at all), which leaves commands
+// unbounded as configured.
+func commandTimeout(client redis.UniversalClient) time.Duration {
+	var r, w time.Duration
+	switch c := client.(type) {
+	case *redis.Client: // standalone and sentinel
+		r, w = c.Options().ReadTimeout, c.Options().WriteTimeout
+	case *redis.ClusterClient:
+		r, w = c.Options().ReadTimeout, c.Options().WriteTimeout
+	}
+	if r <= 0 || w <= 0 {
 		return 0
-	}
-	if r == 0 {
-		r = 3 * time.Second
-	}
-	if w == 0 {
-		w = r
 	}
 	return max(r, w)
 }
@@ -131,14 +132,13 @@ type dialOutcome struct {
 type deadlineLayer struct {
 	noLayer
 	client  string
-	opts    *redis.UniversalOptions // the options the client is built from
-	timeout time.Duration           // set by install
+	timeout time.Duration // set by install
 }
 
 func (*deadlineLayer) name() string { return "deadline" }
 
 func (l *deadlineLayer) install(c redis.UniversalClient) error {
-	l.timeout = commandTimeout(l.opts)
+	l.timeout = commandTimeout(c)
 	if l.timeout > 0 {
 		addHooks(c, &deadlineHook{name: l.client, timeout: l.timeout}, nil)
 	}

@@ -90,18 +90,33 @@ func TestConnectBudgetNeverWraps(t *testing.T) {
 }
 
 func TestCommandTimeout(t *testing.T) {
+	def := redis.NewClient(&redis.Options{})
+	defer def.Close()
+	goRedisDefault := def.Options().ReadTimeout // resolved by go-redis
 	for _, tt := range []struct {
 		read, write, want time.Duration
 	}{
 		{5 * time.Second, 5 * time.Second, 5 * time.Second},
 		{time.Second, 2 * time.Second, 2 * time.Second},
-		{0, 0, 3 * time.Second}, // go-redis's default
+		{0, 0, goRedisDefault},
+		{time.Second, 0, time.Second}, // WriteTimeout follows ReadTimeout
 		{-1, 5 * time.Second, 0},
 		{5 * time.Second, -2, 0},
+		{-2, 0, 0},
 	} {
-		if got := commandTimeout(&redis.UniversalOptions{ReadTimeout: tt.read, WriteTimeout: tt.write}); got != tt.want {
-			t.Errorf("commandTimeout(read %v, write %v) = %v, want %v", tt.read, tt.write, got, tt.want)
+		c := redis.NewClient(&redis.Options{ReadTimeout: tt.read, WriteTimeout: tt.write})
+		if got := commandTimeout(c); got != tt.want {
+			t.Errorf("commandTimeout(client with read %v, write %v) = %v, want %v", tt.read, tt.write, got, tt.want)
 		}
+		_ = c.Close()
+		cc := redis.NewClusterClient(&redis.ClusterOptions{ReadTimeout: tt.read, WriteTimeout: tt.write})
+		if got := commandTimeout(cc); got != tt.want {
+			t.Errorf("commandTimeout(cluster client with read %v, write %v) = %v, want %v", tt.read, tt.write, got, tt.want)
+		}
+		_ = cc.Close()
+	}
+	if goRedisDefault <= 0 {
+		t.Errorf("go-redis resolved ReadTimeout 0 to %v", goRedisDefault)
 	}
 }
 

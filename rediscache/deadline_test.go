@@ -113,3 +113,62 @@ func TestCommandTimeoutErrorFromDial(t *testing.T) {
 		t.Errorf("GET under the caller's 50ms deadline: err = %v, want the plain context error", err)
 	}
 }
+
+// deadlineProbe records the deadline of the context its commands run
+// under, after the hooks installed before it (the command timeout's).
+type deadlineProbe struct{ left chan time.Duration }
+
+func (deadlineProbe) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (p deadlineProbe) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		left := time.Duration(-1)
+		if dl, ok := ctx.Deadline(); ok {
+			left = time.Until(dl)
+		}
+		select {
+		case p.left <- left:
+		default:
+		}
+		return next(ctx, cmd)
+	}
+}
+func (deadlineProbe) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+// TestCommandTimeoutFromGoRedis: options set in code without read and
+// write timeouts get go-redis's default (5 s in go-redis v9.23, resolved
+// by go-redis when it builds the client), not a copy of an older default,
+// as the command timeout.
+func TestCommandTimeoutFromGoRedis(t *testing.T) {
+	srv := miniredis.RunT(t)
+	logger, _ := newLogger()
+	inst, err := rediscache.New("cache", rediscache.Deps{Logger: logger},
+		settings.WithConnectionString(srv.Addr()),
+		settings.DisableTracing(), settings.DisableMetrics(),
+		settings.ConfigureOptions(func(o *redis.UniversalOptions) { o.ReadTimeout, o.WriteTimeout = 0, 0 }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = inst.Close() })
+	c, ok := inst.Client.(*redis.Client)
+	if !ok {
+		t.Fatalf("client is %T, want *redis.Client", inst.Client)
+	}
+	want := c.Options().ReadTimeout // go-redis's default, resolved
+	if want <= 0 {
+		t.Fatalf("go-redis resolved ReadTimeout 0 to %v", want)
+	}
+	probe := deadlineProbe{left: make(chan time.Duration, 1)}
+	inst.Client.AddHook(probe)
+	if err := inst.Client.Ping(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	left := <-probe.left
+	// The deadline is want (plus at most a shared deadline's slot) from
+	// when the command started; far more than a second apart from any
+	// other default, so a slow machine does not matter.
+	if left <= want-time.Second || left > want+time.Second {
+		t.Errorf("command deadline %v from now, want about %v (go-redis's resolved ReadTimeout)", left.Round(time.Millisecond), want)
+	}
+}

@@ -128,7 +128,7 @@ func TestExtensionFx(t *testing.T) {
 		names[c.Name] = true
 	}
 	if len(names) != 3 || !names["ext_chat"] {
-		t.Errorf("checks %v, want redis_cache, redis_chat, ext_chat", names)
+		t.Errorf("checks %v, want redis_cache, redis_keyed_chat, ext_chat", names)
 	}
 	if ext.extended.Load() != 2 || ext.closed.Load() != 1 {
 		t.Errorf("extended %d clients, closed %d addons; want 2, 1", ext.extended.Load(), ext.closed.Load())

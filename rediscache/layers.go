@@ -65,13 +65,12 @@ type layers struct {
 // baseLogger is the logger without the client's name, for go-redis's own
 // lines (logging.go); logger names the client.
 func newLayers(name string, res *settings.Resolved, deps Deps, exts extensions, baseLogger, logger *slog.Logger) *layers {
-	o := res.Connection.Options // configured by the layers in place
 	cm := &commandMapLayer{client: name, conn: res.Connection, logger: logger}
 	return &layers{
 		extensions: exts,
-		longReads:  &longReadsLayer{opts: o},
-		logs:       &logsLayer{logger: baseLogger, client: name, opts: o},
-		deadline:   &deadlineLayer{client: name, opts: o},
+		longReads:  &longReadsLayer{},
+		logs:       &logsLayer{logger: baseLogger, client: name, opts: res.Connection.Options},
+		deadline:   &deadlineLayer{client: name},
 		redirects:  &redirectLayer{client: name, topology: res.Connection.Topology, logger: logger},
 		telemetry:  newTelemetryLayer(name, res, deps, logger),
 		discovery:  &discoveryLayer{client: name, on: discovers(res.Connection), commandMap: cm, logger: logger},
@@ -146,6 +145,7 @@ func (l *layers) checks(name string, client redis.UniversalClient, res *settings
 	var checks []healthcheck.Check
 	if !res.Settings.DisableHealthChecks {
 		check := healthcheck.Redis(name, client, res.Settings.HealthCheckTimeout)
+		check.Name = res.HealthCheckName()
 		order := l.order(false)
 		for i := len(order) - 1; i >= 0; i-- {
 			check = order[i].wrapCheck(check)

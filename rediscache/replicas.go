@@ -71,7 +71,6 @@ type discovery struct {
 	name      string
 	endpoints []string
 	base      redis.Options // template of the probe clients
-	probeTime time.Duration // bound of one probe
 	cm        *commandMap
 	logger    *slog.Logger
 
@@ -107,16 +106,9 @@ type discovery struct {
 const replicaMemo = 100 * time.Millisecond
 
 // newDiscovery returns the discovery of the endpoints of opts for client
-// name.
+// name. Its probes are bounded even when the client is not: no timeout
+// (negative) becomes go-redis's default (zero) for them.
 func newDiscovery(name string, opts *redis.UniversalOptions, cm *commandMap, logger *slog.Logger) *discovery {
-	dial := opts.DialTimeout
-	if dial <= 0 {
-		dial = 5 * time.Second
-	}
-	read := opts.ReadTimeout
-	if read <= 0 {
-		read = 3 * time.Second
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &discovery{
 		ctx:       ctx,
@@ -131,9 +123,9 @@ func newDiscovery(name string, opts *redis.UniversalOptions, cm *commandMap, log
 			CredentialsProvider:          opts.CredentialsProvider,
 			CredentialsProviderContext:   opts.CredentialsProviderContext,
 			StreamingCredentialsProvider: opts.StreamingCredentialsProvider,
-			DialTimeout:                  opts.DialTimeout,
-			ReadTimeout:                  opts.ReadTimeout,
-			WriteTimeout:                 opts.WriteTimeout,
+			DialTimeout:                  max(opts.DialTimeout, 0),
+			ReadTimeout:                  max(opts.ReadTimeout, 0),
+			WriteTimeout:                 max(opts.WriteTimeout, 0),
 			ContextTimeoutEnabled:        true,
 			TLSConfig:                    opts.TLSConfig,
 			PoolSize:                     1,
@@ -142,11 +134,17 @@ func newDiscovery(name string, opts *redis.UniversalOptions, cm *commandMap, log
 			DisableIdentity:              true,
 			MaintNotificationsConfig:     &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
 		},
-		probeTime: dial + 2*read,
-		cm:        cm,
-		logger:    logger,
-		probes:    make(map[string]*redis.Client),
+		cm:     cm,
+		logger: logger,
+		probes: make(map[string]*redis.Client),
 	}
+}
+
+// probeTime bounds one probe by probe client c: a dial and two reads,
+// with the timeouts go-redis resolved for c.
+func probeTime(c *redis.Client) time.Duration {
+	o := c.Options()
+	return o.DialTimeout + 2*o.ReadTimeout
 }
 
 // probe returns the client that asks addr.
@@ -211,7 +209,7 @@ func (d *discovery) ask(ctx context.Context, addr string) nodeReport {
 		r.err = err
 		return r
 	}
-	ctx, cancel := context.WithTimeout(ctx, d.probeTime)
+	ctx, cancel := context.WithTimeout(ctx, probeTime(c))
 	defer cancel()
 	role := c.Do(ctx, "role")
 	if err := role.Err(); err != nil && !isReply(err) {
@@ -231,7 +229,7 @@ func (d *discovery) askState(ctx context.Context, r *nodeReport) {
 		r.repl = replState{asked: true, err: err}
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, d.probeTime)
+	ctx, cancel := context.WithTimeout(ctx, probeTime(c))
 	defer cancel()
 	r.repl = askState(ctx, c)
 }

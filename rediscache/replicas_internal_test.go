@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -209,5 +210,36 @@ func TestSplitBrainLoggedOnce(t *testing.T) {
 	}
 	if n := strings.Count(out, "commands are served"); n != 1 {
 		t.Errorf("the end of the split brain was logged %d times, want once", n)
+	}
+}
+
+// TestProbeTime: a probe is bounded by a dial and two reads with the
+// timeouts go-redis resolves for the probe client, its defaults for
+// options without timeouts and for a client without any.
+func TestProbeTime(t *testing.T) {
+	def := redis.NewClient(&redis.Options{})
+	defer def.Close()
+	dial, read := def.Options().DialTimeout, def.Options().ReadTimeout // go-redis's defaults
+	for _, tt := range []struct {
+		name       string
+		dial, read time.Duration
+		want       time.Duration
+	}{
+		{"set", time.Second, 2 * time.Second, 5 * time.Second},
+		{"go-redis's defaults", 0, 0, dial + 2*read},
+		{"no timeouts", -1, -1, dial + 2*read},
+		{"no deadlines", -1, -2, dial + 2*read},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			d := newDiscovery("cache", &redis.UniversalOptions{Addrs: []string{"127.0.0.1:1", "127.0.0.1:2"}, DialTimeout: tt.dial, ReadTimeout: tt.read}, nil, slog.New(slog.DiscardHandler))
+			t.Cleanup(func() { _ = d.close() })
+			c, err := d.probe("127.0.0.1:1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := probeTime(c); got != tt.want {
+				t.Errorf("probeTime = %v, want %v", got, tt.want)
+			}
+		})
 	}
 }

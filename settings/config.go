@@ -91,10 +91,11 @@ type LoadOptions struct {
 //
 // In an environment variable name "__" separates levels:
 // ConnectionStrings__cache=localhost:6379 sets "ConnectionStrings:cache".
-// As in .NET, a variable named CUSTOMCONNSTR_{name}, MYSQLCONNSTR_{name},
-// SQLCONNSTR_{name} or SQLAZURECONNSTR_{name} (Azure App Service) sets
-// "ConnectionStrings:{name}". When a variable appears twice in Environ, the
-// later one wins.
+// As in .NET 10, a variable named with an Azure App Service
+// connection-string prefix (CUSTOMCONNSTR_{name}, REDISCACHECONNSTR_{name}
+// and the others listed in docs/configuration.md) sets
+// "ConnectionStrings:{name}"; ConnectionStrings__{name} wins over it. When a
+// variable appears twice in Environ (in any case), the later one wins.
 //
 // Keys are case-insensitive: "connectionstrings:Cache" from a file and
 // CONNECTIONSTRINGS__CACHE from the environment are the same key.
@@ -134,12 +135,19 @@ func LoadConfig(opts LoadOptions) (*Config, error) {
 		c.files = append(c.files, path)
 	}
 
-	for _, kv := range environ {
-		name, value, ok := strings.Cut(kv, "=")
-		if !ok || name == "" {
-			continue
+	// Two passes, so that ConnectionStrings__{name} beats a prefixed
+	// variable for the same name whatever their order in environ.
+	for _, prefixed := range []bool{true, false} {
+		for _, kv := range environ {
+			name, value, ok := strings.Cut(kv, "=")
+			if !ok || name == "" {
+				continue
+			}
+			key, isConnStr := envKey(name)
+			if isConnStr == prefixed {
+				c.set(key, value, sourceEnvPrefix+name)
+			}
 		}
-		c.set(envKey(name), value, sourceEnvPrefix+name)
 	}
 	return c, nil
 }
@@ -165,19 +173,26 @@ func environmentName(environ []string) string {
 	return DefaultEnvironment
 }
 
-// connStrPrefixes are the Azure App Service connection-string variable
-// prefixes that .NET's environment-variable provider maps to
-// ConnectionStrings:{name}.
-var connStrPrefixes = []string{"CUSTOMCONNSTR_", "MYSQLCONNSTR_", "SQLAZURECONNSTR_", "SQLCONNSTR_"}
+// connStrPrefixes are the environment-variable prefixes that .NET's
+// EnvironmentVariablesConfigurationProvider maps to ConnectionStrings:{name}
+// (Azure App Service sets them for the connection strings of a web app):
+// the first four since the first release, the others since .NET 10
+// (dotnet/runtime#116037). docs/configuration.md lists them.
+var connStrPrefixes = []string{
+	"CUSTOMCONNSTR_", "MYSQLCONNSTR_", "SQLAZURECONNSTR_", "SQLCONNSTR_",
+	"POSTGRESQLCONNSTR_", "APIHUBCONNSTR_", "DOCDBCONNSTR_", "EVENTHUBCONNSTR_",
+	"NOTIFICATIONHUBCONNSTR_", "REDISCACHECONNSTR_", "SERVICEBUSCONNSTR_",
+}
 
-// envKey turns an environment variable name into a configuration key.
-func envKey(name string) string {
+// envKey turns an environment variable name into a configuration key and
+// says whether the name had one of connStrPrefixes.
+func envKey(name string) (key string, connStrPrefix bool) {
 	for _, p := range connStrPrefixes {
 		if len(name) > len(p) && strings.EqualFold(name[:len(p)], p) {
-			return "ConnectionStrings:" + strings.ReplaceAll(name[len(p):], "__", ":")
+			return "ConnectionStrings:" + strings.ReplaceAll(name[len(p):], "__", ":"), true
 		}
 	}
-	return strings.ReplaceAll(name, "__", ":")
+	return strings.ReplaceAll(name, "__", ":"), false
 }
 
 // NewConfig returns a Config holding values, for programs that already have
@@ -192,14 +207,14 @@ func envKey(name string) string {
 // as is a value of another type.
 func NewConfig(values map[string]any) (*Config, error) {
 	c := &Config{entries: make(map[string]entry)}
-	if err := c.addValues("", values, SourceValues); err != nil {
+	if err := c.addValues("", values, SourceValues, new(keyBudget)); err != nil {
 		return nil, err
 	}
 	return c, nil
 }
 
 // addValues flattens a user-supplied map into c.
-func (c *Config) addValues(prefix string, values map[string]any, source string) error {
+func (c *Config) addValues(prefix string, values map[string]any, source string, b *keyBudget) error {
 	// Sorted, so that the error for a duplicate key is deterministic.
 	keys := make([]string, 0, len(values))
 	for k := range values {
@@ -207,36 +222,58 @@ func (c *Config) addValues(prefix string, values map[string]any, source string) 
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		if err := c.addValue(joinKey(prefix, k), values[k], source); err != nil {
+		key, ok := b.join(prefix, k)
+		if !ok {
+			return keyBudgetError(prefix, source)
+		}
+		if err := c.addValue(key, values[k], source, b); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (c *Config) addValue(key string, v any, source string) error {
+// keyBudgetError reports keys past MaxConfigKeyBytes under prefix, which
+// it shows no longer than a key may reasonably be.
+func keyBudgetError(prefix, source string) error {
+	const show = 64
+	if len(prefix) > show {
+		prefix = strings.ToValidUTF8(prefix[:show], "") + "..."
+	}
+	return &ConfigError{Key: prefix, Source: source, Err: errors.New(keyBudgetMsg)}
+}
+
+func (c *Config) addValue(key string, v any, source string, b *keyBudget) error {
 	var s string
 	switch v := v.(type) {
 	case nil:
 		return nil
 	case map[string]any:
-		return c.addValues(key, v, source)
+		return c.addValues(key, v, source, b)
 	case map[string]string:
 		m := make(map[string]any, len(v))
 		for k, x := range v {
 			m[k] = x
 		}
-		return c.addValues(key, m, source)
+		return c.addValues(key, m, source, b)
 	case []any:
 		for i, x := range v {
-			if err := c.addValue(joinKey(key, strconv.Itoa(i)), x, source); err != nil {
+			ekey, ok := b.join(key, strconv.Itoa(i))
+			if !ok {
+				return keyBudgetError(key, source)
+			}
+			if err := c.addValue(ekey, x, source, b); err != nil {
 				return err
 			}
 		}
 		return nil
 	case []string:
 		for i, x := range v {
-			if err := c.addValue(joinKey(key, strconv.Itoa(i)), x, source); err != nil {
+			ekey, ok := b.join(key, strconv.Itoa(i))
+			if !ok {
+				return keyBudgetError(key, source)
+			}
+			if err := c.addValue(ekey, x, source, b); err != nil {
 				return err
 			}
 		}

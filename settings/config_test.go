@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -405,6 +406,77 @@ func TestLoadConfigLimitsAccepted(t *testing.T) {
 	if n := len(cfg.Keys()); n != MaxConfigFileValues-2 {
 		t.Errorf("%d keys; want %d", n, MaxConfigFileValues-2)
 	}
+}
+
+// keyBomb returns an appsettings document of levels nested objects, each
+// with a keyLen-byte key, around an array of n numbers: small, but every
+// number's key repeats all the enclosing keys.
+func keyBomb(levels, keyLen, n int) string {
+	var b strings.Builder
+	for i := range levels {
+		fmt.Fprintf(&b, `{"%0*d":`, keyLen, i)
+	}
+	b.WriteString("[")
+	b.WriteString(strings.Repeat("1,", n-1))
+	b.WriteString("1]")
+	b.WriteString(strings.Repeat("}", levels))
+	return b.String()
+}
+
+// nestedBomb is keyBomb's document as nested maps, as NewConfig and
+// FromKoanf take it.
+func nestedBomb(levels, keyLen, n int) map[string]any {
+	var v any = slices.Repeat([]any{1}, n)
+	for i := range levels {
+		v = map[string]any{fmt.Sprintf("%0*d", keyLen, i): v}
+	}
+	return v.(map[string]any)
+}
+
+// TestConfigKeyBytesBounded: a 213 KB file whose flattened keys would take
+// 1.5 GB (it took 73 s and 3.4 GB) is rejected once its keys pass
+// MaxConfigKeyBytes, and so is the same shape given to NewConfig and
+// FromKoanf.
+func TestConfigKeyBytesBounded(t *testing.T) {
+	const levels, keyLen, n = 60, 250, 99_001
+	want := fmt.Sprintf("add up to more than %d bytes", MaxConfigKeyBytes)
+
+	t.Run("file", func(t *testing.T) {
+		doc := keyBomb(levels, keyLen, n)
+		if len(doc) > 220_000 {
+			t.Fatalf("the document has %d bytes", len(doc))
+		}
+		dir := writeFiles(t, map[string]string{"appsettings.json": doc})
+		_, err := LoadConfig(LoadOptions{Dir: dir, Environ: []string{}})
+		var fe *FileError
+		if !errors.As(err, &fe) || !strings.Contains(err.Error(), want) {
+			t.Fatalf("err = %v; want a *FileError saying the keys %s", err, want)
+		}
+		if fe.Line != 1 || fe.Column <= levels*(keyLen+4) {
+			t.Errorf("error at %d:%d; want inside the array", fe.Line, fe.Column)
+		}
+	})
+	t.Run("NewConfig", func(t *testing.T) {
+		_, err := NewConfig(nestedBomb(levels, keyLen, n))
+		var ce *ConfigError
+		if !errors.As(err, &ce) || !strings.Contains(err.Error(), want) {
+			t.Fatalf("err = %v; want a *ConfigError saying the keys %s", err, want)
+		}
+		if len(err.Error()) > 1000 {
+			t.Errorf("the error has %d bytes: %.200s...", len(err.Error()), err)
+		}
+	})
+	t.Run("FromKoanf", func(t *testing.T) {
+		// Fewer numbers: koanf flattens the keys itself when it loads.
+		k := koanf.New(".")
+		if err := k.Load(confmap.Provider(nestedBomb(levels, keyLen, 2*MaxConfigKeyBytes/(levels*keyLen)), ""), nil); err != nil {
+			t.Fatal(err)
+		}
+		_, err := FromKoanf(k, "bomb.yaml")
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "bomb.yaml") {
+			t.Fatalf("err = %v; want an error naming bomb.yaml saying the keys %s", err, want)
+		}
+	})
 }
 
 func TestLoadConfigTooLarge(t *testing.T) {

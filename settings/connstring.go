@@ -233,6 +233,11 @@ type connBuilder struct {
 
 	ignored  []string
 	warnings []Warning
+	// Sets of the above, so that thousands of pieces cost linear time;
+	// dropped counts the warnings past maxWarnings.
+	ignoredSet map[string]bool
+	warnSet    map[Warning]bool
+	dropped    int
 }
 
 func newConnBuilder() *connBuilder { return &connBuilder{} }
@@ -282,6 +287,15 @@ const (
 	// maxConnectRetry bounds connectRetry: more dial attempts than this
 	// only multiply the time a dead server holds a caller.
 	maxConnectRetry = 100
+	// maxPoolSize bounds pool_size, min_idle_conns, max_idle_conns and
+	// max_active_conns: Redis admits 10,000 clients by default
+	// (maxclients), and go-redis sizes its pool's structures by PoolSize
+	// (2147483647 held a caller in its semaphore for about 95 s). Larger
+	// values are clamped to it with a warning.
+	maxPoolSize = 10_000
+	// maxWarnings bounds the warnings one connection string keeps (a
+	// string of 40,000 skipped endpoints would log 40,000 lines).
+	maxWarnings = 100
 	// MaxEndpoints bounds the endpoints of one connection string.
 	MaxEndpoints = 10000
 	// MaxHostLength bounds the length of one host name or socket path
@@ -503,18 +517,33 @@ func (b *connBuilder) keyErr(key, format string, args ...any) *ParseError {
 }
 
 func (b *connBuilder) ignore(canon string) {
-	if !slices.Contains(b.ignored, canon) {
-		b.ignored = append(b.ignored, canon)
+	if b.ignoredSet[canon] {
+		return
 	}
+	if b.ignoredSet == nil {
+		b.ignoredSet = make(map[string]bool)
+	}
+	b.ignoredSet[canon] = true
+	b.ignored = append(b.ignored, canon)
 }
 
 // warn records that a value was accepted although Go cannot honour it as
-// .NET does. reason must hold no secret.
+// .NET does. reason must hold no secret. Past maxWarnings distinct
+// warnings, the rest are only counted (build reports how many).
 func (b *connBuilder) warn(key, reason string) {
 	w := Warning{Key: key, Reason: reason}
-	if !slices.Contains(b.warnings, w) {
-		b.warnings = append(b.warnings, w)
+	if b.warnSet[w] {
+		return
 	}
+	if len(b.warnings) >= maxWarnings {
+		b.dropped++
+		return
+	}
+	if b.warnSet == nil {
+		b.warnSet = make(map[Warning]bool)
+	}
+	b.warnSet[w] = true
+	b.warnings = append(b.warnings, w)
 }
 
 // set applies one StackExchange.Redis key, matched in any case, exactly
@@ -848,6 +877,10 @@ func (b *connBuilder) buildConn(allowNone bool) (*Connection, error) {
 		return nil, &ParseError{msg: msg, Err: ErrNoEndpoints}
 	}
 	warnings := slices.Clone(b.warnings)
+	if b.dropped > 0 {
+		warnings = append(warnings, Warning{Key: "warnings", Reason: fmt.Sprintf(
+			"%d more warnings not listed: only the first %d are kept", b.dropped, maxWarnings)})
+	}
 	warn := func(key, reason string) {
 		w := Warning{Key: key, Reason: reason}
 		if !slices.Contains(warnings, w) {
@@ -987,10 +1020,22 @@ func (b *connBuilder) buildConn(allowNone bool) (*Connection, error) {
 		o.DialerRetries = n
 	}
 
-	o.PoolSize = b.poolSize.v
-	o.MinIdleConns = b.minIdleConns.v
-	o.MaxIdleConns = b.maxIdleConns.v
-	o.MaxActiveConns = b.maxActiveConns.v
+	for _, p := range []struct {
+		name string
+		v    int
+		dst  *int
+	}{
+		{"pool_size", b.poolSize.v, &o.PoolSize},
+		{"min_idle_conns", b.minIdleConns.v, &o.MinIdleConns},
+		{"max_idle_conns", b.maxIdleConns.v, &o.MaxIdleConns},
+		{"max_active_conns", b.maxActiveConns.v, &o.MaxActiveConns},
+	} {
+		*p.dst = p.v
+		if p.v > maxPoolSize {
+			warn(p.name, fmt.Sprintf("is %d: more connections than Redis admits by default (maxclients %d) only hold callers longer, so %d apply", p.v, maxPoolSize, maxPoolSize))
+			*p.dst = maxPoolSize
+		}
+	}
 	o.MaxRetries = b.maxRetries.v
 	o.PoolTimeout = min(b.poolTimeout.v, maxTimeout)
 	o.ConnMaxIdleTime = b.connMaxIdleTime.v

@@ -1,6 +1,8 @@
 package settings
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,7 +15,7 @@ import (
 func (s Settings) String() string {
 	var b strings.Builder
 	b.WriteString("{ConnectionString:")
-	b.WriteString(strconv.Quote(Redact(s.ConnectionString)))
+	b.WriteString(strconv.Quote(clip(Redact(s.ConnectionString))))
 	b.WriteString(" DisableHealthChecks:")
 	b.WriteString(strconv.FormatBool(s.DisableHealthChecks))
 	b.WriteString(" DisableTracing:")
@@ -52,7 +54,7 @@ func (s Settings) String() string {
 func (s Settings) GoString() string {
 	return fmt.Sprintf("settings.Settings{ConnectionString:%q, DisableHealthChecks:%t, DisableTracing:%t, "+
 		"DisableMetrics:%t, DisableAutoActivation:%t, HealthCheckTimeout:%d, ClusterMode:%t, RecordQueryText:%t, Redisotel:%t}",
-		Redact(s.ConnectionString), s.DisableHealthChecks, s.DisableTracing,
+		clip(Redact(s.ConnectionString)), s.DisableHealthChecks, s.DisableTracing,
 		s.DisableMetrics, s.DisableAutoActivation, int64(s.HealthCheckTimeout), s.ClusterMode, s.RecordQueryText, s.Redisotel)
 }
 
@@ -64,7 +66,7 @@ func (s Settings) Format(f fmt.State, verb rune) { formatRedacted(f, verb, s.Str
 // redacted.
 func (s Settings) LogValue() slog.Value {
 	attrs := []slog.Attr{
-		slog.String("connection_string", Redact(s.ConnectionString)),
+		slog.String("connection_string", clip(Redact(s.ConnectionString))),
 		slog.Bool("disable_health_checks", s.DisableHealthChecks),
 		slog.Bool("disable_tracing", s.DisableTracing),
 		slog.Bool("disable_metrics", s.DisableMetrics),
@@ -79,6 +81,9 @@ func (s Settings) LogValue() slog.Value {
 	}
 	if s.ClientSideCaching {
 		attrs = append(attrs, slog.Bool("client_side_caching", true))
+	}
+	if s.DotNetHealthCheckNames {
+		attrs = append(attrs, slog.Bool("dotnet_health_check_names", true))
 	}
 	if n := len(s.configure); n > 0 {
 		attrs = append(attrs, slog.Int("configure_options", n))
@@ -137,4 +142,126 @@ func formatRedacted(f fmt.State, verb rune, s string, goString func() string) {
 	default:
 		_, _ = fmt.Fprintf(f, "%%!%c(%s)", verb, s)
 	}
+}
+
+// MarshalJSON encodes the settings with the connection string's passwords
+// replaced by "***", as [Settings.LogValue] shows them.
+func (s Settings) MarshalJSON() ([]byte, error) { return marshalLogValue(s.LogValue()) }
+
+// MarshalJSON encodes the resolved client without secrets, as
+// [Resolved.LogValue] shows it.
+func (r Resolved) MarshalJSON() ([]byte, error) { return marshalLogValue(r.LogValue()) }
+
+// Format makes every fmt verb print the redacted form (String, or
+// GoString for %#v): no verb reaches Options, which prints passwords.
+func (c *Connection) Format(f fmt.State, verb rune) {
+	formatRedacted(f, verb, c.String(), c.GoString)
+}
+
+// MarshalJSON encodes the connection as [Connection.LogValue] shows it,
+// passwords "***", rather than its go-redis Options.
+func (c *Connection) MarshalJSON() ([]byte, error) { return marshalLogValue(c.LogValue()) }
+
+// Format makes every fmt verb print the configuration with its secrets
+// redacted: each value as [Config.LogValue] shows it.
+func (c *Config) Format(f fmt.State, verb rune) { formatRedacted(f, verb, c.text(), c.GoString) }
+
+// GoString is the %#v form of the configuration, secrets redacted.
+func (c *Config) GoString() string {
+	if c == nil {
+		return "(*settings.Config)(nil)"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "&settings.Config{Environment:%q, Files:%#v, Values:map[string]string{", c.env, c.files)
+	for i, k := range c.Keys() {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%q:%q", k, c.shown(k))
+	}
+	b.WriteString("}}")
+	return b.String()
+}
+
+// text is the %v form of the configuration, secrets redacted.
+func (c *Config) text() string {
+	if c == nil {
+		return "<nil>"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "{Environment:%s Files:%v Values:{", c.env, c.files)
+	for i, k := range c.Keys() {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "%s=%q", k, c.shown(k))
+	}
+	b.WriteString("}}")
+	return b.String()
+}
+
+// LogValue makes slog log the configuration as a group: the environment,
+// the files read and every value, passwords "***" and connection strings
+// and URIs redacted.
+func (c *Config) LogValue() slog.Value {
+	if c == nil {
+		return slog.StringValue("<nil>")
+	}
+	keys := c.Keys()
+	values := make([]slog.Attr, len(keys))
+	for i, k := range keys {
+		values[i] = slog.String(k, c.shown(k))
+	}
+	return slog.GroupValue(
+		slog.String("environment", c.env),
+		slog.Any("files", c.files),
+		slog.Attr{Key: "values", Value: slog.GroupValue(values...)},
+	)
+}
+
+// MarshalJSON encodes the configuration as [Config.LogValue] shows it.
+func (c *Config) MarshalJSON() ([]byte, error) { return marshalLogValue(c.LogValue()) }
+
+// shown is the value of key as printed output shows it.
+func (c *Config) shown(key string) string {
+	v, _ := c.String(key)
+	return redactConfigValue(key, v)
+}
+
+// marshalLogValue encodes a LogValue as JSON: a group as an object (keys
+// in order), anything else as its JSON value.
+func marshalLogValue(v slog.Value) ([]byte, error) {
+	var b bytes.Buffer
+	if err := writeLogValue(&b, v.Resolve()); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+func writeLogValue(b *bytes.Buffer, v slog.Value) error {
+	if v.Kind() == slog.KindDuration {
+		v = slog.StringValue(v.Duration().String())
+	}
+	if v.Kind() != slog.KindGroup {
+		j, err := json.Marshal(v.Any())
+		if err != nil {
+			return err
+		}
+		b.Write(j)
+		return nil
+	}
+	b.WriteByte('{')
+	for i, a := range v.Group() {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(a.Key)
+		b.Write(k)
+		b.WriteByte(':')
+		if err := writeLogValue(b, a.Value.Resolve()); err != nil {
+			return err
+		}
+	}
+	b.WriteByte('}')
+	return nil
 }

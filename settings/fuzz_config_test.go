@@ -66,6 +66,8 @@ func FuzzLoadConfig(f *testing.F) {
 		`{"a": [[[[[[[[[[]]]]]]]]]]}`,
 		"{\"a\": 1} /* open",
 		"{\n\"a\" 1}",
+		keyBomb(3, 40, 20), // keys that repeat the enclosing keys
+		`{"a": {"b": {}, "c": [[], {}]}}`,
 	} {
 		f.Add([]byte(seed))
 	}

@@ -143,6 +143,15 @@ func FuzzParseConnectionString(f *testing.F) {
 		"redis://u:pa/ss@host",
 		"valkeys://[::1]:6380",
 		" , ,=x,",
+		// Bounded input: repeated unknown command-map entries, skipped
+		// endpoints, pieces after a password, pool sizes past the clamp, a
+		// long client name.
+		"h,$X1=,$X2=,$x1=,$GET=,$X1=Y",
+		"h,a:x,b:x,c:x,a:x",
+		"h,password=pw,$A=,$B=,name=n,$A=",
+		"redis://h?pool_size=2147483647&min_idle_conns=10001&max_idle_conns=0&max_active_conns=10000",
+		"h,name=" + strings.Repeat("n", 2000) + ",password=pw",
+		"h,paſſword=x,PASSWORD=y",
 	} {
 		f.Add(s)
 	}

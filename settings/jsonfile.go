@@ -30,7 +30,31 @@ const (
 	MaxConfigFileValues = 100_000
 	// MaxConfigDepth is the deepest nesting of objects and arrays.
 	MaxConfigDepth = 64
+	// MaxConfigKeyBytes bounds the bytes of all the keys one file, or one
+	// call of [NewConfig] or [FromKoanf], produces, each counted with its
+	// full path ("a:b:0"): as many as a file may hold. Only nesting can
+	// exceed it, since every value repeats the keys of the objects around
+	// it: 60 levels of 250-byte keys around an array of 99,001 numbers is
+	// a 213 KB file whose keys would take 1.5 GB.
+	MaxConfigKeyBytes = MaxConfigFileBytes
 )
+
+// keyBudget counts the bytes of flattened keys against MaxConfigKeyBytes.
+type keyBudget int
+
+// join returns prefix:name, or false when it would take the keys past
+// MaxConfigKeyBytes; it counts the bytes before it builds the key.
+func (b *keyBudget) join(prefix, name string) (string, bool) {
+	*b += keyBudget(len(prefix) + 1 + len(name))
+	if *b > MaxConfigKeyBytes {
+		return "", false
+	}
+	return joinKey(prefix, name), true
+}
+
+// keyBudgetMsg says why a key over the budget is rejected.
+var keyBudgetMsg = fmt.Sprintf("the keys of the values, each with its full path (\"a:b:0\"), add up to more than %d bytes (%d MiB): nested objects repeat every enclosing key for each value",
+	MaxConfigKeyBytes, MaxConfigKeyBytes>>20)
 
 // readConfigFile reads a configuration file of at most MaxConfigFileBytes.
 // A missing file is an error matching fs.ErrNotExist.
@@ -77,6 +101,7 @@ type jsonParser struct {
 	data []byte            // UTF-8, after any byte-order mark
 	seen map[string]string // lower-case key → key as written
 	out  []keyValue
+	keys keyBudget
 }
 
 // parseJSONConfig flattens an appsettings file. Errors name the file and a
@@ -118,7 +143,11 @@ func (p *jsonParser) object(prefix string, obj *hujson.Object) error {
 	for i := range obj.Members {
 		m := &obj.Members[i]
 		name := literalString(m.Name.Value.(hujson.Literal)) // the parser admits only strings here
-		if err := p.value(joinKey(prefix, name), &m.Value, m.Name.StartOffset); err != nil {
+		key, ok := p.keys.join(prefix, name)
+		if !ok {
+			return p.errorAt(m.Name.StartOffset, keyBudgetMsg, nil)
+		}
+		if err := p.value(key, &m.Value, m.Name.StartOffset); err != nil {
 			return err
 		}
 	}
@@ -135,7 +164,11 @@ func (p *jsonParser) value(key string, v *hujson.Value, keyOff int) error {
 	case *hujson.Array:
 		for i := range x.Elements {
 			e := &x.Elements[i]
-			if err := p.value(joinKey(key, strconv.Itoa(i)), e, e.StartOffset); err != nil {
+			ekey, ok := p.keys.join(key, strconv.Itoa(i))
+			if !ok {
+				return p.errorAt(e.StartOffset, keyBudgetMsg, nil)
+			}
+			if err := p.value(ekey, e, e.StartOffset); err != nil {
 				return err
 			}
 		}

@@ -32,7 +32,7 @@ func FromKoanf(k *koanf.Koanf, source string) (*Config, error) {
 	if k == nil {
 		return c, nil
 	}
-	if err := c.addValues("", k.Raw(), source); err != nil {
+	if err := c.addValues("", k.Raw(), source, new(keyBudget)); err != nil {
 		return nil, err
 	}
 	return c, nil

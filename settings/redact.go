@@ -4,14 +4,32 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // redacted replaces every secret in printed output.
 const redacted = "***"
+
+// maxShown bounds the bytes of one value (a client name, a connection
+// string) that printed output and logs show; the rest is counted.
+const maxShown = 1024
+
+// clip returns s cut to maxShown bytes (at a character boundary) with a
+// note of how many bytes were left out. Clip redacted text only: a cut
+// can separate a password from what marks it as one.
+func clip(s string) string {
+	if len(s) <= maxShown {
+		return s
+	}
+	n := maxShown
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…(" + strconv.Itoa(len(s)-n) + " more bytes)"
+}
 
 // Redact returns the connection string with every secret replaced by
 // "***": the values of password= and sentinelPassword= (in any case), the
@@ -173,6 +191,7 @@ type field struct {
 func (c *Connection) fields() []field {
 	var fs []field
 	str := func(name, v string) {
+		v = clip(v)
 		fs = append(fs, field{name: name, text: v, attr: slog.String(snake(name), v)})
 	}
 	val := func(name string, v any) {
@@ -237,16 +256,33 @@ func (c *Connection) fields() []field {
 		val("commandMap", n)
 	}
 	if len(c.Ignored) > 0 {
-		val("ignored", c.Ignored)
+		val("ignored", clipList(c.Ignored))
 	}
 	if len(c.Warnings) > 0 {
 		keys := make([]string, len(c.Warnings))
 		for i, w := range c.Warnings {
 			keys[i] = w.Key
 		}
-		val("warnings", keys)
+		val("warnings", clipList(keys))
 	}
 	return fs
+}
+
+// maxListed bounds the entries of a list that printed output shows.
+const maxListed = 20
+
+// clipList returns list cut to maxListed entries, each clipped, with a
+// last entry saying how many were left out.
+func clipList(list []string) []string {
+	out := make([]string, 0, min(len(list), maxListed+1))
+	for i, v := range list {
+		if i == maxListed {
+			out = append(out, "…("+strconv.Itoa(len(list)-i)+" more)")
+			break
+		}
+		out = append(out, clip(v))
+	}
+	return out
 }
 
 // snake turns a camelCase name into snake_case for log keys.
@@ -269,9 +305,11 @@ func snake(name string) string {
 // wherever else they turn up (see [Scrubber]).
 func Secrets(connectionString string) []string {
 	var out []string
+	seen := map[string]bool{}
 	add := func(v string) {
 		v = strings.TrimSpace(v)
-		if v != "" && v != redacted && !slices.Contains(out, v) {
+		if v != "" && v != redacted && !seen[v] {
+			seen[v] = true
 			out = append(out, v)
 		}
 	}
@@ -303,4 +341,25 @@ func Secrets(connectionString string) []string {
 		}
 	}
 	return out
+}
+
+// redactConfigValue returns the value of configuration key as printed
+// output shows it: "***" for a password (the last level of the key is a
+// secret keyword, Password or SentinelPassword, or ends in _PASSWORD as
+// the {NAME}_PASSWORD and REDIS_PASSWORD properties do), otherwise the
+// value with the secrets of any connection string or URI in it redacted
+// ([Redact]), clipped.
+func redactConfigValue(key, value string) string {
+	last := key[strings.LastIndexByte(key, ':')+1:]
+	if isSecretKey(last) || hasSuffixFold(last, "_password") {
+		if value == "" {
+			return ""
+		}
+		return redacted
+	}
+	return clip(Redact(value))
+}
+
+func hasSuffixFold(s, suffix string) bool {
+	return len(s) >= len(suffix) && strings.EqualFold(s[len(s)-len(suffix):], suffix)
 }

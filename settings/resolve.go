@@ -657,7 +657,7 @@ func applyConfigurationOptions(cfg *Config, section string, b *connBuilder, post
 			return fail(fmt.Errorf("%s takes a value, not a section", d.property))
 		}
 		v, _ := cfg.String(lkey)
-		if err := b.apply(d, d.label(), strings.TrimSpace(v), true); err != nil {
+		if err := b.apply(d, d.label(), boundText(d, v), true); err != nil {
 			return fail(err)
 		}
 		if d.name != "" {

@@ -31,6 +31,7 @@ var settingKeys = []settingKey{
 	{keyDisableMetrics, kindBool, func(s *Settings) any { return &s.DisableMetrics }},
 	{keyDisableAutoActivation, kindBool, func(s *Settings) any { return &s.DisableAutoActivation }},
 	{keyHealthCheckTimeout, kindTimeout, func(s *Settings) any { return &s.HealthCheckTimeout }},
+	{keyDotNetHealthCheckNames, kindBool, func(s *Settings) any { return &s.DotNetHealthCheckNames }},
 	{keyClusterMode, kindBool, func(s *Settings) any { return &s.ClusterMode }},
 	{keyRecordQueryText, kindBool, func(s *Settings) any { return &s.RecordQueryText }},
 	{keyRedisotel, kindBool, func(s *Settings) any { return &s.Redisotel }},

@@ -17,7 +17,8 @@ type Settings struct {
 	// ("host:port,password=...,ssl=true") or a redis://, rediss://,
 	// valkey://, valkeys:// or unix:// URI.
 	ConnectionString string
-	// DisableHealthChecks removes the client's redis_<name> health check.
+	// DisableHealthChecks removes the client's health check
+	// (Resolved.HealthCheckName).
 	DisableHealthChecks bool
 	// DisableTracing installs no tracing hook on the client.
 	DisableTracing bool
@@ -50,6 +51,12 @@ type Settings struct {
 	// azureauth.Extension in rediscache.Deps otherwise): without it,
 	// building the client fails with an error saying so.
 	AzureAuthentication bool
+	// DotNetHealthCheckNames names the client's health check as .NET's
+	// Aspire.StackExchange.Redis does, StackExchange.Redis for a plain
+	// client and StackExchange.Redis_{name} for a keyed one, instead of
+	// redis_{name} and redis_keyed_{name} (see Resolved.HealthCheckName),
+	// for dashboards and alerts built on the .NET names.
+	DotNetHealthCheckNames bool
 
 	// AutoPipelining hands out a multiplexed client: concurrent callers'
 	// commands are queued and sent together as pipelines on shared
@@ -85,6 +92,9 @@ type Settings struct {
 	// a backstop for a lost invalidation. Zero: no limit besides
 	// invalidation.
 	ClientSideCacheTTL time.Duration
+
+	// keyed marks a keyed client's settings (internal/keyedmark).
+	keyed bool
 
 	// configure edits the final go-redis options, after the connection
 	// string and the ConfigurationOptions sections were applied.

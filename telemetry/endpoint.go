@@ -128,6 +128,10 @@ type opInfo struct {
 	// procArg is set for EVALSHA and FCALL, whose first argument is
 	// db.stored_procedure.name.
 	procArg bool
+	// hideReply is set for a command whose error reply is not recorded
+	// (hidesReply, looked up by the command's lower-case name): the one
+	// lookup both the hooks and the multiplexed observer use.
+	hideReply bool
 }
 
 // outcome is what a span and a measurement of one operation with one
@@ -166,6 +170,7 @@ func newOpInfo(ep *endpoint, kind opKind, cmd string) *opInfo {
 	}
 	if kind == kindCommand {
 		oi.setup = setupNames[cmd]
+		oi.hideReply = hidesReply(cmd)
 		switch cmd {
 		case "evalsha", "evalsha_ro", "fcall", "fcall_ro":
 			oi.procArg = true

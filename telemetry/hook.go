@@ -135,7 +135,7 @@ func (in *instrumentation) processCmd(ctx context.Context, cmd redis.Cmder, next
 	if fep := t.finalEndpoint(ep, capt); fep != ep {
 		oi = fep.op(kindCommand, name)
 	}
-	in.end(ctx, &c, oi, err, err != nil && hidesReply(name))
+	in.end(ctx, &c, oi, err, err != nil && oi.hideReply)
 	return err
 }
 

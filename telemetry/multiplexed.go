@@ -52,11 +52,13 @@ const BatchSizeMetric = "redis.client.autopipeline.batch.size"
 // go-redis runs auto-pipelined batches on context.Background(), so hooks
 // see one PIPELINE per batch and no caller. Here every command is recorded
 // where it is issued instead: the returned client wraps each method of
-// redis.UniversalClient (internal/surface), and records the command once
-// it has run, under the caller's context: its own span, a child of the
-// caller's, with the attributes Instrument gives it, and its own
-// db.client.operation.duration sample. The batches themselves produce no
-// spans; their sizes go to the BatchSizeMetric histogram. Pipelines,
+// redis.UniversalClient (internal/surface; a command of a newer go-redis
+// than the one it was generated from goes through Process, and is recorded
+// the same way), and records the command once it has run, under the
+// caller's context: its own span, a child of the caller's, with the
+// attributes Instrument gives it, and its own db.client.operation.duration
+// sample. The batches themselves produce no spans; their sizes go to the
+// BatchSizeMetric histogram. Pipelines,
 // transactions and Watch are recorded by Instrument's hooks on m.Base as
 // without multiplexing, and so are the commands they carry.
 //
@@ -277,7 +279,7 @@ func (o *observer) End(ctx context.Context, cmd redis.Cmder) {
 			}
 		}
 	}
-	o.in.end(op.Context, &c, oi, cmd.Err(), cmd.Err() != nil && hidesReply(oi.name))
+	o.in.end(op.Context, &c, oi, cmd.Err(), cmd.Err() != nil && oi.hideReply)
 }
 
 // engineHook hides the auto-pipeliner's own batches, which go-redis runs

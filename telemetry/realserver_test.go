@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
+	"github.com/aspirego/redis/internal/secrettest"
 	"github.com/aspirego/redis/internal/testserver"
 	"github.com/aspirego/redis/internal/untraced"
 )
@@ -221,64 +222,103 @@ func TestSentinel(t *testing.T) {
 
 // TestSecretErrorReplies: a server error reply that echoes an argument of a
 // command whose arguments can hold a secret never reaches the span status
-// or error.type, in a command or a batch, in either instrumentation mode.
+// or error.type, in a command or a batch, in every instrumentation mode
+// (hooks, redisotel, multiplexed), for every password of the secret corpus.
 // Redis answers a malformed ACL SETUSER modifier with
-// "ERR Error in ACL SETUSER modifier '<modifier>': Syntax error".
+// "ERR Error in ACL SETUSER modifier '<modifier>': Syntax error" and an
+// unknown HELLO option with "ERR Syntax error in HELLO option '<option>'".
 func TestSecretErrorReplies(t *testing.T) {
-	const secret = "s3cr3t-Hunter2-pw"
 	srv := testserver.Start(t, testserver.Options{})
-	for _, mode := range []string{"hooks", "redisotel"} {
+	commands := func(pw string) [][]any {
+		return [][]any{
+			{"acl", "setuser", "u", "on", "<" + pw},
+			{"config", "set", "maxmemory", pw},
+			{"auth", "nobody", pw},
+			{"hello", "3", "auth", "default", "x", pw},
+		}
+	}
+	for _, mode := range []string{"hooks", "redisotel", "multiplexed"} {
 		t.Run(mode, func(t *testing.T) {
 			env := newEnv(t)
-			c := redis.NewClient(srv.ClientOptions())
-			t.Cleanup(func() { _ = c.Close() })
 			cfg := env.config("cache")
 			cfg.QueryText = true
 			cfg.ConnectionSetup = true // records the application's AUTH too
 			cfg.Redisotel = mode == "redisotel"
-			instrument(t, c, cfg)
+			var c redis.UniversalClient
+			if mode == "multiplexed" {
+				base := redis.NewClient(srv.ClientOptions())
+				ap, err := base.AutoPipeline()
+				if err != nil {
+					t.Fatal(err)
+				}
+				mc, stop, err := InstrumentMultiplexed(Multiplexed{Base: base, Front: ap}, cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { _ = stop(); _ = mc.Close() })
+				c = mc
+			} else {
+				pc := redis.NewClient(srv.ClientOptions())
+				t.Cleanup(func() { _ = pc.Close() })
+				instrument(t, pc, cfg)
+				c = pc
+			}
 			ctx := context.Background()
 
-			for _, args := range [][]any{
-				{"acl", "setuser", "u", "on", "<" + secret},
-				{"config", "set", "maxmemory", secret},
-				{"auth", "nobody", secret},
-			} {
-				if err := c.Do(ctx, args...).Err(); err == nil {
-					t.Fatalf("%v succeeded", args[:2])
-				} else if args[0] == "acl" && !strings.Contains(err.Error(), secret) {
-					t.Fatalf("the server no longer echoes the modifier (%v): the test proves nothing", err)
+			// run sends the commands with pw and returns the spans they
+			// made, and all those spans show, as text.
+			run := func(t *testing.T, pw string) (tracetest.SpanStubs, string) {
+				t.Helper()
+				env.spans.Reset()
+				for _, args := range commands(pw) {
+					err := c.Do(ctx, args...).Err()
+					if err == nil {
+						t.Fatalf("%v succeeded", args[:2])
+					}
+					if args[0] == "acl" && pw == secrettest.Neutral && !strings.Contains(err.Error(), pw) {
+						t.Fatalf("the server no longer echoes the modifier (%v): the test proves nothing", err)
+					}
 				}
+				pipe := c.Pipeline()
+				pipe.Get(ctx, "k")
+				pipe.Do(ctx, "acl", "setuser", "u", "on", "<"+pw)
+				_, _ = pipe.Exec(ctx)
+				spans := env.spans.GetSpans()
+				var b strings.Builder
+				for _, s := range spans {
+					fmt.Fprintln(&b, s.Name, s.Status, s.Attributes, s.Events)
+				}
+				return spans, b.String()
 			}
-			pipe := c.Pipeline()
-			pipe.Get(ctx, "k")
-			pipe.Do(ctx, "acl", "setuser", "u", "on", "<"+secret)
-			_, _ = pipe.Exec(ctx)
 
-			spans := env.spans.GetSpans()
+			_, baseline := run(t, secrettest.Neutral) // also checks that the server echoes
+			for _, pw := range secrettest.Passwords {
+				_, out := run(t, pw)
+				secrettest.NoSecret(t, mode+" spans", out, baseline, pw, 3)
+			}
+
+			spans, _ := run(t, "s3cr3t-Hunter2-pw")
 			failed := map[string]bool{}
 			for _, s := range spans {
-				if strings.Contains(fmt.Sprint(s.Status, s.Attributes, s.Events), secret) {
-					t.Errorf("span %s carries the secret: status %v, attributes %v", s.Name, s.Status, s.Attributes)
-				}
 				if s.Status.Code == codes.Error {
 					failed[s.Name] = true
 				}
 			}
-			if mode == "hooks" {
-				for _, name := range []string{"ACL", "CONFIG", "AUTH", "PIPELINE"} {
-					if !failed[name] {
-						t.Errorf("no failed %s span", name)
-					}
+			if mode == "redisotel" {
+				return // redisotel does not trace these commands at all
+			}
+			for _, name := range []string{"ACL", "CONFIG", "AUTH", "HELLO", "PIPELINE"} {
+				if !failed[name] {
+					t.Errorf("no failed %s span", name)
 				}
 			}
-			if mode == "hooks" {
-				acl := spanNamed(t, spans, "ACL")
-				if got := attrMap(acl.Attributes)["error.type"]; got != "ERR" {
-					t.Errorf("ACL SETUSER error.type = %v, want ERR", got)
+			for _, name := range []string{"ACL", "HELLO"} {
+				s := spanNamed(t, spans, name)
+				if got := attrMap(s.Attributes)["error.type"]; got != "ERR" {
+					t.Errorf("%s error.type = %v, want ERR", name, got)
 				}
-				if !strings.HasPrefix(acl.Status.Description, "ERR (server reply not recorded") {
-					t.Errorf("ACL SETUSER status = %q", acl.Status.Description)
+				if !strings.HasPrefix(s.Status.Description, "ERR (server reply not recorded") {
+					t.Errorf("%s status = %q", name, s.Status.Description)
 				}
 			}
 		})

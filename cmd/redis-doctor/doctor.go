@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
@@ -23,6 +24,7 @@ import (
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/aspirego/redis/healthcheck"
+	"github.com/aspirego/redis/internal/clusterinfo"
 	"github.com/aspirego/redis/rediscache"
 	"github.com/aspirego/redis/settings"
 )
@@ -477,12 +479,11 @@ func (d *doctor) redisProblem(step string, err error) string {
 // known after the first command.
 func (d *doctor) checkServer(ctx context.Context, client redis.UniversalClient, discovered func() rediscache.Topology) {
 	begin := time.Now()
-	text, err := client.Info(ctx).Result()
+	info, err := infoFields(ctx, client)
 	if err != nil {
 		d.addCheck("INFO", false, time.Since(begin), err.Error())
 		d.warn("INFO failed, so the server version and role are unknown: %s", d.redisProblem("INFO", err))
 	} else {
-		info := parseInfo(text)
 		srv := serverFromInfo(info)
 		d.report.Server = srv
 		detail := srv.Product + " " + srv.Version
@@ -512,18 +513,20 @@ func (d *doctor) checkServer(ctx context.Context, client redis.UniversalClient, 
 	}
 }
 
-func parseInfo(text string) map[string]string {
-	m := map[string]string{}
-	for _, line := range strings.Split(text, "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || line[0] == '#' {
-			continue
-		}
-		if k, v, ok := strings.Cut(line, ":"); ok {
-			m[k] = v
-		}
+// infoFields reads INFO with go-redis's InfoMap and returns the fields of
+// all its sections in one map: INFO's field names are unique across
+// sections, and servers other than Redis put some in sections of their
+// own.
+func infoFields(ctx context.Context, client redis.UniversalClient) (map[string]string, error) {
+	sections, err := client.InfoMap(ctx).Result()
+	if err != nil {
+		return nil, err
 	}
-	return m
+	info := map[string]string{}
+	for _, fields := range sections {
+		maps.Copy(info, fields)
+	}
+	return info, nil
 }
 
 // serverFromInfo names the product: Valkey, Garnet, Dragonfly, KeyDB
@@ -607,7 +610,7 @@ func (d *doctor) cluster(ctx context.Context, client redis.UniversalClient) {
 		}
 	}
 	if info, err := cc.ClusterInfo(ctx).Result(); err == nil {
-		t.ClusterState = parseInfo(info)["cluster_state"]
+		t.ClusterState, _ = clusterinfo.Field(info, "cluster_state")
 	}
 	t.Detail = fmt.Sprintf("%d primaries, %d replicas, cluster_state %s", t.Primaries, t.Replicas, or(t.ClusterState, "unknown"))
 	if len(failing) > 0 {

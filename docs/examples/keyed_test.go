@@ -85,7 +85,7 @@ func Example_keyedClients() {
 	// Output:
 	// true
 	// [where] [messages]
-	// [redis_cache redis_chat self]
+	// [redis_cache redis_keyed_chat self]
 }
 
 // Two providers for one name fail at fx.New, naming the client.

@@ -27,12 +27,42 @@ func (Nop) End(context.Context, redis.Cmder) {}
 
 // Client is a redis.UniversalClient that runs everything on an inner
 // client and reports every command to an Observer.
+//
+// Its methods are written in this file and generated in client_gen.go
+// from the go-redis version in go.mod. A method a later go-redis adds to
+// redis.UniversalClient is promoted from one of two embedded fields, so
+// that the module still builds and the method still works:
+//
+//   - a method of redis.Cmdable (a command) from laterCommands, the funnel:
+//     go-redis's own implementation builds the command and hands it to
+//     Process, which runs it on the inner client and records it under the
+//     caller's context like any generated command (see newFunnel);
+//   - any other method (a client-level call, as Subscribe and PoolStats
+//     are) from laterMethods: the inner client's own, run as is and not
+//     seen by the Observer, as the generated Subscribe is not.
+//
+// laterCommands is one level of embedding up from the inner client, so a
+// Cmdable method is taken from it and never from the inner client.
 type Client struct {
+	laterCommands
+	laterMethods
+
 	inner  redis.UniversalClient
 	reads  redis.UniversalClient // the cached reads (see SetCachedReads)
 	obs    Observer
+	funnel *redis.Client
 	closer []func() error
 }
+
+// laterCommands is the funnel, as redis.Cmdable.
+type laterCommands = redis.Cmdable
+
+// laterMethods holds the inner client one level of embedding below
+// laterCommands.
+type laterMethods struct{ innerClient }
+
+// innerClient is the inner client, as embedded in laterMethods.
+type innerClient struct{ redis.UniversalClient }
 
 var _ redis.UniversalClient = (*Client)(nil)
 
@@ -43,7 +73,11 @@ func New(inner redis.UniversalClient, obs Observer, closers ...func() error) *Cl
 	if obs == nil {
 		obs = Nop{}
 	}
-	return &Client{inner: inner, reads: inner, obs: obs, closer: closers}
+	c := &Client{inner: inner, reads: inner, obs: obs, closer: closers}
+	c.laterMethods = laterMethods{innerClient{inner}}
+	c.funnel = newFunnel(c)
+	c.laterCommands = c.funnel
+	return c
 }
 
 // SetCachedReads sends the commands go-redis's client-side cache serves
@@ -85,6 +119,7 @@ func (c *Client) Close() error {
 	for _, fn := range c.closer {
 		errs = append(errs, fn())
 	}
+	errs = append(errs, c.funnel.Close())
 	return errors.Join(errs...)
 }
 

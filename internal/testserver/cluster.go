@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/aspirego/redis/internal/clusterinfo"
 )
 
 // Cluster defaults.
@@ -219,9 +221,10 @@ func (c *Cluster) converged() error {
 		if err != nil {
 			return err
 		}
-		info := parseInfo(fmt.Sprint(v))
-		if info["cluster_state"] != "ok" || info["cluster_slots_ok"] != strconv.Itoa(SlotCount) {
-			return fmt.Errorf("%s: cluster_state:%s cluster_slots_ok:%s", n.Addr, info["cluster_state"], info["cluster_slots_ok"])
+		state, _ := clusterinfo.Field(fmt.Sprint(v), "cluster_state")
+		slotsOK, _ := clusterinfo.Field(fmt.Sprint(v), "cluster_slots_ok")
+		if state != "ok" || slotsOK != strconv.Itoa(SlotCount) {
+			return fmt.Errorf("%s: cluster_state:%s cluster_slots_ok:%s", n.Addr, state, slotsOK)
 		}
 		view, err := nodeView(n)
 		if err != nil {

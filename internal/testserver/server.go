@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/url"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/maintnotifications"
 
 	"github.com/aspirego/redis/settings"
 )
@@ -441,12 +443,11 @@ func (s *Server) ping(p *process, timeout time.Duration) error {
 	if _, err = c.do(ctx, "PING"); err != nil {
 		return err
 	}
-	v, err := c.do(ctx, "INFO", "server")
+	info, err := infoMap(ctx, s.clientOptionsLocked(), "server")
 	if err != nil {
 		return err
 	}
-	str, _ := v.(string)
-	if pid := parseInfo(str)["process_id"]; pid != strconv.Itoa(p.cmd.Process.Pid) {
+	if pid := info["process_id"]; pid != strconv.Itoa(p.cmd.Process.Pid) {
 		return fmt.Errorf("%s is served by another process (pid %s)", s.Addr, pid)
 	}
 	return nil
@@ -556,7 +557,13 @@ func (s *Server) TLSConfig() *tls.Config {
 // the default user's password and TLSConfig; everything else is go-redis's
 // default.
 func (s *Server) ClientOptions() *redis.Options {
-	return &redis.Options{Addr: s.Addr, Password: s.Password(), TLSConfig: s.TLSConfig()}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.clientOptionsLocked()
+}
+
+func (s *Server) clientOptionsLocked() *redis.Options {
+	return &redis.Options{Addr: s.Addr, Password: s.opts.Password, TLSConfig: s.TLSConfig()}
 }
 
 // ConnectionString returns the server in the StackExchange.Redis format:
@@ -664,26 +671,39 @@ func (s *Server) Info(t testing.TB, section string) map[string]string {
 }
 
 func (s *Server) info(section string) (map[string]string, error) {
-	v, err := s.DoErr("INFO", section)
+	ctx, cancel := context.WithTimeout(context.Background(), CommandTimeout)
+	defer cancel()
+	s.mu.Lock()
+	o := s.clientOptionsLocked()
+	s.mu.Unlock()
+	info, err := infoMap(ctx, o, section)
+	if err != nil {
+		return nil, fmt.Errorf("testserver: INFO %s on %s: %w", section, o.Addr, err)
+	}
+	return info, nil
+}
+
+// infoMap reads INFO section with go-redis's InfoMap, on a connection of
+// its own (as DoErr's), and returns the fields of every section it
+// returned in one map: INFO's field names are unique across sections.
+func infoMap(ctx context.Context, o *redis.Options, section string) (map[string]string, error) {
+	o.PoolSize = 1
+	o.MaxRetries = -1
+	o.DialerRetries = 1
+	o.DisableIdentity = true
+	o.ContextTimeoutEnabled = true
+	o.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
+	c := redis.NewClient(o)
+	defer c.Close()
+	sections, err := c.InfoMap(ctx, section).Result()
 	if err != nil {
 		return nil, err
 	}
-	str, _ := v.(string)
-	return parseInfo(str), nil
-}
-
-func parseInfo(s string) map[string]string {
 	m := map[string]string{}
-	for _, l := range strings.Split(s, "\n") {
-		l = strings.TrimSpace(l)
-		if l == "" || l[0] == '#' {
-			continue
-		}
-		if k, v, ok := strings.Cut(l, ":"); ok {
-			m[k] = v
-		}
+	for _, fields := range sections {
+		maps.Copy(m, fields)
 	}
-	return m
+	return m, nil
 }
 
 func commandName(args []any) string {

@@ -47,6 +47,23 @@
 //	csc+hit-spans        csc+tracing+metrics, and a span for every read
 //	                     served from the cache (telemetry.Multiplexed.TraceCacheHits)
 //
+// go-redis's auto-pipeliner alone, without this module's wrapper: a plain
+// go-redis client with telemetry.Instrument's hooks, and the blocking face
+// of its AutoPipeline (docs/benchmarks.md, "FullDuplex"):
+//
+//	fd                   AutoPipelineOptions.FullDuplex, telemetry off
+//	fd+metrics           FullDuplex, metrics only
+//	fd+tracing+metrics   FullDuplex, tracing and metrics: go-redis runs each
+//	                     command's process hooks with the caller's context
+//	hd+tracing+metrics   the half-duplex AutoPipeline, tracing and metrics:
+//	                     the hooks see batches, one pipeline span each,
+//	                     under go-redis's own context
+//
+// Before measuring, every variant with tracing among these and the ap*
+// ones is checked for span parentage: 16 callers, each in a span of its
+// own, run one command each; the line printed says how many of the
+// client's spans have their caller's span as parent.
+//
 // -workload hot replaces SET/GET over K keys by GETs of 32 hot keys, the
 // case the client-side cache is for. The p99 column is the 99th
 // percentile of the command latency seen by the callers.
@@ -70,7 +87,8 @@
 //	-ap-batch N, -ap-delay D, -ap-concurrency N
 //	                AutoPipeliningBatchSize, AutoPipeliningFlushDelay and
 //	                AutoPipeliningConcurrency of the ap* variants
-//	                (default: the SDK's defaults)
+//	                (default: the SDK's defaults); the fd* and hd*
+//	                variants take -ap-batch and -ap-delay
 //	-cpuprofile f   write a CPU profile of the measured rounds to f; its
 //	                samples are labelled with the variant, to select one:
 //	                go tool pprof -tagfocus variant=ap+metrics
@@ -195,6 +213,16 @@ func run(o options) error {
 	value := strings.Repeat("x", o.valueSize)
 
 	printHeader(o, srv)
+	for _, v := range variants {
+		if !slices.Contains(parentageVariants, v.name) {
+			continue
+		}
+		p, err := checkParentage(o, srv.addr, v.name, 16)
+		if err != nil {
+			return fmt.Errorf("span parentage of %s: %w", v.name, err)
+		}
+		fmt.Printf("parentage   %-20s %v\n", v.name, p)
+	}
 	if o.workload == "hot" {
 		if err := variants[0].client.do(context.Background(), true, "", keys, value); err != nil {
 			return err
@@ -275,7 +303,7 @@ func sdkProviders() (*sdktrace.TracerProvider, *sdkmetric.MeterProvider, func())
 
 func buildVariants(o options, addr string) ([]*variant, error) {
 	all := []string{"raw", "disabled", "rediscache", "metrics", "tracing+metrics", "no-sdk", "redisotel",
-		"ap", "ap+metrics", "ap+tracing+metrics", "rueidis-ap", "csc-go-redis", "csc", "csc+metrics", "csc+tracing+metrics", "csc+hit-spans"}
+		"ap", "ap+metrics", "ap+tracing+metrics", "fd", "fd+metrics", "fd+tracing+metrics", "hd+tracing+metrics", "rueidis-ap", "csc-go-redis", "csc", "csc+metrics", "csc+tracing+metrics", "csc+hit-spans"}
 	want := all
 	if o.variants != "" {
 		want = []string{"raw"}
@@ -313,6 +341,14 @@ func buildVariant(o options, addr, name string) (*variant, error) {
 		return hitSpansVariant(o, addr)
 	case name == "rueidis-ap":
 		return rueidisVariant(o, addr)
+	case strings.HasPrefix(name, "fd") || strings.HasPrefix(name, "hd"):
+		tp, mp, stop := sdkProviders()
+		c, closeClient, err := autoPipelineVariant(o, addr, name, tp, mp)
+		if err != nil {
+			stop()
+			return nil, err
+		}
+		return &variant{name: name, client: goRedis{c}, close: func() { closeClient(); stop() }}, nil
 	case name == "rediscache" || strings.HasPrefix(name, "ap") || strings.HasPrefix(name, "csc") && name != "csc-go-redis":
 		return rediscacheVariant(o, addr, name)
 	}
@@ -451,7 +487,7 @@ type commander interface {
 	do(ctx context.Context, set bool, key string, keys []string, value string) error
 }
 
-type goRedis struct{ c redis.UniversalClient }
+type goRedis struct{ c redis.Cmdable }
 
 func (g goRedis) do(ctx context.Context, set bool, key string, keys []string, value string) error {
 	if set && key == "" {
