@@ -14,41 +14,6 @@ import (
 	"github.com/aspirego/redis/settings"
 )
 
-// Command maps are StackExchange.Redis's $COMMAND=name pieces of a
-// connection string (settings.Connection.CommandMap): a server started with
-// rename-command GET MYGET is used with "$GET=MYGET", and a command the
-// client must never send is disabled with "$FLUSHALL=".
-//
-// The map is applied by a go-redis hook installed after the telemetry
-// hooks, so it runs inside them: spans and metrics name the command the
-// application ran (GET), while the server receives the mapped name (MYGET).
-// A client without a map gets no hook at all.
-//
-// What the hook does, command by command:
-//
-//   - a disabled command is not sent: it fails with a *CommandDisabledError
-//     (errors.Is(err, ErrCommandDisabled)) naming the command and its $CMD
-//     key;
-//   - a renamed command is sent under its new name, and the command's
-//     arguments are restored once it is done, so that the application sees
-//     the command it built;
-//   - in a pipeline every command is checked on its own: the disabled ones
-//     fail and the others are sent, as if the server had refused them;
-//   - a MULTI/EXEC transaction that contains a disabled command (or whose
-//     MULTI or EXEC is disabled) is not sent at all, as a server aborts a
-//     transaction with an unknown command (EXECABORT); MULTI and EXEC are
-//     renamed like any other command;
-//   - for a cluster client the cluster refuses disabled commands before it
-//     routes them, and each node renames them as it sends them: the
-//     cluster routes by the command's real name (its key positions come
-//     from COMMAND INFO), which the new name would hide.
-//
-// Like StackExchange.Redis, only the commands it knows (its RedisCommand
-// enumeration, knownCommands below) can be mapped; other names are ignored.
-// Commands go-redis writes without hooks are not mapped: the pub/sub
-// commands of a PubSub connection (SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE and
-// their UNSUBSCRIBE, and its PING) and the commands to sentinels.
-
 // ErrCommandDisabled matches, with errors.Is, the error of a command that
 // the client's command map disables.
 var ErrCommandDisabled = errors.New("command disabled by the command map")
@@ -152,18 +117,15 @@ func (m *commandMap) rename(cmd redis.Cmder, name string) (args []any, old any) 
 	return args, old
 }
 
-// install puts the map's hooks on client: on a plain client one hook that
-// refuses and renames, on a cluster client one that refuses (before
-// routing) and one per node that renames. Call it after the telemetry
-// hooks, so that it runs inside them.
+// install puts the map's hooks on client: on a single client one hook
+// that refuses and renames, on a cluster client one that refuses (before
+// routing) and one per node that renames.
 func (m *commandMap) install(client redis.UniversalClient) {
-	switch c := client.(type) {
-	case *redis.ClusterClient:
-		c.AddHook(commandMapHook{m: m, refuseOnly: true})
-		c.OnNewNode(func(node *redis.Client) { node.AddHook(commandMapHook{m: m}) })
-	default:
-		client.AddHook(commandMapHook{m: m})
+	if _, ok := client.(*redis.ClusterClient); ok {
+		addHooks(client, commandMapHook{m: m, refuseOnly: true}, func(*redis.Client) redis.Hook { return commandMapHook{m: m} })
+		return
 	}
+	addHooks(client, commandMapHook{m: m}, nil)
 }
 
 // commandMapHook applies a commandMap. With refuseOnly it only refuses
@@ -275,6 +237,63 @@ func (h commandMapHook) send(ctx context.Context, cmds []redis.Cmder, next redis
 		u.args[0] = u.old
 	}
 	return err
+}
+
+// commandMapLayer applies a command map: StackExchange.Redis's
+// $COMMAND=name pieces of a connection string
+// (settings.Connection.CommandMap): a server started with rename-command
+// GET MYGET is used with "$GET=MYGET", and a command the client must never
+// send is disabled with "$FLUSHALL=".
+//
+// The map is applied by a go-redis hook installed after the telemetry
+// layer, so it runs inside the telemetry's hooks: spans and metrics name
+// the command the application ran (GET), while the server receives the
+// mapped name (MYGET). A client without a map gets no hook at all.
+//
+// What the hook does, command by command:
+//
+//   - a disabled command is not sent: it fails with a *CommandDisabledError
+//     (errors.Is(err, ErrCommandDisabled)) naming the command and its $CMD
+//     key;
+//   - a renamed command is sent under its new name, and the command's
+//     arguments are restored once it is done, so that the application sees
+//     the command it built;
+//   - in a pipeline every command is checked on its own: the disabled ones
+//     fail and the others are sent, as if the server had refused them;
+//   - a MULTI/EXEC transaction that contains a disabled command (or whose
+//     MULTI or EXEC is disabled) is not sent at all, as a server aborts a
+//     transaction with an unknown command (EXECABORT); MULTI and EXEC are
+//     renamed like any other command;
+//   - for a cluster client the cluster refuses disabled commands before it
+//     routes them, and each node renames them as it sends them: the
+//     cluster routes by the command's real name (its key positions come
+//     from COMMAND INFO), which the new name would hide.
+//
+// Like StackExchange.Redis, only the commands it knows (its RedisCommand
+// enumeration, knownCommands below) can be mapped; other names are ignored.
+// Commands go-redis writes without hooks are not mapped: the pub/sub
+// commands of a PubSub connection (SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE and
+// their UNSUBSCRIBE, and its PING) and the commands to sentinels.
+type commandMapLayer struct {
+	noLayer
+	client string
+	conn   *settings.Connection
+	logger *slog.Logger
+	m      *commandMap // set by configure; nil: no map
+}
+
+func (*commandMapLayer) name() string { return "command map" }
+
+func (l *commandMapLayer) configure(*redis.UniversalOptions) error {
+	l.m = applyCommandMap(l.client, l.conn, l.logger)
+	return nil
+}
+
+func (l *commandMapLayer) install(c redis.UniversalClient) error {
+	if l.m != nil {
+		l.m.install(c)
+	}
+	return nil
 }
 
 // applyCommandMap adjusts opts to what the map leaves usable before the

@@ -17,38 +17,6 @@ import (
 	"github.com/aspirego/redis/healthcheck"
 )
 
-// Every command and pipeline of a client built by New is bounded by the
-// client's command timeout, syncTimeout (go-redis's ReadTimeout and
-// WriteTimeout, the larger of the two), or by the caller's context when
-// that ends sooner, as StackExchange.Redis bounds every synchronous
-// command by syncTimeout whatever its connection is doing.
-//
-// go-redis alone does not promise that: its socket deadlines bound each
-// read and write, but a command that has to connect first waits for the
-// dial (DialTimeout, tried DialerRetries times) and is then retried
-// (MaxRetries, with backoff), so against a TCP connect that hangs one SET
-// with the default settings took 61 s (4 command attempts x 3 dial
-// attempts x 5 s). A deadline on the command's context bounds every layer
-// at once: the wait for a pool turn and for a dial (go-redis waits for
-// both on the context), the connection handshake (HELLO, AUTH), the
-// socket reads and writes (ContextTimeoutEnabled) and the retry backoff.
-// A dial that the deadline abandoned goes on in the background and its
-// connection, if any, joins the pool.
-//
-// Blocking commands (BLPOP, BRPOP, BLMOVE, BLMPOP, BRPOPLPUSH, BZPOPMIN,
-// BZPOPMAX, BZMPOP, XREAD and XREADGROUP with BLOCK, WAIT, WAITAOF) sent
-// on their own, typed or through Do, get their own timeout on top of the
-// command timeout, and no deadline at all when they block without limit
-// (a timeout of 0), as go-redis's read deadlines do; go-redis's own read
-// timeout is set to match (blocking.go). In a pipeline go-redis reads them
-// under ReadTimeout like any other command, and so does the pipeline's
-// deadline.
-//
-// Under a context that cannot be cancelled, commands share deadlines
-// (sharedDeadlines), at no allocation; under any other context the
-// deadline is a context.WithTimeout. The benchmark's rediscache variant
-// measures both (docs/benchmarks.md, "Command deadlines").
-
 // CommandTimeoutError is the error of a command (or pipeline) that did not
 // complete within the client's command timeout, syncTimeout. It wraps
 // context.DeadlineExceeded, so errors.Is(err, context.DeadlineExceeded)
@@ -127,14 +95,58 @@ type dialOutcome struct {
 	err error
 }
 
-// installDeadline adds the hook to client, first, so that it wraps every
-// other hook. It does nothing when the options ask for no timeout.
-func installDeadline(client redis.UniversalClient, name string) {
-	d := commandTimeout(client)
-	if d <= 0 {
-		return
+// deadlineLayer bounds every command and pipeline of the client by the
+// client's command timeout, syncTimeout (go-redis's ReadTimeout and
+// WriteTimeout, the larger of the two), or by the caller's context when
+// that ends sooner, as StackExchange.Redis bounds every synchronous
+// command by syncTimeout whatever its connection is doing.
+//
+// go-redis alone does not promise that: its socket deadlines bound each
+// read and write, but a command that has to connect first waits for the
+// dial (DialTimeout, tried DialerRetries times) and is then retried
+// (MaxRetries, with backoff), so against a TCP connect that hangs one SET
+// with the default settings took 61 s (4 command attempts x 3 dial
+// attempts x 5 s). A deadline on the command's context bounds every layer
+// at once: the wait for a pool turn and for a dial (go-redis waits for
+// both on the context), the connection handshake (HELLO, AUTH), the
+// socket reads and writes (ContextTimeoutEnabled) and the retry backoff.
+// A dial that the deadline abandoned goes on in the background and its
+// connection, if any, joins the pool.
+//
+// Blocking commands (BLPOP, BRPOP, BLMOVE, BLMPOP, BRPOPLPUSH, BZPOPMIN,
+// BZPOPMAX, BZMPOP, XREAD and XREADGROUP with BLOCK, WAIT, WAITAOF) sent
+// on their own, typed or through Do, get their own timeout on top of the
+// command timeout, and no deadline at all when they block without limit
+// (a timeout of 0), as go-redis's read deadlines do; go-redis's own read
+// timeout is set to match (blocking.go). In a pipeline go-redis reads them
+// under ReadTimeout like any other command, and so does the pipeline's
+// deadline.
+//
+// Under a context that cannot be cancelled, commands share deadlines
+// (sharedDeadlines), at no allocation; under any other context the
+// deadline is a context.WithTimeout. The benchmark's rediscache variant
+// measures both (docs/benchmarks.md, "Command deadlines").
+//
+// The layer adds one hook to the client, none when the options ask for no
+// timeout, and bounds the health check the same way (boundCheck).
+type deadlineLayer struct {
+	noLayer
+	client  string
+	timeout time.Duration // set by install
+}
+
+func (*deadlineLayer) name() string { return "deadline" }
+
+func (l *deadlineLayer) install(c redis.UniversalClient) error {
+	l.timeout = commandTimeout(c)
+	if l.timeout > 0 {
+		addHooks(c, &deadlineHook{name: l.client, timeout: l.timeout}, nil)
 	}
-	client.AddHook(&deadlineHook{name: name, timeout: d})
+	return nil
+}
+
+func (l *deadlineLayer) wrapCheck(c healthcheck.Check) healthcheck.Check {
+	return boundCheck(c, l.client, l.timeout)
 }
 
 func (h *deadlineHook) DialHook(next redis.DialHook) redis.DialHook {

@@ -12,23 +12,6 @@ import (
 	"github.com/aspirego/redis/settings"
 )
 
-// A connection string that names one node of a Redis Cluster builds a
-// standalone client here, where StackExchange.Redis would discover the
-// cluster from that node. Discovering it would need a round trip to the
-// server before the client exists (the kind of client, *redis.Client or
-// *redis.ClusterClient, is fixed when it is built and already handed out
-// by New and fx), and New does not dial. Making every one-endpoint client a
-// cluster client instead would change what a standalone server does
-// (transactions split by slot, one database only). So discovery is opt-in:
-// list the nodes ("host1:port1,host2:port2,...") or set the ClusterMode
-// setting (Aspire:StackExchange:Redis:cache:ClusterMode=true in
-// configuration, or settings.EnableClusterMode() in code): one address is
-// then enough, the client asks it for the others.
-//
-// What guardRedirects adds is a clear failure when that is forgotten: a
-// standalone client that receives a MOVED or ASK redirection returns a
-// *RedirectError that says what to write, and logs it once.
-
 // RedirectError is the error of a command that a standalone client sent to
 // a Redis Cluster node, which answered with a MOVED or ASK redirection to
 // another node: the key lives elsewhere and a standalone client cannot
@@ -57,16 +40,40 @@ func (e *RedirectError) Error() string {
 // Unwrap returns the redirection reply.
 func (e *RedirectError) Unwrap() error { return e.Err }
 
-// guardRedirects installs, on a standalone client only, a hook that turns
-// MOVED and ASK replies into *RedirectError and logs the first one. It
-// costs one comparison per command that succeeds.
-func guardRedirects(client redis.UniversalClient, name string, conn *settings.Connection, logger *slog.Logger) {
+// A connection string that names one node of a Redis Cluster builds a
+// standalone client here, where StackExchange.Redis would discover the
+// cluster from that node. Discovering it would need a round trip to the
+// server before the client exists (the kind of client, *redis.Client or
+// *redis.ClusterClient, is fixed when it is built and already handed out
+// by New and fx), and New does not dial. Making every one-endpoint client a
+// cluster client instead would change what a standalone server does
+// (transactions split by slot, one database only). So discovery is opt-in:
+// list the nodes ("host1:port1,host2:port2,...") or set the ClusterMode
+// setting (Aspire:StackExchange:Redis:cache:ClusterMode=true in
+// configuration, or settings.EnableClusterMode() in code): one address is
+// then enough, the client asks it for the others.
+//
+// redirectLayer adds a clear failure when that is forgotten: a
+// standalone client that receives a MOVED or ASK redirection returns a
+// *RedirectError that says what to write, and logs it once.
+// The hook costs one comparison per command that succeeds.
+type redirectLayer struct {
+	noLayer
+	client   string
+	topology settings.Topology
+	logger   *slog.Logger
+}
+
+func (*redirectLayer) name() string { return "redirect guard" }
+
+// install adds the guard to a standalone client only.
+func (l *redirectLayer) install(client redis.UniversalClient) error {
 	c, ok := client.(*redis.Client)
-	if !ok || conn.Topology != settings.Standalone {
-		return
+	if !ok || l.topology != settings.Standalone {
+		return nil
 	}
-	g := &redirectGuard{name: name, addr: c.Options().Addr, logger: logger}
-	c.AddHook(g)
+	addHooks(c, &redirectGuard{name: l.client, addr: c.Options().Addr, logger: l.logger}, nil)
+	return nil
 }
 
 type redirectGuard struct {

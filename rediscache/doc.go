@@ -76,6 +76,13 @@
 // health check PINGs the client underneath, and the log line "redis
 // client built" names the mode.
 //
+// # How a client is built
+//
+// Each feature that shapes a client (deadlines, telemetry, discovery,
+// command maps, extensions, ...) is a layer; New installs the layers in one
+// order, shown with the path from a connection name to a live client in
+// docs/architecture.md.
+//
 // For unit tests of services that use these clients, see package
 // rediscachetest.
 package rediscache

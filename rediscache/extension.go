@@ -1,9 +1,11 @@
 package rediscache
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/aspirego/redis/healthcheck"
 	"github.com/aspirego/redis/settings"
@@ -19,7 +21,8 @@ const ExtensionGroup = "aspirego_redis_extensions"
 // it links a large SDK, such as azureauth with the Azure SDK) implements a
 // Go-only setting: [New] applies every extension to every client, and
 // fails for a client whose settings turn on a setting that no extension
-// implements.
+// implements. Each extension is one of the layers a client is built from,
+// the first (docs/architecture.md).
 //
 // Pass extensions in [Deps].Extensions, or, with fx, supply them into the
 // [ExtensionGroup] value group.
@@ -57,10 +60,43 @@ func requiredExtensions(s settings.Settings) []string {
 	return keys
 }
 
-// extend applies exts to the client res describes. On error it closes
-// whatever the extensions applied so far returned.
-func extend(res *settings.Resolved, exts []Extension, logger *slog.Logger) ([]Addon, error) {
+// extension is the layer of one [Extension]: it configures the client
+// through Extend, and its Addon's checks and Close are the layer's.
+type extension struct {
+	noLayer
+	ext    Extension
+	res    *settings.Resolved
+	logger *slog.Logger
+	addon  Addon
+}
+
+func (e *extension) name() string { return "extension " + e.ext.Setting() }
+
+// configure runs Extend, which may change o through e.res.Connection.Options
+// (the same options).
+func (e *extension) configure(*redis.UniversalOptions) (err error) {
+	e.addon, err = e.ext.Extend(e.res, e.logger)
+	return err
+}
+
+func (e *extension) close() error {
+	if e.addon.Close == nil {
+		return nil
+	}
+	return e.addon.Close()
+}
+
+// extensions are the layers of a client's extensions, in the order of
+// Deps.Extensions: one layer, first in the order, so that the options the
+// extensions set (credentials) are there when the other layers configure.
+type extensions []*extension
+
+// newExtensions returns the layers of exts for the client res describes.
+// It fails when two extensions implement one setting, or when a setting of
+// res that is on has no extension (*MissingExtensionError).
+func newExtensions(res *settings.Resolved, exts []Extension, logger *slog.Logger) (extensions, error) {
 	seen := make(map[string]bool, len(exts))
+	var layers extensions
 	for _, ext := range exts {
 		if ext == nil {
 			continue
@@ -70,38 +106,54 @@ func extend(res *settings.Resolved, exts []Extension, logger *slog.Logger) ([]Ad
 			return nil, fmt.Errorf("two extensions implement the setting %s: link it once (for example one azureauth.Module)", key)
 		}
 		seen[key] = true
+		layers = append(layers, &extension{ext: ext, res: res, logger: logger})
 	}
 	for _, key := range requiredExtensions(res.Settings) {
 		if !seen[key] {
 			return nil, &MissingExtensionError{Name: res.Name, Setting: key}
 		}
 	}
-	var addons []Addon
-	for _, ext := range exts {
-		if ext == nil {
-			continue
-		}
-		a, err := ext.Extend(res, logger)
-		if err != nil {
-			closeAddons(addons)
-			return nil, err
-		}
-		addons = append(addons, a)
-	}
-	return addons, nil
+	return layers, nil
 }
 
-// closeAddons runs the Close functions of addons and joins their errors.
-func closeAddons(addons []Addon) error {
-	var errs []error
-	for _, a := range addons {
-		if a.Close != nil {
-			if err := a.Close(); err != nil {
-				errs = append(errs, err)
-			}
+func (x extensions) name() string {
+	names := make([]string, len(x))
+	for i, e := range x {
+		names[i] = e.name()
+	}
+	return "extensions [" + strings.Join(names, ", ") + "]"
+}
+
+// configure configures each extension in turn. On error the extensions
+// configured so far are closed by the caller (layers.configure).
+func (x extensions) configure(o *redis.UniversalOptions) error {
+	for _, e := range x {
+		if err := e.configure(o); err != nil {
+			return err
 		}
 	}
-	return errors.Join(errs...)
+	return nil
+}
+
+func (extensions) install(redis.UniversalClient) error             { return nil }
+func (extensions) wrapCheck(c healthcheck.Check) healthcheck.Check { return c }
+
+// checks returns the checks the extensions add to the client.
+func (x extensions) checks() []healthcheck.Check {
+	var checks []healthcheck.Check
+	for _, e := range x {
+		checks = append(checks, e.addon.Checks...)
+	}
+	return checks
+}
+
+// close closes the extensions and joins their errors.
+func (x extensions) close() error {
+	layers := make([]layer, len(x))
+	for i, e := range x {
+		layers[i] = e
+	}
+	return closeLayers(layers)
 }
 
 // MissingExtensionError is returned by [New] for a client whose settings

@@ -15,7 +15,6 @@ import (
 
 	"github.com/aspirego/redis/healthcheck"
 	"github.com/aspirego/redis/settings"
-	"github.com/aspirego/redis/telemetry"
 )
 
 // Deps are what New takes from its surroundings. Every field is optional.
@@ -54,12 +53,11 @@ type Instance struct {
 	// are disabled.
 	Checks []healthcheck.Check
 
-	logger        *slog.Logger
-	discovery     *discovery // several endpoints: see replicas.go
-	addons        []Addon
-	stopTelemetry func() error
-	closeOnce     sync.Once
-	closeErr      error
+	logger    *slog.Logger
+	discovery *discovery // several endpoints: see discoveryLayer
+	layers    []layer    // in the order they were installed
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // New resolves the client called name from deps.Config and opts with the
@@ -74,16 +72,18 @@ func New(name string, deps Deps, opts ...settings.Option) (*Instance, error) {
 	return build(name, res, deps)
 }
 
-// build builds the client of resolved settings res.
+// build builds the client of resolved settings res: its layers (see
+// layer) configure the go-redis options, the client is constructed, the
+// layers install their hooks in their order (layers.order), and the health
+// checks are made.
 func build(name string, res *settings.Resolved, deps Deps) (*Instance, error) {
-	logger := deps.Logger
-	if logger == nil {
-		logger = slog.Default()
+	baseLogger := deps.Logger
+	if baseLogger == nil {
+		baseLogger = slog.Default()
 	}
-	baseLogger := logger
-	logger = logger.With(slog.String("redis.client", name))
+	logger := baseLogger.With(slog.String("redis.client", name))
 
-	addons, err := extend(res, deps.Extensions, logger)
+	exts, err := newExtensions(res, deps.Extensions, logger)
 	var missing *MissingExtensionError
 	switch {
 	case errors.As(err, &missing):
@@ -91,7 +91,6 @@ func build(name string, res *settings.Resolved, deps Deps) (*Instance, error) {
 	case err != nil:
 		return nil, fmt.Errorf("rediscache: client %q: %w", name, err)
 	}
-
 	ropts := res.Connection.Options
 	if ropts.MaintNotificationsConfig == nil {
 		// Redis Enterprise maintenance notifications are off unless
@@ -100,124 +99,39 @@ func build(name string, res *settings.Resolved, deps Deps) (*Instance, error) {
 		// closed cluster client leaves the feature's goroutines running.
 		ropts.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
 	}
-	mux := configureMultiplexing(res.Settings, res.Connection, ropts, logger)
-	cmdMap := applyCommandMap(name, res.Connection, logger)
-	var client redis.UniversalClient
-	var disc *discovery
-	if discovers(res.Connection) {
-		client, disc = newDiscoveringClient(name, ropts, cmdMap, logger)
-	} else {
-		client = redis.NewUniversalClient(ropts)
-	}
-	// Blocking commands run once with their block time, sent through Do
-	// too (blocking.go); this hook runs before every other, which the
-	// command runs through once more on a clone of the client.
-	installLongReads(client)
-	routeGoRedisLogs(baseLogger, name, client, ropts)
-	inst := &Instance{Name: name, Client: client, Resolved: res, logger: logger, discovery: disc, addons: addons}
-	// Every command is bounded by syncTimeout (deadline.go); this hook
-	// comes first, so that it wraps every other. In the multiplexed mode
-	// it comes after the telemetry's hooks instead: the first of those
-	// must see the exact context.Background() go-redis's auto-pipeliner
-	// sends its batches on, to keep them out of the per-command telemetry.
-	if !mux.on() {
-		installDeadline(client, name)
-	}
-	// A standalone client pointed at one node of a Redis Cluster gets a
-	// clear error, instead of a bare MOVED or ASK reply, when a key lives
-	// on another node (see discover.go for why it does not discover the
-	// cluster itself).
-	guardRedirects(client, name, res.Connection, logger)
-	// A server without CLIENT SETNAME (an older Garnet) must not make every
-	// connection fail (setname.go).
-	tolerateSetNameRejection(client)
-
-	tcfg := telemetry.Config{
-		Name:           name,
-		TracerProvider: deps.TracerProvider,
-		MeterProvider:  deps.MeterProvider,
-		DisableTracing: res.Settings.DisableTracing,
-		DisableMetrics: res.Settings.DisableMetrics,
-		QueryText:      res.Settings.RecordQueryText,
-		Redisotel:      res.Settings.Redisotel,
-	}
-	var stop func() error
-	if mux.on() {
-		stop, err = inst.multiplex(client, mux, tcfg)
-	} else if stop, err = telemetry.Instrument(client, tcfg); err != nil {
-		err = fmt.Errorf("telemetry: %w", err)
-	}
-	if err != nil {
-		_ = client.Close()
-		if disc != nil {
-			_ = disc.close()
-		}
-		_ = closeAddons(addons)
+	l := newLayers(name, res, deps, exts, baseLogger, logger)
+	if err := l.configure(ropts); err != nil {
 		return nil, fmt.Errorf("rediscache: client %q: %w", name, err)
 	}
-	inst.stopTelemetry = stop
-	if mux.on() {
-		installDeadline(client, name)
+	client := l.construct(ropts)
+	installed, err := l.install(client)
+	if err != nil {
+		return nil, err
 	}
-	if disc != nil {
-		disc.install(client.(*redis.ClusterClient))
-	}
-	// Installed after telemetry, so they run inside its hooks: spans name
-	// the command the application ran, not the one a map renames it to.
-	if cmdMap != nil {
-		cmdMap.install(client)
+	inst := &Instance{
+		Name:      name,
+		Client:    l.telemetry.front,
+		Resolved:  res,
+		Checks:    l.checks(name, client, res),
+		logger:    logger,
+		discovery: l.discovery.d,
+		layers:    installed,
 	}
 
-	if !res.Settings.DisableHealthChecks {
-		// The check PINGs the client underneath (every primary of a
-		// cluster), not through the auto-pipeliner.
-		check := healthcheck.Redis(name, client, res.Settings.HealthCheckTimeout)
-		check.Name = res.HealthCheckName()
-		if disc != nil {
-			check = disc.check(check, client.(*redis.ClusterClient))
-		}
-		if mux.on() {
-			check = annotateCheck(check, mux)
-		}
-		check = boundCheck(check, name, commandTimeout(client))
-		check.Scrubber, check.Data = checkSecrets(res, ropts), insecureTLSData(ropts)
-		inst.Checks = []healthcheck.Check{check}
-	}
-	for _, a := range addons {
-		inst.Checks = append(inst.Checks, a.Checks...)
-	}
 	warnInsecureTLS(logger, ropts)
 	attrs := []slog.Attr{
 		slog.String("target", res.Connection.String()),
 		slog.String("topology", res.Connection.Topology.String()),
 		slog.String("source", res.Source),
 	}
-	if mux.on() {
-		attrs = append(attrs, slog.String("multiplexed", mux.String()))
+	if l.telemetry.multiplexed() {
+		attrs = append(attrs, slog.String("multiplexed", l.telemetry.mux.String()))
 	}
 	logger.LogAttrs(context.Background(), slog.LevelInfo, "redis client built", attrs...)
 	for _, w := range res.Connection.Warnings { // accepted as .NET accepts them, but not honoured (settings.Warning)
 		logger.Warn("redis configuration value not honoured", slog.String("key", w.Key), slog.String("reason", w.Reason))
 	}
 	return inst, nil
-}
-
-// multiplex builds the multiplexed client in front of client and
-// instruments it; Client becomes that front.
-func (i *Instance) multiplex(client redis.UniversalClient, mux multiplexing, cfg telemetry.Config) (func() error, error) {
-	front, err := frontOf(client, mux)
-	if err != nil {
-		return nil, err
-	}
-	wrapped, stop, err := telemetry.InstrumentMultiplexed(telemetry.Multiplexed{Base: client, Front: front, Cache: mux.cache}, cfg)
-	if err != nil {
-		if front != client {
-			_ = front.Close()
-		}
-		return nil, fmt.Errorf("telemetry: %w", err)
-	}
-	i.Client = wrapped
-	return stop, nil
 }
 
 // activates reports whether Start pings the server.
@@ -277,17 +191,9 @@ func (i *Instance) Close() error {
 		if err := i.Client.Close(); err != nil && !errors.Is(err, redis.ErrClosed) {
 			errs = append(errs, fmt.Errorf("rediscache: client %q: close: %w", i.Name, err))
 		}
-		if i.discovery != nil {
-			if err := i.discovery.close(); err != nil {
-				errs = append(errs, fmt.Errorf("rediscache: client %q: close: %w", i.Name, err))
-			}
-		}
-		if err := closeAddons(i.addons); err != nil {
-			errs = append(errs, fmt.Errorf("rediscache: client %q: %w", i.Name, err))
-		}
-		if i.stopTelemetry != nil {
-			if err := i.stopTelemetry(); err != nil {
-				errs = append(errs, fmt.Errorf("rediscache: client %q: telemetry: %w", i.Name, err))
+		for j := len(i.layers) - 1; j >= 0; j-- {
+			if err := i.layers[j].close(); err != nil {
+				errs = append(errs, fmt.Errorf("rediscache: client %q: %w", i.Name, err))
 			}
 		}
 		i.closeErr = errors.Join(errs...)

@@ -82,15 +82,26 @@ func (h logHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Proce
 	return next
 }
 
-// routeGoRedisLogs sends go-redis's lines about client (called name) to
-// logger, and installs the process-wide adapter once. logger must not
-// carry redis.client yet.
-func routeGoRedisLogs(logger *slog.Logger, name string, client redis.UniversalClient, opts *redis.UniversalOptions) {
-	cl := &clientLog{logger: logger.With(slog.String("redis.client", name))}
+// logsLayer sends go-redis's lines about its client to logger, and
+// installs the process-wide adapter once. logger must not carry
+// redis.client yet. Its hook notes the client's dial failures on the
+// client, or on every node of a cluster: a cluster dials through its
+// nodes' clients, which do not get the cluster's hooks.
+type logsLayer struct {
+	noLayer
+	logger *slog.Logger
+	client string
+	opts   *redis.UniversalOptions // the options the client is built from
+}
+
+func (*logsLayer) name() string { return "go-redis logs" }
+
+func (l *logsLayer) install(client redis.UniversalClient) error {
+	cl := &clientLog{logger: l.logger.With(slog.String("redis.client", l.client))}
 	goRedisLogs.mu.Lock()
 	defer goRedisLogs.mu.Unlock()
-	goRedisLogs.logger = logger
-	for _, s := range []string{opts.Password, opts.SentinelPassword} {
+	goRedisLogs.logger = l.logger
+	for _, s := range []string{l.opts.Password, l.opts.SentinelPassword} {
 		if s == "" {
 			continue
 		}
@@ -99,17 +110,12 @@ func routeGoRedisLogs(logger *slog.Logger, name string, client redis.UniversalCl
 			goRedisLogs.secrets = append(goRedisLogs.secrets, s)
 		}
 	}
-	if cc, ok := client.(*redis.ClusterClient); ok {
-		// A cluster dials through its nodes' clients, which do not get
-		// the cluster's hooks.
-		cc.OnNewNode(func(node *redis.Client) { node.AddHook(logHook{cl}) })
-	} else {
-		client.AddHook(logHook{cl})
-	}
+	addHooks(client, nil, func(*redis.Client) redis.Hook { return logHook{cl} })
 	if !goRedisLogs.installed {
 		goRedisLogs.installed = true
 		redis.SetLogger(goRedisLogs)
 	}
+	return nil
 }
 
 // identifiable reports whether err can be looked up by identity: a

@@ -79,19 +79,99 @@ func configureMultiplexing(s settings.Settings, conn *settings.Connection, o *re
 	return m
 }
 
-// frontOf returns the client the application's commands go to: the
-// client's auto-pipeliner, or the client itself.
-func frontOf(client redis.UniversalClient, m multiplexing) (redis.UniversalClient, error) {
-	if !m.autoPipelining {
-		return client, nil
+// telemetryLayer instruments the client (telemetry.Instrument) and, in
+// the multiplexed mode (Settings.AutoPipelining, or ClientSideCaching
+// where go-redis can keep the cache), puts in front of it the client the
+// application gets: go-redis's auto-pipeliner, and a client that records
+// each command under its caller's span (telemetry.InstrumentMultiplexed).
+// The health check still PINGs the client underneath; its failures say
+// that the client is multiplexed.
+type telemetryLayer struct {
+	cfg    telemetry.Config
+	res    *settings.Resolved
+	logger *slog.Logger
+	mux    multiplexing          // set by configure
+	front  redis.UniversalClient // the client the application gets: set by install
+	stop   func() error          // stops the telemetry: set by install
+}
+
+func newTelemetryLayer(name string, res *settings.Resolved, deps Deps, logger *slog.Logger) *telemetryLayer {
+	return &telemetryLayer{
+		res:    res,
+		logger: logger,
+		cfg: telemetry.Config{
+			Name:           name,
+			TracerProvider: deps.TracerProvider,
+			MeterProvider:  deps.MeterProvider,
+			DisableTracing: res.Settings.DisableTracing,
+			DisableMetrics: res.Settings.DisableMetrics,
+			QueryText:      res.Settings.RecordQueryText,
+			Redisotel:      res.Settings.Redisotel,
+		},
 	}
-	// The blocking face: a call returns once its command has run, like a
-	// plain client's, so errors reach their callers and spans end on time.
-	ap, err := client.AutoPipeline()
+}
+
+func (l *telemetryLayer) name() string {
+	if l.multiplexed() {
+		return "telemetry, multiplexed"
+	}
+	return "telemetry"
+}
+
+// multiplexed reports whether the client is multiplexed; it is known once
+// the layer has configured.
+func (l *telemetryLayer) multiplexed() bool { return l.mux.on() }
+
+func (l *telemetryLayer) configure(o *redis.UniversalOptions) error {
+	l.mux = configureMultiplexing(l.res.Settings, l.res.Connection, o, l.logger)
+	return nil
+}
+
+func (l *telemetryLayer) install(c redis.UniversalClient) error {
+	var err error
+	if !l.multiplexed() {
+		l.front = c
+		if l.stop, err = telemetry.Instrument(c, l.cfg); err != nil {
+			return fmt.Errorf("rediscache: client %q: telemetry: %w", l.cfg.Name, err)
+		}
+		return nil
+	}
+	front := c
+	if l.mux.autoPipelining {
+		// The blocking face: a call returns once its command has run, like
+		// a plain client's, so errors reach their callers and spans end on
+		// time.
+		ap, err := c.AutoPipeline()
+		if err != nil {
+			return fmt.Errorf("rediscache: client %q: auto-pipelining: %w", l.cfg.Name, err)
+		}
+		front = ap
+	}
+	l.front, l.stop, err = telemetry.InstrumentMultiplexed(telemetry.Multiplexed{Base: c, Front: front, Cache: l.mux.cache}, l.cfg)
 	if err != nil {
-		return nil, fmt.Errorf("auto-pipelining: %w", err)
+		if front != c {
+			_ = front.Close()
+		}
+		return fmt.Errorf("rediscache: client %q: telemetry: %w", l.cfg.Name, err)
 	}
-	return ap, nil
+	return nil
+}
+
+func (l *telemetryLayer) wrapCheck(c healthcheck.Check) healthcheck.Check {
+	if !l.multiplexed() {
+		return c
+	}
+	return annotateCheck(c, l.mux)
+}
+
+func (l *telemetryLayer) close() error {
+	if l.stop == nil {
+		return nil
+	}
+	if err := l.stop(); err != nil {
+		return fmt.Errorf("telemetry: %w", err)
+	}
+	return nil
 }
 
 // annotateCheck makes the health check's failures say that the client is

@@ -20,35 +20,6 @@ import (
 	"github.com/aspirego/redis/settings"
 )
 
-// Several endpoints without serviceName are, for StackExchange.Redis,
-// servers whose roles it discovers: a Redis Cluster, or a primary and its
-// replicas. go-redis must pick the kind of client before it connects (and
-// New does not connect), so such a connection string builds a
-// *redis.ClusterClient, which loads its slot map with CLUSTER SLOTS when it
-// first needs it (its first command), again every minute, and at once when
-// a write meets a replica (READONLY) or a redirection. A node that is not
-// part of a cluster refuses CLUSTER SLOTS ("cluster support disabled"); a
-// hook on every node then answers for it with the slot map of a primary and
-// its replicas, found by asking every endpoint its ROLE: the whole slot
-// range belongs to the endpoint that reports itself primary, with the
-// endpoints that report themselves replicas as its replicas. So the client
-// follows a role change (an old primary demoted, a replica promoted) the
-// way it follows a cluster's failover, and a real cluster is used exactly
-// as go-redis uses it. For a primary and its replicas the roles are also
-// asked every second (watch): a replica promoted beside a primary that
-// keeps running makes no command fail. When several endpoints report
-// themselves primary, election.go chooses by their data, or the client
-// refuses commands (ErrSplitBrain) until one is demoted.
-//
-// Commands, and so writes, go to the primary; reads too, unless go-redis's
-// ReadOnly, RouteByLatency or RouteRandomly options (ConfigurationOptions or
-// settings.ConfigureOptions) send them to replicas. What a cluster client
-// would otherwise do differently from a standalone one is adjusted for a
-// primary/replica set: defaultDatabase is selected on every connection, the
-// READONLY command go-redis sends to cluster replicas is not sent, and a
-// MULTI/EXEC transaction runs on the primary whatever its keys' hash slots
-// are. WATCH (Client.Watch) still requires its keys to share one hash slot.
-
 // topologyKind is what discovery found behind several endpoints.
 type topologyKind int32
 
@@ -557,14 +528,82 @@ func (d *discovery) onConnect(db int, next func(context.Context, *redis.Conn) er
 	}
 }
 
-// newDiscoveringClient builds the cluster client of several endpoints with
-// discovery (see the top of this file). Install the node hooks with
-// d.install after the telemetry hooks.
-func newDiscoveringClient(name string, opts *redis.UniversalOptions, cm *commandMap, logger *slog.Logger) (*redis.ClusterClient, *discovery) {
-	d := newDiscovery(name, opts, cm, logger)
+// discoveryLayer builds the client of several endpoints without
+// serviceName, which are, for StackExchange.Redis, servers whose roles it
+// discovers: a Redis Cluster, or a primary and its replicas. go-redis must pick the kind of client before it connects (and
+// New does not connect), so such a connection string builds a
+// *redis.ClusterClient, which loads its slot map with CLUSTER SLOTS when it
+// first needs it (its first command), again every minute, and at once when
+// a write meets a replica (READONLY) or a redirection. A node that is not
+// part of a cluster refuses CLUSTER SLOTS ("cluster support disabled"); a
+// hook on every node then answers for it with the slot map of a primary and
+// its replicas, found by asking every endpoint its ROLE: the whole slot
+// range belongs to the endpoint that reports itself primary, with the
+// endpoints that report themselves replicas as its replicas. So the client
+// follows a role change (an old primary demoted, a replica promoted) the
+// way it follows a cluster's failover, and a real cluster is used exactly
+// as go-redis uses it. For a primary and its replicas the roles are also
+// asked every second (watch): a replica promoted beside a primary that
+// keeps running makes no command fail. When several endpoints report
+// themselves primary, election.go chooses by their data, or the client
+// refuses commands (ErrSplitBrain) until one is demoted.
+//
+// Commands, and so writes, go to the primary; reads too, unless go-redis's
+// ReadOnly, RouteByLatency or RouteRandomly options (ConfigurationOptions or
+// settings.ConfigureOptions) send them to replicas. What a cluster client
+// would otherwise do differently from a standalone one is adjusted for a
+// primary/replica set: defaultDatabase is selected on every connection, the
+// READONLY command go-redis sends to cluster replicas is not sent, and a
+// MULTI/EXEC transaction runs on the primary whatever its keys' hash slots
+// are. WATCH (Client.Watch) still requires its keys to share one hash slot.
+type discoveryLayer struct {
+	noLayer
+	client     string
+	on         bool // several endpoints to discover (discovers)
+	commandMap *commandMapLayer
+	logger     *slog.Logger
+	d          *discovery           // set by construct when on
+	c          *redis.ClusterClient // set by construct when on
+}
+
+func (*discoveryLayer) name() string { return "primary/replica discovery" }
+
+// construct builds the cluster client with discovery, or returns nil when
+// the endpoints are not to be discovered.
+func (l *discoveryLayer) construct(opts *redis.UniversalOptions) redis.UniversalClient {
+	if !l.on {
+		return nil
+	}
+	l.d = newDiscovery(l.client, opts, l.commandMap.m, l.logger)
 	copts := opts.Cluster()
-	copts.OnConnect = d.onConnect(opts.DB, opts.OnConnect)
-	return redis.NewClusterClient(copts), d
+	copts.OnConnect = l.d.onConnect(opts.DB, opts.OnConnect)
+	l.c = redis.NewClusterClient(copts)
+	return l.c
+}
+
+// install puts the discovery's hooks on the client construct built.
+func (l *discoveryLayer) install(redis.UniversalClient) error {
+	if l.d != nil {
+		l.d.install(l.c)
+	}
+	return nil
+}
+
+func (l *discoveryLayer) wrapCheck(c healthcheck.Check) healthcheck.Check {
+	if l.d == nil {
+		return c
+	}
+	return l.d.check(c, l.c)
+}
+
+func (l *discoveryLayer) close() error {
+	if l.d == nil {
+		return nil
+	}
+	if err := l.d.close(); err != nil {
+		return fmt.Errorf("close: %w", err)
+	}
+	return nil
 }
 
 // install puts the discovery hooks on c: one per node that answers CLUSTER
@@ -574,8 +613,7 @@ func (d *discovery) install(c *redis.ClusterClient) {
 	d.mu.Lock()
 	d.client = c
 	d.mu.Unlock()
-	c.OnNewNode(func(node *redis.Client) { node.AddHook(slotsHook{d: d, c: c}) })
-	c.AddHook(replicaTxHook{c: c, d: d})
+	addHooks(c, replicaTxHook{c: c, d: d}, func(*redis.Client) redis.Hook { return slotsHook{d: d, c: c} })
 }
 
 // slotsHook answers CLUSTER SLOTS for a node that is not part of a

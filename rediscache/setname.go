@@ -68,16 +68,14 @@ func unknownToServer(err error) bool {
 	return errors.As(err, &rerr) && strings.HasPrefix(strings.ToLower(rerr.Error()), "err unknown")
 }
 
-// tolerateSetNameRejection installs setNameTolerance where go-redis
-// initialises connections: on the client, or on every node of a cluster.
-// It costs nothing unless a pipeline fails.
-func tolerateSetNameRejection(client redis.UniversalClient) {
-	switch c := client.(type) {
-	case *redis.Client:
-		c.AddHook(setNameTolerance{})
-	case *redis.ClusterClient:
-		c.OnNewNode(func(n *redis.Client) { n.AddHook(setNameTolerance{}) })
-	case *redis.Ring:
-		c.OnNewNode(func(n *redis.Client) { n.AddHook(setNameTolerance{}) })
-	}
+// setNameLayer installs setNameTolerance where go-redis initialises
+// connections: on the client, or on every node of a cluster. It costs
+// nothing unless a pipeline fails.
+type setNameLayer struct{ noLayer }
+
+func (setNameLayer) name() string { return "CLIENT SETNAME tolerance" }
+
+func (setNameLayer) install(c redis.UniversalClient) error {
+	addHooks(c, nil, func(*redis.Client) redis.Hook { return setNameTolerance{} })
+	return nil
 }
