@@ -13,7 +13,7 @@ import (
 // pipeline) and a Set (MULTI HSET EXPIRE EXEC) against a local
 // redis-server.
 func BenchmarkRealServer(b *testing.B) {
-	_, client := realServerB(b)
+	_, client := realServerB(b, "")
 	ctx := context.Background()
 	cache := distcache.New(client, distcache.WithInstanceName("bench:"))
 	value := make([]byte, 512)

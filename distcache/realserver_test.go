@@ -13,25 +13,25 @@ import (
 	"github.com/aspirego/redis/internal/testserver"
 )
 
-// realServer starts a redis-server (valkey-server with
-// testserver.Options.Binary) and a client for it.
-func realServer(t *testing.T) (*testserver.Server, redis.UniversalClient) {
+// realServerB starts a server of the given binary (redis-server when
+// empty) and a client for it.
+func realServerB(t testing.TB, binary string) (*testserver.Server, redis.UniversalClient) {
 	t.Helper()
-	return realServerB(t)
-}
-
-func realServerB(t testing.TB) (*testserver.Server, redis.UniversalClient) {
-	t.Helper()
-	srv := testserver.Start(t, testserver.Options{Password: "dc-secret"})
+	srv := testserver.Start(t, testserver.Options{Binary: binary, Password: "dc-secret"})
 	client := redis.NewClient(srv.ClientOptions())
 	t.Cleanup(func() { _ = client.Close() })
 	return srv, client
 }
 
 // TestRealServer: the .NET write paths, Go's own entries, expiry, sliding
-// refresh, HybridCache entries and concurrent use against a real Redis.
+// refresh, HybridCache entries and concurrent use against a real Redis
+// (and Valkey, when valkey-server is on PATH).
 func TestRealServer(t *testing.T) {
-	_, client := realServer(t)
+	testserver.EachBinary(t, testRealServer)
+}
+
+func testRealServer(t *testing.T, binary string) {
+	_, client := realServerB(t, binary)
 	ctx := context.Background()
 
 	for _, w := range dotnetWriters {
@@ -131,9 +131,13 @@ func TestRealServer(t *testing.T) {
 
 // TestCluster: entries and HybridCache tag records on a 3-primary Redis
 // Cluster, where a Hybrid Get reads records in other slots than the
-// entry's.
+// entry's. Valkey too, when valkey-server is on PATH.
 func TestCluster(t *testing.T) {
-	cl := testserver.StartCluster(t, testserver.ClusterOptions{})
+	testserver.EachBinary(t, testCluster)
+}
+
+func testCluster(t *testing.T, binary string) {
+	cl := testserver.StartCluster(t, testserver.ClusterOptions{Binary: binary})
 	client := redis.NewClusterClient(cl.ClientOptions())
 	t.Cleanup(func() { _ = client.Close() })
 	ctx := context.Background()
