@@ -16,6 +16,7 @@ import (
 	"go.uber.org/fx/fxtest"
 
 	"github.com/aspirego/redis/healthcheck"
+	"github.com/aspirego/redis/internal/testlog"
 	"github.com/aspirego/redis/rediscache"
 	"github.com/aspirego/redis/settings"
 )
@@ -222,24 +223,6 @@ func TestModule(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer for a logger and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestModuleWithTwoApps: one ModuleWith option in two fx applications
 // with different loggers, built and run concurrently: each application's
 // azureauth lines go to its own logger (run with -race: nothing is
@@ -250,7 +233,7 @@ func TestModuleWithTwoApps(t *testing.T) {
 		"Aspire:StackExchange:Redis:cache:AzureAuthentication": "true",
 	})
 	module := ModuleWith(Options{Credential: &fakeCredential{oid: "o", lifetime: time.Hour}})
-	logs := make([]syncBuffer, 2)
+	logs := make([]testlog.Buffer, 2)
 	var wg sync.WaitGroup
 	for i := range logs {
 		wg.Go(func() {

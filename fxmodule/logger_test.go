@@ -1,46 +1,26 @@
 package fxmodule_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/fx"
 
 	"github.com/aspirego/redis/fxmodule"
+	"github.com/aspirego/redis/internal/testlog"
 	"github.com/aspirego/redis/keyed"
 	"github.com/aspirego/redis/rediscache"
 )
 
-// syncBuffer is a bytes.Buffer for a handler that may be written from
-// more than one goroutine.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // defaultLogTo sends slog.Default() to a buffer, every level, for one test.
-func defaultLogTo(t *testing.T) *syncBuffer {
+func defaultLogTo(t *testing.T) *testlog.Buffer {
 	t.Helper()
 	old := slog.Default()
 	t.Cleanup(func() { slog.SetDefault(old) })
-	buf := &syncBuffer{}
+	buf := &testlog.Buffer{}
 	slog.SetDefault(slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	return buf
 }

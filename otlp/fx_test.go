@@ -22,28 +22,11 @@ import (
 
 	"github.com/aspirego/redis/fxmodule"
 	"github.com/aspirego/redis/internal/otlptest"
+	"github.com/aspirego/redis/internal/testlog"
 	"github.com/aspirego/redis/keyed"
 	"github.com/aspirego/redis/otlp"
 	"github.com/aspirego/redis/rediscache"
 )
-
-// lockedBuffer is a bytes.Buffer for a logger and the test.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestModule: with an endpoint, otlp.Module gives the clients the SDK's
 // providers, sets the otel globals when the application starts (not when
@@ -70,7 +53,7 @@ func TestModule(t *testing.T) {
 	otel.SetTracerProvider(tracenoop.NewTracerProvider())
 	before := otel.GetTracerProvider()
 
-	var local lockedBuffer
+	var local testlog.Buffer
 	var got struct {
 		fx.In
 		Providers *otlp.Providers
@@ -175,9 +158,9 @@ func TestModuleBadEnv(t *testing.T) {
 // stdLog sends the standard logger's output, where slog.Default() prints,
 // to a buffer for the test, and restores the standard logger and slog's
 // default when the test ends.
-func stdLog(t *testing.T) *lockedBuffer {
+func stdLog(t *testing.T) *testlog.Buffer {
 	t.Helper()
-	var buf lockedBuffer
+	var buf testlog.Buffer
 	w, flags, def := log.Writer(), log.Flags(), slog.Default()
 	log.SetOutput(&buf)
 	t.Cleanup(func() {
@@ -258,7 +241,7 @@ func TestModuleDefaultLogger(t *testing.T) {
 			before, flags := slog.Default(), log.Flags()
 
 			opts := []fx.Option{fx.NopLogger, fxmodule.Module, otlp.Module, fx.Provide(newService), fx.Invoke(func(*service) {})}
-			var local lockedBuffer
+			var local testlog.Buffer
 			if tc.graph != nil {
 				opts = append(opts, fx.Supply(tc.graph(&local)))
 			}
@@ -328,7 +311,7 @@ func exportingApp(t *testing.T) (*fxtest.App, *slog.Logger) {
 // before, whatever the order, concurrently too (-race).
 func TestModuleTwoApps(t *testing.T) {
 	recv := otlptest.Start(t, otlptest.Options{})
-	check := func(t *testing.T, std *lockedBuffer, before *slog.Logger, flags int) {
+	check := func(t *testing.T, std *testlog.Buffer, before *slog.Logger, flags int) {
 		t.Helper()
 		if slog.Default() != before || log.Writer() != io.Writer(std) || log.Flags() != flags {
 			t.Error("slog's default or the standard logger not put back")

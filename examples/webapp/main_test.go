@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"net/http/httptrace"
 	"os"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -23,6 +21,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/aspirego/redis/internal/otlptest"
+	"github.com/aspirego/redis/internal/testlog"
 	"github.com/aspirego/redis/internal/testserver"
 )
 
@@ -280,7 +279,7 @@ func TestBadListenConfiguration(t *testing.T) {
 	isolate(t)
 	t.Setenv("Http__Address", "")
 	t.Setenv("PORT", "eighty")
-	var logs syncBuffer
+	var logs testlog.Buffer
 	if code := run(&logs, func(string) { t.Error("started") }); code != 1 {
 		t.Errorf("exit code %d, want 1", code)
 	}
@@ -311,7 +310,7 @@ func isolate(t *testing.T) {
 
 type app struct {
 	base    string
-	logs    *syncBuffer
+	logs    *testlog.Buffer
 	code    chan int
 	stopped bool
 }
@@ -320,7 +319,7 @@ type app struct {
 // test ends.
 func start(t *testing.T) *app {
 	t.Helper()
-	a := &app{logs: &syncBuffer{}, code: make(chan int, 1)}
+	a := &app{logs: &testlog.Buffer{}, code: make(chan int, 1)}
 	addr := make(chan string, 1)
 	go func() { a.code <- run(a.logs, func(s string) { addr <- s }) }()
 	select {
@@ -428,25 +427,6 @@ func wantExists(t *testing.T, c *redis.Client, key string, want bool) {
 	if (n == 1) != want {
 		t.Errorf("%s on %s db %d: exists = %v, want %v", key, c.Options().Addr, c.Options().DB, n == 1, want)
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the logger's and the test's
-// goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // TestMain checks that a stopped service leaves no goroutine behind. With

@@ -9,6 +9,7 @@
 package testlog
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -103,4 +104,25 @@ type goRedisLogger struct{ w io.Writer }
 
 func (l goRedisLogger) Printf(_ context.Context, format string, v ...any) {
 	fmt.Fprintf(l.w, "go-redis: "+format+"\n", v...)
+}
+
+// Buffer is a bytes.Buffer that a logger's goroutines and the test may use
+// at once.
+type Buffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+// Write appends p.
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+// String returns what was written so far.
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
