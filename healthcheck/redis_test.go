@@ -3,7 +3,6 @@ package healthcheck_test
 import (
 	"context"
 	"errors"
-	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -16,6 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/aspirego/redis/healthcheck"
+	"github.com/aspirego/redis/internal/testserver"
 	"github.com/aspirego/redis/internal/untraced"
 )
 
@@ -96,41 +96,6 @@ func TestRedisWrongPasswordNotInReport(t *testing.T) {
 	}
 }
 
-// silentServer accepts connections and never answers.
-func silentServer(tb testing.TB) string {
-	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var (
-		mu    sync.Mutex
-		conns []net.Conn
-		wg    sync.WaitGroup
-	)
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	})
-	tb.Cleanup(func() {
-		_ = ln.Close()
-		wg.Wait()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			_ = c.Close()
-		}
-	})
-	return ln.Addr().String()
-}
-
 func TestRedisSilentServer(t *testing.T) {
 	const timeout = 300 * time.Millisecond
 	tests := []struct {
@@ -147,7 +112,7 @@ func TestRedisSilentServer(t *testing.T) {
 			// Registered first, so it runs after every other cleanup.
 			ignore := goleak.IgnoreCurrent()
 			t.Cleanup(func() { goleak.VerifyNone(t, ignore) })
-			addr := silentServer(t)
+			addr := testserver.Silent(t)
 			client := newClient(t, &redis.Options{
 				Addr: addr, ContextTimeoutEnabled: tt.ctxTime,
 				ReadTimeout: time.Minute, WriteTimeout: time.Minute, MaxRetries: -1,

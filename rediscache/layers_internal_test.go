@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/aspirego/redis/internal/testserver"
 	"github.com/aspirego/redis/settings"
 )
 
@@ -84,41 +83,10 @@ func TestLayerOrder(t *testing.T) {
 	}
 }
 
-// hangingServer accepts connections and never answers.
-func hangingServer(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var conns []net.Conn
-	var mu sync.Mutex
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		_ = ln.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			_ = c.Close()
-		}
-	})
-	return ln.Addr().String()
-}
-
 // The health check is adapted by the layers: bounded by the command
 // timeout (deadline), and, in the multiplexed mode, saying so.
 func TestHealthCheckLayers(t *testing.T) {
-	addr := hangingServer(t)
+	addr := testserver.Silent(t)
 	tests := []struct {
 		name string
 		opts []settings.Option
