@@ -1,16 +1,15 @@
 package rediscache_test
 
 import (
-	"bytes"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/alicebob/miniredis/v2"
 
+	"github.com/aspirego/redis/internal/testlog"
 	"github.com/aspirego/redis/settings"
 )
 
@@ -37,26 +36,9 @@ func writeFile(t *testing.T, dir, name, content string) {
 	}
 }
 
-// logBuffer is a concurrency-safe buffer behind a JSON slog.Logger.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func newLogger() (*slog.Logger, *logBuffer) {
-	b := &logBuffer{}
+// newLogger returns a JSON logger at every level and the buffer it writes to.
+func newLogger() (*slog.Logger, *testlog.Buffer) {
+	b := &testlog.Buffer{}
 	return slog.New(slog.NewJSONHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug})), b
 }
 

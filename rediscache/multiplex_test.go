@@ -14,6 +14,7 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
+	"github.com/aspirego/redis/internal/testlog"
 	"github.com/aspirego/redis/internal/testserver"
 	"github.com/aspirego/redis/rediscache"
 	"github.com/aspirego/redis/settings"
@@ -23,7 +24,7 @@ import (
 // cachedClient builds the client "cache" for conn with the client-side
 // cache on (and auto-pipelining when ap), recording metrics into a manual
 // reader.
-func cachedClient(t *testing.T, conn string, ap bool) (*rediscache.Instance, *sdkmetric.ManualReader, *logBuffer) {
+func cachedClient(t *testing.T, conn string, ap bool) (*rediscache.Instance, *sdkmetric.ManualReader, *testlog.Buffer) {
 	t.Helper()
 	reader := sdkmetric.NewManualReader()
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
@@ -157,7 +158,7 @@ func TestClientSideCacheWithoutTracking(t *testing.T) {
 // checkWithoutTracking checks a client whose server rejected CLIENT
 // TRACKING: every read sees the last write, nothing is served from the
 // cache, one warning says so, and the password "pw" is not in the logs.
-func checkWithoutTracking(t *testing.T, inst *rediscache.Instance, reader *sdkmetric.ManualReader, logs *logBuffer) {
+func checkWithoutTracking(t *testing.T, inst *rediscache.Instance, reader *sdkmetric.ManualReader, logs *testlog.Buffer) {
 	t.Helper()
 	ctx := context.Background()
 	for i := range 20 {
