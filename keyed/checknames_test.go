@@ -46,21 +46,8 @@ func TestCheckNames(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			type in struct {
-				fx.In
-				Checks []healthcheck.Check `group:"health_checks"` // healthcheck.Group
-			}
-			var checks []healthcheck.Check
-			app := fx.New(fx.NopLogger,
-				fx.Supply(cfg),
-				fx.Provide(rediscache.Client("cache")),
-				fx.Provide(keyed.Client("cache")),
-				fx.Provide(keyed.Client("chat", tt.chat...)),
-				fx.Invoke(func(p in) { checks = p.Checks }),
-			)
-			if err := app.Err(); err != nil {
-				t.Fatal(err)
-			}
+			checks := providedChecks(t, cfg,
+				rediscache.Client("cache"), keyed.Client("cache"), keyed.Client("chat", tt.chat...))
 			checker, err := healthcheck.New(checks...)
 			if err != nil {
 				t.Fatal(err)
@@ -88,20 +75,7 @@ func TestCheckNamesDistcache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	type in struct {
-		fx.In
-		Checks []healthcheck.Check `group:"health_checks"` // healthcheck.Group
-	}
-	var checks []healthcheck.Check
-	app := fx.New(fx.NopLogger,
-		fx.Supply(cfg),
-		fx.Provide(keyed.Client("chat")),
-		fx.Provide(distcache.Keyed("chat")),
-		fx.Invoke(func(p in) { checks = p.Checks }),
-	)
-	if err := app.Err(); err != nil {
-		t.Fatal(err)
-	}
+	checks := providedChecks(t, cfg, keyed.Client("chat"), distcache.Keyed("chat"))
 	var got []string
 	for _, c := range checks {
 		got = append(got, c.Name)
@@ -109,4 +83,24 @@ func TestCheckNamesDistcache(t *testing.T) {
 	if want := []string{"redis_keyed_chat", "redis_keyed_chat"}; !slices.Equal(got, want) {
 		t.Errorf("checks = %q; want %q (one name, collapsed into one check by healthcheck.New)", got, want)
 	}
+}
+
+// providedChecks builds an fx application of cfg and the constructors and
+// returns the health checks they put in healthcheck's value group.
+func providedChecks(t *testing.T, cfg *settings.Config, constructors ...any) []healthcheck.Check {
+	t.Helper()
+	type in struct {
+		fx.In
+		Checks []healthcheck.Check `group:"health_checks"` // healthcheck.Group
+	}
+	var checks []healthcheck.Check
+	app := fx.New(fx.NopLogger,
+		fx.Supply(cfg),
+		fx.Provide(constructors...),
+		fx.Invoke(func(p in) { checks = p.Checks }),
+	)
+	if err := app.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return checks
 }
