@@ -94,11 +94,7 @@ func TestSwapDBLeavesCachedReadsStale(t *testing.T) {
 	t.Cleanup(func() { _ = other.Close() })
 
 	inst, _, _ := cachedClient(t, srv.Addr, false)
-	rawOpts := srv.ClientOptions()
-	rawOpts.Protocol = 3
-	rawOpts.ClientSideCacheConfig = &redis.ClientSideCacheConfig{}
-	raw := redis.NewClient(rawOpts)
-	t.Cleanup(func() { _ = raw.Close() })
+	raw := rawCachedClient(t, srv)
 
 	for _, tc := range []struct {
 		name string
@@ -163,11 +159,7 @@ func TestCacheStalenessUnderLoad(t *testing.T) {
 	other := redis.NewClient(srv.ClientOptions())
 	t.Cleanup(func() { _ = other.Close() })
 	inst, _, _ := cachedClient(t, srv.Addr, false)
-	rawOpts := srv.ClientOptions()
-	rawOpts.Protocol = 3
-	rawOpts.ClientSideCacheConfig = &redis.ClientSideCacheConfig{}
-	raw := redis.NewClient(rawOpts)
-	t.Cleanup(func() { _ = raw.Close() })
+	raw := rawCachedClient(t, srv)
 
 	for _, load := range []bool{false, true} {
 		var stop atomic.Bool
@@ -214,4 +206,16 @@ func TestCacheStalenessUnderLoad(t *testing.T) {
 		stop.Store(true)
 		wg.Wait()
 	}
+}
+
+// rawCachedClient is a raw go-redis client of srv with go-redis's own
+// client-side cache (RESP3), for side-by-side comparisons.
+func rawCachedClient(t *testing.T, srv *testserver.Server) *redis.Client {
+	t.Helper()
+	o := srv.ClientOptions()
+	o.Protocol = 3
+	o.ClientSideCacheConfig = &redis.ClientSideCacheConfig{}
+	raw := redis.NewClient(o)
+	t.Cleanup(func() { _ = raw.Close() })
+	return raw
 }
