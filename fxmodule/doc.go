@@ -1,8 +1,10 @@
 // Package fxmodule wires the Redis integration into an uber fx
-// application: it loads configuration the way a .NET host does and
-// collects every client's health check behind one HTTP handler. OTLP
-// export for the Aspire dashboard is github.com/aspirego/redis/otlp's
-// Module, added beside this one.
+// application through one value, [Module], added before the clients.
+//
+// Module loads configuration the way a .NET host does and collects every
+// client's health check behind one HTTP handler. OTLP export for the
+// Aspire dashboard is github.com/aspirego/redis/otlp's Module, added
+// beside this one.
 //
 //	fx.New(
 //		fxmodule.Module,

@@ -36,28 +36,29 @@ var Module = fx.Options(
 )
 
 var module = fx.Module("aspirego/redis",
-	fx.Provide(LoadConfig),
-	fx.Provide(fx.Annotate(NewChecker, fx.ParamTags(`group:"`+healthcheck.Group+`"`))),
-	fx.Provide(fx.Annotate(NewHealthHandler, fx.ResultTags(`name:"health"`))),
+	fx.Provide(loadConfig),
+	fx.Provide(fx.Annotate(newChecker, fx.ParamTags(`group:"`+healthcheck.Group+`"`))),
+	fx.Provide(fx.Annotate(newHealthHandler, fx.ResultTags(`name:"health"`))),
 	fx.Invoke(fx.Annotate(rejectUngroupedChecks, fx.ParamTags(`optional:"true"`))),
 	fx.Invoke(fx.Annotate(serveHealth, fx.ParamTags(``, ``, `name:"health"`, `optional:"true"`, ``))),
 )
 
-// LoadConfig loads appsettings.json, appsettings.{Environment}.json from
+// loadConfig loads appsettings.json, appsettings.{Environment}.json from
 // the working directory and the environment, as settings.LoadConfig does
 // with its defaults.
-func LoadConfig() (*settings.Config, error) {
+func loadConfig() (*settings.Config, error) {
 	return settings.LoadConfig(settings.LoadOptions{})
 }
 
-// NewChecker builds the checker from every contributed check.
-func NewChecker(checks []healthcheck.Check) (*healthcheck.Checker, error) {
+// newChecker builds the checker from every contributed check.
+func newChecker(checks []healthcheck.Check) (*healthcheck.Checker, error) {
 	return healthcheck.New(checks...)
 }
 
-// NewHealthHandler returns the handler serving /health and /alive, with
-// error details when HealthChecks:Details is true.
-func NewHealthHandler(cfg *settings.Config, checker *healthcheck.Checker) (http.Handler, error) {
+// newHealthHandler returns the handler serving /health and /alive (any
+// other path gets 404), with error details when HealthChecks:Details is
+// true.
+func newHealthHandler(cfg *settings.Config, checker *healthcheck.Checker) (http.Handler, error) {
 	var opts []healthcheck.HandlerOption
 	if v, ok := cfg.String(HealthDetailsKey); ok {
 		// true or false in any case, as for the clients' settings.
@@ -69,7 +70,17 @@ func NewHealthHandler(cfg *settings.Config, checker *healthcheck.Checker) (http.
 			return nil, fmt.Errorf("fxmodule: configuration key %s (%s): %q is not true or false", HealthDetailsKey, cfg.Source(HealthDetailsKey), v)
 		}
 	}
-	return checker.Handler(opts...), nil
+	health, alive := checker.HealthHandler(opts...), checker.AliveHandler(opts...)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/health":
+			health.ServeHTTP(w, r)
+		case "/alive":
+			alive.ServeHTTP(w, r)
+		default:
+			http.NotFound(w, r)
+		}
+	}), nil
 }
 
 func serveHealth(lc fx.Lifecycle, cfg *settings.Config, h http.Handler, logger *slog.Logger, checker *healthcheck.Checker) error {

@@ -1,7 +1,9 @@
-// Package otlp sets up the OpenTelemetry SDK to export traces, metrics and
-// logs over OTLP as the OTEL_* environment variables an Aspire AppHost
-// injects say, so that a Go service shows up in the Aspire dashboard next
-// to .NET ones: spans, metrics and structured logs.
+// Package otlp exports a service's traces, metrics and logs over OTLP to
+// the Aspire dashboard; with fx add [Module], without fx call [New].
+//
+// It sets up the OpenTelemetry SDK as the OTEL_* environment variables an
+// Aspire AppHost injects say, so that a Go service shows up in the Aspire
+// dashboard next to .NET ones: spans, metrics and structured logs.
 //
 // It is the one package of this module that links the OpenTelemetry SDK
 // and the exporters (and through them gRPC). The instrumentation packages
@@ -26,7 +28,7 @@
 //
 // # Logs
 //
-// [Providers.Handler] fans every slog record out to the local handler and
+// The logger [Providers.Logger] returns fans every slog record out to the local handler and
 // to the OpenTelemetry slog bridge (go.opentelemetry.io/contrib/bridges/otelslog),
 // which exports it as an OTLP log record under the scope [LogScope]. The
 // record's attributes become log attributes; a record logged with a

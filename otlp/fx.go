@@ -58,7 +58,7 @@ import (
 // export over OTLP does not link the SDK, the exporters and gRPC.
 var Module = fx.Options(
 	fx.Module("aspirego/redis/otlp",
-		fx.Provide(NewWithLifecycle, tracerProvider, meterProvider),
+		fx.Provide(newWithLifecycle, tracerProvider, meterProvider),
 		// Here, not at the root: a module's invocations run before the
 		// root's, so the logger is decorated before the application's own
 		// constructors ask for it.
@@ -68,11 +68,11 @@ var Module = fx.Options(
 	fx.Decorate(decorateLogger),
 )
 
-// NewWithLifecycle builds the providers (New) and registers on lc the
+// newWithLifecycle builds the providers (New) and registers on lc the
 // hooks that install them as the otel globals when the application starts
 // (SetGlobal) and flush them when it stops (Shutdown). It returns nil, and
 // registers nothing, when nothing is exported. Module provides it.
-func NewWithLifecycle(lc fx.Lifecycle) (*Providers, error) {
+func newWithLifecycle(lc fx.Lifecycle) (*Providers, error) {
 	p, err := New(context.Background())
 	if err != nil {
 		return nil, err // "otlp: ..." naming the variable
@@ -127,7 +127,7 @@ func decorateLogger(in loggerIn) *slog.Logger {
 		return processDefault()
 	}
 	local := console(in.Logger)
-	l := slog.New(in.Providers.Handler(local))
+	l := slog.New(in.Providers.handler(local))
 	var d *installed
 	in.Lifecycle.Append(fx.Hook{
 		OnStart: func(context.Context) error {

@@ -23,7 +23,7 @@ import (
 var ErrConfig = errors.New("invalid OpenTelemetry environment")
 
 // LogScope is the instrumentation scope of the log records the slog bridge
-// exports (see Providers.Handler).
+// exports (see [Providers.Logger]).
 const LogScope = "log/slog"
 
 // Providers are OpenTelemetry SDK providers that export traces, metrics
@@ -81,12 +81,12 @@ func (p *Providers) SetGlobal() {
 	}
 }
 
-// Handler returns a slog handler that passes every record to next (the
+// handler returns a slog handler that passes every record to next (the
 // local output) and exports it over OTLP through the OpenTelemetry slog
 // bridge. A record logged with a context that holds a span (slog.InfoContext
 // inside a traced request) carries that span's trace and span ids. Without
 // a LoggerProvider it returns next itself.
-func (p *Providers) Handler(next slog.Handler) slog.Handler {
+func (p *Providers) handler(next slog.Handler) slog.Handler {
 	if p == nil || p.LoggerProvider == nil {
 		return next
 	}
@@ -97,8 +97,12 @@ func (p *Providers) Handler(next slog.Handler) slog.Handler {
 	return slog.NewMultiHandler(next, bridge)
 }
 
-// Logger returns a logger writing through Handler(l.Handler()); with no
-// LoggerProvider, l itself. A nil l stands for slog.Default().
+// Logger returns a logger that prints through l's handler and exports
+// every record over OTLP through the OpenTelemetry slog bridge, under the
+// scope [LogScope]; a record logged with a context that holds a span
+// (slog.InfoContext inside a traced request) carries that span's trace
+// and span ids. With no LoggerProvider it returns l itself. A nil l
+// stands for slog.Default(). Logger(l).Handler() is the handler alone.
 func (p *Providers) Logger(l *slog.Logger) *slog.Logger {
 	if l == nil {
 		l = slog.Default()
@@ -106,7 +110,7 @@ func (p *Providers) Logger(l *slog.Logger) *slog.Logger {
 	if p == nil || p.LoggerProvider == nil {
 		return l
 	}
-	return slog.New(p.Handler(l.Handler()))
+	return slog.New(p.handler(l.Handler()))
 }
 
 // The signals, with the suffix of their per-signal variables.

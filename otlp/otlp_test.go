@@ -171,7 +171,7 @@ func TestDisabled(t *testing.T) {
 		}
 		p.SetGlobal()
 		h := slog.NewTextHandler(&bytes.Buffer{}, nil)
-		if p.Handler(h) != slog.Handler(h) {
+		if p.handler(h) != slog.Handler(h) {
 			t.Error("nil Providers: Handler wraps")
 		}
 	}
