@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9/auth"
 
 	"github.com/aspirego/redis/healthcheck"
+	"github.com/aspirego/redis/internal/healthjson"
 )
 
 // quiet returns options for fast tests, logging through t.
@@ -263,18 +264,20 @@ func TestHealthStates(t *testing.T) {
 		t.Fatal(err)
 	}
 	status := func() (healthcheck.Status, string) {
-		r := c.Run(t.Context())
-		for _, res := range r.Results {
-			if res.Name == check.Name {
-				msg := ""
-				if res.Err != nil {
-					msg = res.Err.Error()
-				}
-				return res.Status, msg
+		rep, _, err := healthjson.Get(t.Context(), c.HealthHandler(healthcheck.WithDetails()), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, ok := rep.Entries[check.Name]
+		if !ok {
+			t.Fatal("check missing")
+		}
+		for _, st := range []healthcheck.Status{healthcheck.Healthy, healthcheck.Degraded} {
+			if e.Status == st.String() {
+				return st, e.Description
 			}
 		}
-		t.Fatal("check missing")
-		return 0, ""
+		return healthcheck.Unhealthy, e.Description
 	}
 	noToken := func(where, s string) {
 		t.Helper()

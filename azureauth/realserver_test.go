@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/aspirego/redis/healthcheck"
+	"github.com/aspirego/redis/internal/healthjson"
 	"github.com/aspirego/redis/internal/testserver"
 	"github.com/aspirego/redis/rediscache"
 	"github.com/aspirego/redis/settings"
@@ -370,15 +371,22 @@ func TestCredentialFailsThenRecovers(t *testing.T) {
 	if err := inst.Client.Ping(ctx).Err(); err != nil {
 		t.Fatal(err)
 	}
-	if rep := checker.Run(ctx); rep.Status != healthcheck.Healthy {
-		t.Fatalf("health %v: %+v", rep.Status, rep.Results)
+	health := func() healthjson.Report {
+		t.Helper()
+		rep, _, err := healthjson.Get(ctx, checker.HealthHandler(healthcheck.WithDetails()), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	if rep := health(); rep.Status != healthcheck.Healthy.String() {
+		t.Fatalf("health %v: %+v", rep.Status, rep.Entries)
 	}
 
 	e.cred.setFail(errCredentialDown)
 	waitFor(t, "a failed refresh", 3*time.Second, func() bool { return p.State().LastError != nil })
-	rep := checker.Run(ctx)
-	if rep.Status != healthcheck.Degraded {
-		t.Errorf("health while refresh fails before expiry: %v %+v", rep.Status, rep.Results)
+	if rep := health(); rep.Status != healthcheck.Degraded.String() {
+		t.Errorf("health while refresh fails before expiry: %v %+v", rep.Status, rep.Entries)
 	}
 	if err := inst.Client.Set(ctx, "k", "v", 0).Err(); err != nil {
 		t.Errorf("a command failed while the token was still valid: %v", err)
@@ -386,8 +394,8 @@ func TestCredentialFailsThenRecovers(t *testing.T) {
 
 	e.cred.setFail(nil)
 	waitFor(t, "recovery", 3*time.Second, func() bool { return p.State().LastError == nil })
-	if rep := checker.Run(ctx); rep.Status != healthcheck.Healthy {
-		t.Errorf("health after recovery: %v %+v", rep.Status, rep.Results)
+	if rep := health(); rep.Status != healthcheck.Healthy.String() {
+		t.Errorf("health after recovery: %v %+v", rep.Status, rep.Entries)
 	}
 	if err := inst.Client.Get(ctx, "k").Err(); err != nil {
 		t.Errorf("after recovery: %v", err)

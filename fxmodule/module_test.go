@@ -68,6 +68,11 @@ func TestHealthHandler(t *testing.T) {
 	if code, body := get(t, h.H, "/alive"); code != 200 || body != "Healthy" {
 		t.Errorf("/alive with chat down = %d %q, want 200 Healthy (Redis is not a liveness check)", code, body)
 	}
+	for _, path := range []string{"/healthz", "/health/", "/"} {
+		if code, _ := get(t, h.H, path); code != 404 {
+			t.Errorf("%s = %d, want 404", path, code)
+		}
+	}
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest(http.MethodGet, "/health", nil)
 	req.Header.Set("Accept", "application/json")

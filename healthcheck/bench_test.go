@@ -27,7 +27,7 @@ func BenchmarkHealth(b *testing.B) {
 		checks = append(checks, healthcheck.Redis(name, client, 5*time.Second))
 	}
 	c := mustNew(b, checks...)
-	h := c.Handler()
+	h := c.Both()
 
 	b.Run("handler", func(b *testing.B) {
 		req := httptest.NewRequest("GET", "/health", nil)

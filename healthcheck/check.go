@@ -3,8 +3,6 @@ package healthcheck
 import (
 	"context"
 	"errors"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/aspirego/redis/settings"
@@ -66,8 +64,8 @@ type Check struct {
 	Scrubber *settings.Scrubber
 }
 
-// HasTag reports whether c carries tag.
-func (c Check) HasTag(tag string) bool {
+// hasTag reports whether c carries tag.
+func (c Check) hasTag(tag string) bool {
 	for _, t := range c.Tags {
 		if t == tag {
 			return true
@@ -118,25 +116,6 @@ func (s Status) rank() int {
 	return 0
 }
 
-// MarshalText encodes the status as its String form (used by encoding/json).
-func (s Status) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
-
-// UnmarshalText decodes "Healthy", "Degraded" or "Unhealthy"
-// (case-insensitive).
-func (s *Status) UnmarshalText(b []byte) error {
-	switch {
-	case strings.EqualFold(string(b), "Healthy"):
-		*s = Healthy
-	case strings.EqualFold(string(b), "Degraded"):
-		*s = Degraded
-	case strings.EqualFold(string(b), "Unhealthy"):
-		*s = Unhealthy
-	default:
-		return fmt.Errorf("healthcheck: unknown status %.32q", b)
-	}
-	return nil
-}
-
 // Degrade marks err as a warning rather than a failure: a check whose Run
 // returns Degrade(err) is reported [Degraded] with err as its error.
 // Degrade(nil) is nil (Healthy). A degraded error that arrives after the
@@ -145,27 +124,23 @@ func Degrade(err error) error {
 	if err == nil {
 		return nil
 	}
-	return &DegradedError{Err: err}
+	return &degradedError{err: err}
 }
 
-// DegradedError is the error of a [Degraded] check (see [Degrade]). Its
-// message is the message of Err.
-type DegradedError struct {
-	Err error
-}
+// degradedError is the error of a [Degraded] check (see [Degrade]). Its
+// message is the message of err, which it wraps.
+type degradedError struct{ err error }
 
-func (e *DegradedError) Error() string { return e.Err.Error() }
-
-// Unwrap returns Err.
-func (e *DegradedError) Unwrap() error { return e.Err }
+func (e *degradedError) Error() string { return e.err.Error() }
+func (e *degradedError) Unwrap() error { return e.err }
 
 // statusOf maps what a check produced to its status.
 func statusOf(err error) Status {
-	var de *DegradedError
+	var de *degradedError
 	switch {
 	case err == nil:
 		return Healthy
-	case errors.Is(err, ErrTimeout), errors.Is(err, ErrAbandoned):
+	case errors.Is(err, errTimeout), errors.Is(err, errAbandoned):
 		return Unhealthy
 	case errors.As(err, &de):
 		return Degraded
@@ -173,8 +148,8 @@ func statusOf(err error) Status {
 	return Unhealthy
 }
 
-// Result is the outcome of one check within a [Report].
-type Result struct {
+// result is the outcome of one check within a report.
+type result struct {
 	// Name is the check's name, e.g. "redis_cache".
 	Name string
 	// Tags are the check's tags, e.g. "live" for the /alive checks.
@@ -185,11 +160,11 @@ type Result struct {
 	// waiting for it, how long the request waited.
 	Duration time.Duration
 	// Err is nil when Status is Healthy. It is the error Run returned (a
-	// *[DegradedError] when Status is Degraded), an
-	// error wrapping [ErrTimeout] when the check did not finish in time
+	// *degradedError when Status is Degraded), an
+	// error wrapping errTimeout when the check did not finish in time
 	// (and also Run's error if Run returned one after its deadline),
-	// [ErrAbandoned] when the caller's context was cancelled first, or a
-	// *[PanicError] when Run panicked. It is what the check
+	// errAbandoned when the caller's context was cancelled first, or
+	// errPanicked when Run panicked. It is what the check
 	// produced, unredacted: the HTTP handlers show it only with
 	// [WithDetails], and only after redaction.
 	Err error
@@ -200,8 +175,8 @@ type Result struct {
 	scrubber *settings.Scrubber // the check's, for the handlers
 }
 
-// Report is the outcome of one run of a set of checks.
-type Report struct {
+// report is the outcome of one run of a set of checks.
+type report struct {
 	// Status is the worst status of the results: Unhealthy if any is,
 	// else Degraded if any is, else Healthy (also when there are no
 	// results).
@@ -209,29 +184,21 @@ type Report struct {
 	// Duration is the wall time of the whole run.
 	Duration time.Duration
 	// Results holds one entry per selected check, in registration order.
-	Results []Result
+	Results []result
 }
 
-// ErrTimeout is wrapped by the error of a check that did not finish before
+// errTimeout is wrapped by the error of a check that did not finish before
 // its deadline.
-var ErrTimeout = errors.New("health check timed out")
+var errTimeout = errors.New("health check timed out")
 
-// ErrAbandoned is wrapped by the error of a check the caller stopped
+// errAbandoned is wrapped by the error of a check the caller stopped
 // waiting for because its context was cancelled.
-var ErrAbandoned = errors.New("health check abandoned")
+var errAbandoned = errors.New("health check abandoned")
 
 // ErrInvalidCheck is wrapped by the errors [New] returns for a check
 // without a name or Run function, or with a negative timeout.
 var ErrInvalidCheck = errors.New("invalid health check")
 
-// PanicError is the error of a check whose Run panicked. Its message does
-// not include the panic value, which the check did not mean to report;
-// Value and Stack are there for the caller's logs.
-type PanicError struct {
-	// Value is what Run panicked with.
-	Value any
-	// Stack is the stack of the goroutine that panicked.
-	Stack []byte
-}
-
-func (e *PanicError) Error() string { return "health check panicked" }
+// errPanicked is the error of a check whose Run panicked. It does not
+// include the panic value, which the check did not mean to report.
+var errPanicked = errors.New("health check panicked")

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"runtime/debug"
 	"slices"
 	"sync"
 	"time"
@@ -102,7 +101,7 @@ func (c *Checker) Checks() []Check {
 	return out
 }
 
-// Run runs every check that carries at least one of tags (every check when
+// run runs every check that carries at least one of tags (every check when
 // tags is empty) and reports the outcome. It returns when every selected
 // check has finished or reached its deadline (its Timeout after Run was
 // called, or ctx's deadline if sooner), or as soon as ctx is done.
@@ -110,19 +109,19 @@ func (c *Checker) Checks() []Check {
 // Run waits for check goroutines, never for a Run function that ignores
 // its context: such a check is reported as timed out at its deadline and
 // goes on running in the background until it returns.
-func (c *Checker) Run(ctx context.Context, tags ...string) Report {
+func (c *Checker) run(ctx context.Context, tags ...string) report {
 	start := time.Now()
 	selected := make([]*entry, 0, len(c.entries))
 	for _, e := range c.entries {
-		if len(tags) == 0 || slices.ContainsFunc(tags, e.check.HasTag) {
+		if len(tags) == 0 || slices.ContainsFunc(tags, e.check.hasTag) {
 			selected = append(selected, e)
 		}
 	}
 
-	results := make([]Result, len(selected))
+	results := make([]result, len(selected))
 	flights := make([]*flight, len(selected))
 	for i, e := range selected {
-		results[i] = Result{Name: e.check.Name, Tags: e.check.Tags, Data: e.check.Data, scrubber: e.check.Scrubber}
+		results[i] = result{Name: e.check.Name, Tags: e.check.Tags, Data: e.check.Data, scrubber: e.check.Scrubber}
 		switch {
 		case ctx.Err() != nil:
 			// Nothing to wait for: do not start runs nobody will read.
@@ -157,7 +156,7 @@ func (c *Checker) Run(ctx context.Context, tags ...string) Report {
 		timer.Stop()
 	}
 
-	rep := Report{Status: Healthy, Results: results}
+	rep := report{Status: Healthy, Results: results}
 	for i := range results {
 		st := statusOf(results[i].Err)
 		results[i].Status = st
@@ -175,11 +174,11 @@ func abandoned(ctx context.Context, timeout time.Duration) error {
 	err := ctx.Err()
 	switch {
 	case err == nil:
-		return fmt.Errorf("%w after %v", ErrTimeout, timeout)
+		return fmt.Errorf("%w after %v", errTimeout, timeout)
 	case errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("%w: the caller's deadline passed", ErrTimeout)
+		return fmt.Errorf("%w: the caller's deadline passed", errTimeout)
 	default:
-		return fmt.Errorf("%w: %w", ErrAbandoned, context.Cause(ctx))
+		return fmt.Errorf("%w: %w", errAbandoned, context.Cause(ctx))
 	}
 }
 
@@ -203,7 +202,7 @@ func (e *entry) join(ctx context.Context) *flight {
 		if deadline, _ := runCtx.Deadline(); err != nil && (runCtx.Err() != nil || !end.Before(deadline)) {
 			// Whatever the check says (context.DeadlineExceeded, an i/o
 			// timeout), it failed because its time was up.
-			err = fmt.Errorf("%w after %v: %w", ErrTimeout, e.timeout, err)
+			err = fmt.Errorf("%w after %v: %w", errTimeout, e.timeout, err)
 		}
 		e.mu.Lock()
 		f.err, f.end = err, end
@@ -246,11 +245,11 @@ func (f *flight) wait(ctx context.Context, deadline time.Time, timer **time.Time
 	}
 }
 
-// call runs fn, turning a panic into a *PanicError.
+// call runs fn, turning a panic into errPanicked.
 func call(ctx context.Context, fn func(context.Context) error) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			err = &PanicError{Value: v, Stack: debug.Stack()}
+			err = errPanicked
 		}
 	}()
 	return fn(ctx)

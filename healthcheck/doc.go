@@ -1,7 +1,11 @@
-// Package healthcheck runs health checks and serves them over HTTP the way
-// an Aspire service does: /health tells whether the service is ready to
-// take traffic (every check, Redis included), /alive tells whether the
-// process is alive (only checks tagged [TagLive]).
+// Package healthcheck serves /health and /alive the way an Aspire service
+// does: [New] builds a [Checker] from checks such as [Redis], and you mount
+// its [Checker.HealthHandler] and [Checker.AliveHandler].
+//
+// With fx, fxmodule.Module does this for every client's check. /health
+// tells whether the service is ready to take traffic (every check, Redis
+// included), /alive whether the process is alive (only checks tagged
+// [TagLive]).
 //
 // # Checks
 //
@@ -11,22 +15,22 @@
 // seen (Aspire's TryAddHealthCheck semantics), and adds an always-healthy
 // check named "self" tagged [TagLive], as the Aspire service defaults do.
 //
-// [Checker.Run] runs the selected checks concurrently, each under its own
+// A request runs the selected checks concurrently, each under its own
 // deadline (its Timeout, [DefaultTimeout] when zero). A check that does
-// not return in time is reported Unhealthy with an error wrapping
-// [ErrTimeout] at its deadline, even if it ignores its context; a check
-// that panics is reported Unhealthy with a *[PanicError]. Concurrent
-// callers share runs: at most one run of a check is in flight at a time,
-// and a caller that arrives while it runs waits for it under the caller's
-// own deadline. So a dependency that hangs costs one goroutine, not one per
-// request, and that goroutine ends when the check's Run returns. A Run
-// must therefore honour its context; the Redis check does.
+// not return in time is reported Unhealthy ("timed out") at its deadline,
+// even if it ignores its context; a check that panics is reported
+// Unhealthy ("panicked"). Concurrent requests share runs: at most one run
+// of a check is in flight at a time, and a request that arrives while it
+// runs waits for it under its own deadline. So a dependency that hangs
+// costs one goroutine, not one per request, and that goroutine ends when
+// the check's Run returns. A Run must therefore honour its context; the
+// Redis check does.
 //
 // # Endpoints
 //
-// [Checker.Handler] serves both paths; [Checker.HealthHandler] and
-// [Checker.AliveHandler] serve one each, to mount at other paths. They
-// answer GET and HEAD (anything else gets 405 with an Allow header):
+// [Checker.HealthHandler] serves /health and [Checker.AliveHandler]
+// /alive, at whatever path they are mounted. They answer GET and HEAD
+// (anything else gets 405 with an Allow header):
 //
 //	path     runs                  answers
 //	/health  every check           200 "Healthy", 200 "Degraded" or 503 "Unhealthy"
@@ -85,9 +89,9 @@
 //	mux.Handle("GET /health", checker.HealthHandler())
 //	mux.Handle("GET /alive", checker.AliveHandler())
 //
-// or mux.Handle("/", checker.Handler()) when nothing else lives at the
-// root. With fx, modules contribute checks to the value group named
-// [Group] and the checker is built from it.
+// With fx, modules contribute checks to the value group named [Group], and
+// fxmodule.Module builds the checker from it and provides a handler of
+// both paths.
 //
 // # Aspire AppHost
 //

@@ -37,9 +37,8 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	h := checker.Handler()
-	get(h, "/health")
-	get(h, "/alive")
+	get(checker.HealthHandler(), "/health")
+	get(checker.AliveHandler(), "/alive")
 	// Output:
 	// /health 503 Unhealthy
 	// /alive 200 Healthy
@@ -114,7 +113,7 @@ func ExampleWithDetails() {
 	req := httptest.NewRequest(http.MethodGet, "/health", nil)
 	req.Header.Set("Accept", "application/json")
 	rec := httptest.NewRecorder()
-	checker.Handler(healthcheck.WithDetails()).ServeHTTP(rec, req)
+	checker.HealthHandler(healthcheck.WithDetails()).ServeHTTP(rec, req)
 
 	var report struct {
 		Status  string

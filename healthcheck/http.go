@@ -1,12 +1,10 @@
 package healthcheck
 
 import (
-	"encoding/json"
 	"mime"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/aspirego/redis/settings"
 )
@@ -96,36 +94,17 @@ func newHandlerConfig(opts []HandlerOption) handlerConfig {
 	return cfg
 }
 
-// Handler returns an http.Handler that serves GET and HEAD on two paths:
-// /health runs every check (readiness: "ready to accept traffic") and
-// /alive runs the checks tagged [TagLive], including "self" (liveness).
-// Any other path gets 404. Mount it at the root of a mux, or under a
-// prefix with [http.StripPrefix]. See the package documentation for the
-// responses.
-func (c *Checker) Handler(opts ...HandlerOption) http.Handler {
-	health := c.HealthHandler(opts...)
-	alive := c.AliveHandler(opts...)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/health":
-			health.ServeHTTP(w, r)
-		case "/alive":
-			alive.ServeHTTP(w, r)
-		default:
-			http.NotFound(w, r)
-		}
-	})
-}
-
-// HealthHandler returns the handler of /health (every check) for mounting
-// at any path, such as a Kubernetes readiness probe's /readyz.
+// HealthHandler returns the handler of /health: every check, "ready to
+// accept traffic". Mount it at any path, such as a Kubernetes readiness
+// probe's /readyz. It answers GET and HEAD; see the package documentation
+// for the responses.
 func (c *Checker) HealthHandler(opts ...HandlerOption) http.Handler {
 	return &handler{checker: c, cfg: newHandlerConfig(opts)}
 }
 
-// AliveHandler returns the handler of /alive (the checks tagged
-// [TagLive]) for mounting at any path, such as a Kubernetes liveness
-// probe's /livez.
+// AliveHandler returns the handler of /alive: the checks tagged
+// [TagLive], including "self", "the process is alive". Mount it at any
+// path, such as a Kubernetes liveness probe's /livez.
 func (c *Checker) AliveHandler(opts ...HandlerOption) http.Handler {
 	return &handler{checker: c, tags: []string{TagLive}, cfg: newHandlerConfig(opts)}
 }
@@ -143,7 +122,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
 		return
 	}
-	rep := h.checker.Run(r.Context(), h.tags...)
+	rep := h.checker.run(r.Context(), h.tags...)
 
 	// The same headers as ASP.NET Core's health check middleware, so no
 	// cache or proxy ever answers a probe with an old status.
@@ -167,52 +146,6 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(body)
 	}
-}
-
-// jsonReport is the JSON form of a Report. Its shape follows the
-// HealthChecks.UI.Client response writer widely used with ASP.NET Core, so
-// tools that read that format can read this one.
-type jsonReport struct {
-	Status        Status               `json:"status"`
-	TotalDuration string               `json:"totalDuration"`
-	Entries       map[string]jsonEntry `json:"entries"`
-}
-
-type jsonEntry struct {
-	Status      Status            `json:"status"`
-	Duration    string            `json:"duration"`
-	Tags        []string          `json:"tags"`
-	Description string            `json:"description,omitempty"`
-	Data        map[string]string `json:"data,omitempty"`
-}
-
-func (h *handler) json(rep Report) []byte {
-	out := jsonReport{
-		Status:        rep.Status,
-		TotalDuration: timeSpan(rep.Duration),
-		Entries:       make(map[string]jsonEntry, len(rep.Results)),
-	}
-	for _, r := range rep.Results {
-		e := jsonEntry{Status: r.Status, Duration: timeSpan(r.Duration), Tags: r.Tags}
-		if e.Tags == nil {
-			e.Tags = []string{}
-		}
-		if h.cfg.details && r.Err != nil {
-			e.Description = h.redact(r.scrubber, r.Err.Error())
-		}
-		if h.cfg.details && len(r.Data) > 0 {
-			e.Data = make(map[string]string, len(r.Data))
-			for k, v := range r.Data {
-				e.Data[h.redact(r.scrubber, k)] = h.redact(r.scrubber, v)
-			}
-		}
-		out.Entries[r.Name] = e
-	}
-	b, err := json.Marshal(out)
-	if err != nil { // cannot happen: strings, statuses and maps of them
-		return []byte(`{"status":"Unhealthy"}`)
-	}
-	return append(b, '\n')
 }
 
 // redact masks the check's own secrets (sc, may be nil), then what looks
@@ -250,41 +183,4 @@ func acceptsJSON(values []string) bool {
 		}
 	}
 	return false
-}
-
-// timeSpan formats d as a .NET TimeSpan does by default
-// ("[-][d.]hh:mm:ss[.fffffff]"), e.g. "00:00:00.0012345".
-func timeSpan(d time.Duration) string {
-	var b []byte
-	if d < 0 {
-		b = append(b, '-')
-		d = -d
-	}
-	ticks := int64(d / 100) // 100 ns, the TimeSpan resolution
-	frac := ticks % 10_000_000
-	secs := ticks / 10_000_000
-	days := secs / 86400
-	secs %= 86400
-	if days > 0 {
-		b = strconv.AppendInt(b, days, 10)
-		b = append(b, '.')
-	}
-	b = append2(b, secs/3600)
-	b = append(b, ':')
-	b = append2(b, secs/60%60)
-	b = append(b, ':')
-	b = append2(b, secs%60)
-	if frac != 0 {
-		b = append(b, '.')
-		s := strconv.FormatInt(frac, 10)
-		for range 7 - len(s) {
-			b = append(b, '0')
-		}
-		b = append(b, s...)
-	}
-	return string(b)
-}
-
-func append2(b []byte, n int64) []byte {
-	return append(b, byte('0'+n/10), byte('0'+n%10))
 }

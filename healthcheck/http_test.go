@@ -53,12 +53,10 @@ func TestHandlerStatusAndBody(t *testing.T) {
 		{"head unhealthy", down, "HEAD", "/health", 503, ""},
 		{"post", up, "POST", "/health", 405, "Method Not Allowed\n"},
 		{"delete alive", up, "DELETE", "/alive", 405, "Method Not Allowed\n"},
-		{"other path", up, "GET", "/healthz", 404, "404 page not found\n"},
-		{"trailing slash", up, "GET", "/health/", 404, "404 page not found\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rec := serve(t, tt.checker.Handler(), tt.method, tt.path)
+			rec := serve(t, tt.checker.Both(), tt.method, tt.path)
 			if rec.Code != tt.code || rec.Body.String() != tt.body {
 				t.Errorf("%s %s = %d %q, want %d %q", tt.method, tt.path, rec.Code, rec.Body, tt.code, tt.body)
 			}
@@ -93,9 +91,8 @@ func TestSeparateHandlers(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.Handle("/readyz", c.HealthHandler())
 	mux.Handle("/livez", c.AliveHandler())
-	mux.Handle("/probes/", http.StripPrefix("/probes", c.Handler()))
 	for path, code := range map[string]int{
-		"/readyz": 503, "/livez": 200, "/probes/health": 503, "/probes/alive": 200, "/health": 404,
+		"/readyz": 503, "/livez": 200, "/health": 404,
 	} {
 		if rec := serve(t, mux, "GET", path); rec.Code != code {
 			t.Errorf("GET %s = %d, want %d", path, rec.Code, code)
@@ -145,7 +142,7 @@ func TestHandlerJSON(t *testing.T) {
 	}
 
 	t.Run("shape without details", func(t *testing.T) {
-		rec := serve(t, c.Handler(), "GET", "/health", "Accept", "application/json")
+		rec := serve(t, c.Both(), "GET", "/health", "Accept", "application/json")
 		raw := rec.Body.String()
 		if rec.Code != 503 {
 			t.Errorf("code %d", rec.Code)
@@ -179,7 +176,7 @@ func TestHandlerJSON(t *testing.T) {
 	})
 
 	t.Run("alive", func(t *testing.T) {
-		rep := decode(t, serve(t, c.Handler(), "GET", "/alive", "Accept", "application/json"))
+		rep := decode(t, serve(t, c.Both(), "GET", "/alive", "Accept", "application/json"))
 		if rep.Status != healthcheck.Healthy || len(rep.Entries) != 2 {
 			t.Errorf("alive = %+v, want self and worker, Healthy", rep)
 		}
@@ -237,7 +234,7 @@ func TestAcceptNegotiation(t *testing.T) {
 		for _, a := range tt.accept {
 			hdr = append(hdr, "Accept", a)
 		}
-		rec := serve(t, c.Handler(), "GET", "/health", hdr...)
+		rec := serve(t, c.Both(), "GET", "/health", hdr...)
 		isJSON := strings.HasPrefix(rec.Body.String(), "{")
 		if isJSON != tt.json {
 			t.Errorf("Accept %q: JSON=%v, want %v (body %q)", tt.accept, isJSON, tt.json, rec.Body)
@@ -256,7 +253,7 @@ func TestHandlerHungCheckConcurrentRequests(t *testing.T) {
 		}
 	}()
 	c := mustNew(t, healthcheck.Check{Name: "hung", Timeout: timeout, Run: h.Run})
-	srv := httptest.NewServer(c.Handler())
+	srv := httptest.NewServer(c.Both())
 	defer srv.Close()
 	client := srv.Client()
 	defer client.CloseIdleConnections()
@@ -315,7 +312,7 @@ func TestHandlerHonoursRequestContext(t *testing.T) {
 	req := httptest.NewRequestWithContext(ctx, "GET", "/health", nil)
 	rec := httptest.NewRecorder()
 	done := make(chan struct{})
-	go func() { c.Handler().ServeHTTP(rec, req); close(done) }()
+	go func() { c.Both().ServeHTTP(rec, req); close(done) }()
 	select {
 	case <-done:
 	case <-time.After(5 * time.Second):

@@ -2,29 +2,7 @@ package healthcheck
 
 import (
 	"testing"
-	"time"
 )
-
-func TestTimeSpan(t *testing.T) {
-	tests := []struct {
-		d    time.Duration
-		want string
-	}{
-		{0, "00:00:00"},
-		{50 * time.Nanosecond, "00:00:00"},
-		{100 * time.Nanosecond, "00:00:00.0000001"},
-		{1234567 * time.Nanosecond, "00:00:00.0012345"},
-		{2 * time.Second, "00:00:02"},
-		{time.Hour + 2*time.Minute + 3*time.Second + 400*time.Millisecond, "01:02:03.4000000"},
-		{49*time.Hour + time.Second, "2.01:00:01"},
-		{-1500 * time.Millisecond, "-00:00:01.5000000"},
-	}
-	for _, tt := range tests {
-		if got := timeSpan(tt.d); got != tt.want {
-			t.Errorf("timeSpan(%v) = %q, want %q", tt.d, got, tt.want)
-		}
-	}
-}
 
 func TestScrub(t *testing.T) {
 	tests := []struct{ in, want string }{

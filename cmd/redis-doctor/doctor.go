@@ -25,6 +25,7 @@ import (
 
 	"github.com/aspirego/redis/healthcheck"
 	"github.com/aspirego/redis/internal/clusterinfo"
+	"github.com/aspirego/redis/internal/healthjson"
 	"github.com/aspirego/redis/rediscache"
 	"github.com/aspirego/redis/settings"
 )
@@ -715,15 +716,16 @@ func (d *doctor) checkHealth(client redis.UniversalClient, checks []healthcheck.
 	name := checks[0].Name
 	ctx, cancel := context.WithTimeout(context.Background(), d.opts.timeout+d.resolved.Settings.HealthCheckTimeout)
 	defer cancel()
-	rep := checker.Run(ctx)
-	for _, r := range rep.Results {
-		if r.Name != name {
-			continue
-		}
-		h.Check, h.Status, h.Ms = r.Name, r.Status.String(), float64(r.Duration.Microseconds())/1000
-		if r.Err != nil {
-			h.Error = d.scrub(r.Err.Error())
-		}
+	// What /health reports, with details, read as a service's caller reads it.
+	rep, _, err := healthjson.Get(ctx, checker.HealthHandler(healthcheck.WithDetails()), "/health")
+	if err != nil {
+		d.fail(exitProblem, "cannot run the health check: "+err.Error())
+		return
+	}
+	if e, ok := rep.Entries[name]; ok {
+		took, _ := healthjson.ParseTimeSpan(e.Duration)
+		h.Check, h.Status, h.Ms = name, e.Status, float64(took.Microseconds())/1000
+		h.Error = d.scrub(e.Description)
 	}
 	d.report.Health = h
 	if h.Status != healthcheck.Healthy.String() {

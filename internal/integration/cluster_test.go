@@ -20,6 +20,7 @@ import (
 	"go.uber.org/fx/fxtest"
 
 	"github.com/aspirego/redis/healthcheck"
+	"github.com/aspirego/redis/internal/healthjson"
 	"github.com/aspirego/redis/internal/testserver"
 	"github.com/aspirego/redis/rediscache"
 	"github.com/aspirego/redis/settings"
@@ -410,8 +411,8 @@ func TestCluster(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if rep := checker.Run(ctx); rep.Status != healthcheck.Healthy {
-				t.Errorf("health of the fx-provided cluster client: %+v", rep)
+			if rep, _, err := healthjson.Get(ctx, checker.HealthHandler(healthcheck.WithDetails()), ""); err != nil || rep.Status != healthcheck.Healthy.String() {
+				t.Errorf("health of the fx-provided cluster client: %+v, %v", rep, err)
 			}
 		})
 	})
