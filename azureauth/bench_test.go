@@ -23,7 +23,7 @@ func BenchmarkStreamingCredentials(b *testing.B) {
 		_, err := srv.DoErr("ACL", "SETUSER", testOID, ">"+tok)
 		return err
 	}
-	p, err := NewProvider(cred, "", Options{})
+	p, err := newProvider(cred, "", Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

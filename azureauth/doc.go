@@ -1,6 +1,8 @@
-// Package azureauth authenticates go-redis clients to Azure Cache for
-// Redis and Azure Managed Redis with Microsoft Entra ID tokens, and keeps
-// every pooled connection authenticated as tokens expire. It is the Go
+// Package azureauth authenticates clients to Azure Redis with Microsoft
+// Entra ID tokens: add [Module] with fx, or [Extension] without.
+//
+// It keeps every pooled connection of Azure Cache for Redis and Azure
+// Managed Redis authenticated as tokens expire. It is the Go
 // counterpart of .NET's Aspire.Microsoft.Azure.StackExchangeRedis
 // (AddRedisClientBuilder("cache").WithAzureAuthentication()) and of
 // Microsoft.Azure.StackExchangeRedis.
@@ -46,14 +48,15 @@
 //
 // # Refresh
 //
-// The [Provider] is a go-redis auth.StreamingCredentialsProvider. It
-// fetches a new token at [Options].RefreshFraction of the current one's
+// The extension installs a go-redis auth.StreamingCredentialsProvider
+// (printing it shows the credential type and the token's expiry, never
+// the token). It fetches a new token at [Options].RefreshFraction of the current one's
 // lifetime (0.75 by default, with jitter), and go-redis re-authenticates
 // each pooled connection with AUTH when it is next idle: in-flight
 // commands are never interrupted. A failed fetch is retried with
 // exponential back-off between RetryMin and RetryMax while connections
-// keep the current token. The health check [CheckName]
-// ("redis_<name>_entra_id") reports Degraded while refresh fails and the
+// keep the current token. The health check "redis_<name>_entra_id"
+// reports Degraded while refresh fails and the
 // token is valid, Unhealthy once it has expired; its text names the
 // credential type and the expiry, never a token. redis-doctor shows the
 // same, with the token's expiry.

@@ -29,13 +29,12 @@ func Example() {
 		return
 	}
 	defer inst.Close()
-	st := azureauth.ProviderOf(inst.Resolved.Connection.Options).State()
-	fmt.Println(st.CredentialType, st.Scope)
+	fmt.Println(inst.Resolved.Connection.Options.StreamingCredentialsProvider) // never a token
 	for _, c := range inst.Checks {
 		fmt.Println(c.Name)
 	}
 	// Output:
-	// *azidentity.DefaultAzureCredential https://redis.azure.com/.default
+	// azureauth.Provider(*azidentity.DefaultAzureCredential, no token yet)
 	// redis_cache
 	// redis_cache_entra_id
 }

@@ -16,6 +16,7 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/aspirego/redis/healthcheck"
+	"github.com/aspirego/redis/internal/entraid"
 	"github.com/aspirego/redis/rediscache"
 	"github.com/aspirego/redis/settings"
 )
@@ -39,7 +40,7 @@ func WithCredential(cred azcore.TokenCredential) settings.Option {
 
 // chosen carries the credential picked by WithCredential from the
 // settings to the extension, in the go-redis options. It is replaced by a
-// Provider (or removed) when the extension builds the client; a client
+// provider (or removed) when the extension builds the client; a client
 // built from the options without the extension fails to connect with
 // errNotExtended.
 type chosen struct{ cred azcore.TokenCredential }
@@ -66,7 +67,12 @@ func ModuleWith(o Options) fx.Option {
 		fx.Provide(fx.Annotate(
 			// o is read, never written: with Logger nil, Extend logs to the
 			// logger the client is built with, the application's.
-			func() (rediscache.Extension, error) { return NewExtension(o) },
+			func() (rediscache.Extension, error) {
+				if err := o.validate(); err != nil {
+					return nil, err
+				}
+				return &extension{o: o}, nil
+			},
 			fx.ResultTags(`group:"`+rediscache.ExtensionGroup+`"`),
 		)),
 	)
@@ -75,18 +81,19 @@ func ModuleWith(o Options) fx.Option {
 // Extension returns the rediscache extension that implements
 // AzureAuthentication with o, for rediscache.Deps.Extensions. Invalid
 // options make every client with AzureAuthentication fail to build with
-// the reason; NewExtension reports them at once instead.
+// the reason (with fx, [ModuleWith] fails fx.New with it instead).
 func Extension(o Options) rediscache.Extension {
 	return &extension{o: o, err: o.validate()}
 }
 
-// NewExtension is Extension returning an error for invalid options.
-func NewExtension(o Options) (rediscache.Extension, error) {
-	if err := o.validate(); err != nil {
-		return nil, err
-	}
-	return &extension{o: o}, nil
-}
+// Provider is the type of the token provider that the extension installs
+// as a client's go-redis StreamingCredentialsProvider.
+//
+// Deprecated: the provider is internal to the extension. Print the
+// client's StreamingCredentialsProvider (fmt or slog) to see its
+// credential type and token expiry (never the token), and read the health
+// check redis_<name>_entra_id for its refresh state.
+type Provider = provider
 
 type extension struct {
 	o   Options
@@ -165,7 +172,7 @@ func (e *extension) Extend(res *settings.Resolved, logger *slog.Logger) (redisca
 	}
 	po := e.o
 	po.Logger = logger
-	p, err := NewProvider(cred, o.Username, po)
+	p, err := newProvider(cred, o.Username, po)
 	if err != nil {
 		return rediscache.Addon{}, err
 	}
@@ -174,40 +181,26 @@ func (e *extension) Extend(res *settings.Resolved, logger *slog.Logger) (redisca
 		slog.String("credential", p.credType))
 	a := rediscache.Addon{Close: p.Close}
 	if !res.Settings.DisableHealthChecks {
-		a.Checks = []healthcheck.Check{p.Check(res.Name, res.Settings.HealthCheckTimeout)}
+		a.Checks = []healthcheck.Check{p.check(res.Name, res.Settings.HealthCheckTimeout)}
 	}
 	return a, nil
 }
 
-// ProviderOf returns the Provider of a client built with the extension,
-// from its options (rediscache.Instance.Resolved.Connection.Options), or
-// nil when the client does not use Entra ID.
-func ProviderOf(o *redis.UniversalOptions) *Provider {
-	if o == nil {
-		return nil
-	}
-	p, _ := o.StreamingCredentialsProvider.(*Provider)
-	return p
-}
-
-// CheckName is the name of the Entra ID health check of client name.
-func CheckName(name string) string { return "redis_" + name + "_entra_id" }
-
-// Check returns the health check of the provider of client name
-// ([CheckName]): Healthy while tokens refresh (and before the first);
+// check returns the health check of the provider of client name
+// (entraid.CheckName, "redis_<name>_entra_id"): Healthy while tokens refresh (and before the first);
 // Degraded when the last refresh failed but the current token is still
 // valid; Unhealthy when there is no valid token and fetching one fails.
 // Its error names the credential type and says when the token expires;
 // it never holds a token.
-func (p *Provider) Check(name string, timeout time.Duration) healthcheck.Check {
+func (p *provider) check(name string, timeout time.Duration) healthcheck.Check {
 	return healthcheck.Check{
-		Name:    CheckName(name),
+		Name:    entraid.CheckName(name),
 		Timeout: timeout,
 		Run:     func(context.Context) error { return p.health(time.Now()) },
 	}
 }
 
-func (p *Provider) health(now time.Time) error {
+func (p *provider) health(now time.Time) error {
 	s := p.State()
 	switch {
 	case s.LastError == nil:

@@ -98,7 +98,7 @@ func TestExtendDecisions(t *testing.T) {
 				defer a.Close()
 			}
 			o := res.Connection.Options
-			p := ProviderOf(o)
+			p := providerOf(o)
 			if (p != nil) != tt.entra {
 				t.Fatalf("provider %v, want Entra ID %t", p, tt.entra)
 			}
@@ -135,7 +135,7 @@ func TestExtendHealthChecksDisabled(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	if len(a.Checks) != 0 || ProviderOf(res.Connection.Options) == nil {
+	if len(a.Checks) != 0 || providerOf(res.Connection.Options) == nil {
 		t.Errorf("checks %v with DisableHealthChecks", a.Checks)
 	}
 }
@@ -157,7 +157,7 @@ func TestDefaultCredential(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer a.Close()
-		p := ProviderOf(res.Connection.Options)
+		p := providerOf(res.Connection.Options)
 		if st := p.State(); st.CredentialType != "*azidentity.DefaultAzureCredential" || !st.ExpiresOn.IsZero() || st.Refreshes != 0 {
 			t.Errorf("%s: state %+v", name, st)
 		}
@@ -211,8 +211,10 @@ func TestModule(t *testing.T) {
 	if !names["redis_cache"] || !names["redis_cache_entra_id"] {
 		t.Errorf("checks %v", names)
 	}
-	if _, err := NewExtension(Options{RefreshFraction: 2}); err == nil {
-		t.Error("NewExtension accepted RefreshFraction 2")
+	bad := fx.New(fx.NopLogger, ModuleWith(Options{RefreshFraction: 2}),
+		fx.Invoke(fx.Annotate(func([]rediscache.Extension) {}, fx.ParamTags(`group:"`+rediscache.ExtensionGroup+`"`))))
+	if err := bad.Err(); err == nil || !strings.Contains(err.Error(), "RefreshFraction") {
+		t.Errorf("ModuleWith with invalid options: fx.New gave %v", err)
 	}
 	res, err := settings.Resolve(cfg, "cache")
 	if err != nil {

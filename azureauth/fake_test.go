@@ -11,6 +11,9 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/aspirego/redis/internal/entraid"
 )
 
 // fakeJWT returns a JWT-shaped token (header.payload.signature, base64url)
@@ -93,3 +96,10 @@ func (f *fakeCredential) expiryOf(tok string) (time.Time, bool) {
 }
 
 var errCredentialDown = errors.New("ManagedIdentityCredential: IMDS endpoint unreachable (fake)")
+
+// providerOf returns the token provider of a client built with the
+// extension, from its options, or nil.
+func providerOf(o *redis.UniversalOptions) *provider {
+	p, _ := entraid.Of(o).(*provider)
+	return p
+}

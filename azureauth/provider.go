@@ -16,6 +16,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/redis/go-redis/v9/auth"
+
+	"github.com/aspirego/redis/internal/entraid"
 )
 
 // Scope is the OAuth scope of Azure Cache for Redis and Azure Managed
@@ -60,7 +62,7 @@ type Options struct {
 	TokenTimeout time.Duration
 	// Logger receives token refreshes (Debug) and failures (Warn), never a
 	// token. Nil means the client's logger, or slog.Default() for
-	// NewProvider.
+	// a provider built outside a client.
 	Logger *slog.Logger
 }
 
@@ -105,10 +107,10 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// ErrClosed is returned by Subscribe after Close.
-var ErrClosed = errors.New("azureauth: the credentials provider is closed")
+// errClosed is returned by Subscribe after Close.
+var errClosed = errors.New("azureauth: the credentials provider is closed")
 
-// Provider is a go-redis auth.StreamingCredentialsProvider that
+// provider is a go-redis auth.StreamingCredentialsProvider that
 // authenticates with Microsoft Entra ID access tokens: the user name is
 // the token's object id (its oid claim) and the password is the token.
 //
@@ -121,8 +123,9 @@ var ErrClosed = errors.New("azureauth: the credentials provider is closed")
 // connections keep the current token meanwhile. A connection opened when
 // there is no valid token fetches one first, and fails if it cannot.
 //
-// Printing a Provider (fmt, slog) never shows a token.
-type Provider struct {
+// Printing a provider (fmt, slog) never shows a token. It is the
+// entraid.Source that redis-doctor reads.
+type provider struct {
 	cred     azcore.TokenCredential
 	credType string
 	user     string // fixed user name; "" means the token's oid
@@ -149,22 +152,22 @@ type Provider struct {
 	ctx       context.Context
 }
 
-// NewProvider returns a provider of tokens from cred for scope o.Scope.
+// newProvider returns a provider of tokens from cred for scope o.Scope.
 // user, when not "", is the user name sent with every token instead of the
 // token's oid claim (a connection string's user=). It fetches nothing
 // before the first connection subscribes. Close it when done.
-func NewProvider(cred azcore.TokenCredential, user string, o Options) (*Provider, error) {
+func newProvider(cred azcore.TokenCredential, user string, o Options) (*provider, error) {
 	if cred == nil {
-		return nil, errors.New("azureauth: NewProvider: the credential is nil")
+		return nil, errors.New("azureauth: the credential is nil")
 	}
 	if err := o.validate(); err != nil {
 		return nil, err
 	}
 	o = o.withDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Provider{
+	return &provider{
 		cred:      cred,
-		credType:  CredentialType(cred),
+		credType:  credentialType(cred),
 		user:      user,
 		o:         o,
 		logger:    o.Logger,
@@ -176,22 +179,22 @@ func NewProvider(cred azcore.TokenCredential, user string, o Options) (*Provider
 	}, nil
 }
 
-// CredentialType names the type of cred as it is shown in health reports
+// credentialType names the type of cred as it is shown in health reports
 // and redis-doctor, e.g. "*azidentity.DefaultAzureCredential".
-func CredentialType(cred azcore.TokenCredential) string { return fmt.Sprintf("%T", cred) }
+func credentialType(cred azcore.TokenCredential) string { return fmt.Sprintf("%T", cred) }
 
 // Subscribe implements auth.StreamingCredentialsProvider: it returns the
 // current token, fetching one first when there is none or it expired, and
 // registers listener for the next ones. Subscribing a listener again is a
 // no-op; every returned function unsubscribes it.
-func (p *Provider) Subscribe(listener auth.CredentialsListener) (auth.Credentials, auth.UnsubscribeFunc, error) {
+func (p *provider) Subscribe(listener auth.CredentialsListener) (auth.Credentials, auth.UnsubscribeFunc, error) {
 	if listener == nil {
 		return nil, nil, errors.New("azureauth: Subscribe: nil listener")
 	}
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
-		return nil, nil, ErrClosed
+		return nil, nil, errClosed
 	}
 	tok, lastErr, next, fetching := p.tok, p.lastErr, p.next, p.fetching != nil
 	p.mu.Unlock()
@@ -211,7 +214,7 @@ func (p *Provider) Subscribe(listener auth.CredentialsListener) (auth.Credential
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
-		return nil, nil, ErrClosed
+		return nil, nil, errClosed
 	}
 	p.listeners[listener] = struct{}{}
 	if !p.started {
@@ -232,7 +235,7 @@ func (p *Provider) Subscribe(listener auth.CredentialsListener) (auth.Credential
 
 // refresh fetches a token, or waits for the fetch already in progress, and
 // returns the current token when it succeeds.
-func (p *Provider) refresh(ctx context.Context) (*token, error) {
+func (p *provider) refresh(ctx context.Context) (*token, error) {
 	p.mu.Lock()
 	if ch := p.fetching; ch != nil {
 		p.mu.Unlock()
@@ -260,7 +263,7 @@ func (p *Provider) refresh(ctx context.Context) (*token, error) {
 	switch {
 	case err != nil && p.closed:
 		// Close cancelled the fetch: not a credential failure.
-		err = ErrClosed
+		err = errClosed
 	case err != nil:
 		p.failures++
 		p.lastErr, p.lastErrAt = err, now
@@ -292,7 +295,7 @@ func (p *Provider) refresh(ctx context.Context) (*token, error) {
 	p.mu.Unlock()
 	close(ch)
 
-	if errors.Is(err, ErrClosed) {
+	if errors.Is(err, errClosed) {
 		return nil, err
 	}
 	if err != nil {
@@ -327,7 +330,7 @@ func (p *Provider) refresh(ctx context.Context) (*token, error) {
 }
 
 // fetch asks the credential for a token and checks it.
-func (p *Provider) fetch(ctx context.Context) (*token, error) {
+func (p *provider) fetch(ctx context.Context) (*token, error) {
 	ctx, cancel := context.WithTimeout(ctx, p.o.TokenTimeout)
 	defer cancel()
 	stopOnClose := context.AfterFunc(p.ctx, cancel)
@@ -335,10 +338,10 @@ func (p *Provider) fetch(ctx context.Context) (*token, error) {
 	issued := time.Now()
 	at, err := p.cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{p.o.Scope}})
 	if err != nil {
-		return nil, &RefreshError{CredentialType: p.credType, Scope: p.o.Scope, Err: err}
+		return nil, &refreshError{credType: p.credType, scope: p.o.Scope, err: err}
 	}
 	fail := func(err error) error {
-		return &RefreshError{CredentialType: p.credType, Scope: p.o.Scope, Err: err}
+		return &refreshError{credType: p.credType, scope: p.o.Scope, err: err}
 	}
 	if at.Token == "" {
 		return nil, fail(errors.New("the credential returned an empty token"))
@@ -361,7 +364,7 @@ func (p *Provider) fetch(ctx context.Context) (*token, error) {
 
 // refreshTime is when to fetch the next token for one acquired at
 // acquired that expires at expires.
-func (p *Provider) refreshTime(acquired, expires, suggested time.Time) time.Time {
+func (p *provider) refreshTime(acquired, expires, suggested time.Time) time.Time {
 	life := expires.Sub(acquired)
 	at := acquired.Add(time.Duration(float64(life) * p.o.RefreshFraction))
 	if p.o.Jitter > 0 {
@@ -378,7 +381,7 @@ func (p *Provider) refreshTime(acquired, expires, suggested time.Time) time.Time
 }
 
 // backoff is the wait after the n-th consecutive failure.
-func (p *Provider) backoff(n int) time.Duration {
+func (p *provider) backoff(n int) time.Duration {
 	d := p.o.RetryMin
 	for i := 1; i < n && d < p.o.RetryMax; i++ {
 		d *= 2
@@ -388,7 +391,7 @@ func (p *Provider) backoff(n int) time.Duration {
 }
 
 // loop fetches tokens on schedule until Close.
-func (p *Provider) loop() {
+func (p *provider) loop() {
 	defer close(p.done)
 	timer := time.NewTimer(0)
 	defer timer.Stop()
@@ -408,8 +411,8 @@ func (p *Provider) loop() {
 }
 
 // Close stops the refresh goroutine and drops every subscription. Later
-// Subscribe calls fail with ErrClosed. It is safe to call more than once.
-func (p *Provider) Close() error {
+// Subscribe calls fail with errClosed. It is safe to call more than once.
+func (p *provider) Close() error {
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
@@ -427,40 +430,11 @@ func (p *Provider) Close() error {
 	return nil
 }
 
-// State is a snapshot of a provider, for health reports and diagnostics.
-// It holds no token.
-type State struct {
-	// CredentialType is the credential's Go type, e.g.
-	// "*azidentity.DefaultAzureCredential".
-	CredentialType string
-	// Scope is the token scope.
-	Scope string
-	// User is the user name sent with the token (its oid claim), "" before
-	// the first token.
-	User string
-	// AcquiredAt and ExpiresOn describe the current token; zero before
-	// the first.
-	AcquiredAt, ExpiresOn time.Time
-	// NextRefresh is when the next fetch is due; zero before the first
-	// connection.
-	NextRefresh time.Time
-	// Refreshes counts the tokens acquired.
-	Refreshes int
-	// Connections counts the subscribed connections.
-	Connections int
-	// LastError is the error of the last fetch when it failed (nil once a
-	// fetch succeeds), with LastErrorAt and Failures, the number of
-	// consecutive failures.
-	LastError   error
-	LastErrorAt time.Time
-	Failures    int
-}
-
-// State returns a snapshot of p.
-func (p *Provider) State() State {
+// State returns a snapshot of p (entraid.Source).
+func (p *provider) State() entraid.State {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	s := State{
+	s := entraid.State{
 		CredentialType: p.credType,
 		Scope:          p.o.Scope,
 		Refreshes:      p.refreshes,
@@ -479,7 +453,7 @@ func (p *Provider) State() State {
 }
 
 // String describes p without its token.
-func (p *Provider) String() string {
+func (p *provider) String() string {
 	s := p.State()
 	if s.ExpiresOn.IsZero() {
 		return "azureauth.Provider(" + s.CredentialType + ", no token yet)"
@@ -488,10 +462,10 @@ func (p *Provider) String() string {
 }
 
 // GoString is String, so that %#v shows no token either.
-func (p *Provider) GoString() string { return p.String() }
+func (p *provider) GoString() string { return p.String() }
 
 // LogValue is String, for slog.
-func (p *Provider) LogValue() slog.Value { return slog.StringValue(p.String()) }
+func (p *provider) LogValue() slog.Value { return slog.StringValue(p.String()) }
 
 // token is one access token as go-redis credentials.
 type token struct {
@@ -541,20 +515,24 @@ func objectID(jwt string) (string, error) {
 	return claims.OID, nil
 }
 
-// RefreshError is a failed token fetch. Its message names the credential
-// type and the scope and never holds a token.
-type RefreshError struct {
-	CredentialType string
-	Scope          string
-	Err            error
+// refreshError is a failed token fetch (errors.Is entraid.ErrRefresh). Its
+// message names the credential type and the scope and never holds a
+// token.
+type refreshError struct {
+	credType string
+	scope    string
+	err      error
 }
 
-func (e *RefreshError) Error() string {
-	return "azureauth: " + e.CredentialType + " could not get a token for " + e.Scope + ": " + redactTokens(e.Err.Error())
+func (e *refreshError) Error() string {
+	return "azureauth: " + e.credType + " could not get a token for " + e.scope + ": " + redactTokens(e.err.Error())
 }
 
 // Unwrap returns the credential's error.
-func (e *RefreshError) Unwrap() error { return e.Err }
+func (e *refreshError) Unwrap() error { return e.err }
+
+// Is reports whether target is entraid.ErrRefresh.
+func (e *refreshError) Is(target error) bool { return target == entraid.ErrRefresh }
 
 // jwtPattern matches what looks like a JWT (header.payload[.signature]).
 var jwtPattern = regexp.MustCompile(`eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]*)?`)

@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9/auth"
 
 	"github.com/aspirego/redis/healthcheck"
+	"github.com/aspirego/redis/internal/entraid"
 	"github.com/aspirego/redis/internal/healthjson"
 )
 
@@ -29,9 +30,9 @@ func quiet(t *testing.T) Options {
 	}
 }
 
-func newTestProvider(t *testing.T, cred *fakeCredential, o Options) *Provider {
+func newTestProvider(t *testing.T, cred *fakeCredential, o Options) *provider {
 	t.Helper()
-	p, err := NewProvider(cred, "", o)
+	p, err := newProvider(cred, "", o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,11 +111,11 @@ func TestOptionsValidate(t *testing.T) {
 		{RefreshFraction: 1}, {RefreshFraction: -0.1}, {Jitter: 1}, {RetryMin: -1},
 		{RetryMin: time.Minute, RetryMax: time.Second}, {TokenTimeout: -time.Second},
 	} {
-		if _, err := NewProvider(&fakeCredential{}, "", o); err == nil {
+		if _, err := newProvider(&fakeCredential{}, "", o); err == nil {
 			t.Errorf("NewProvider accepted %+v", o)
 		}
 	}
-	if _, err := NewProvider(nil, "", Options{}); err == nil {
+	if _, err := newProvider(nil, "", Options{}); err == nil {
 		t.Error("NewProvider accepted a nil credential")
 	}
 }
@@ -200,7 +201,7 @@ func TestSubscribe(t *testing.T) {
 	if err := p.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := p.Subscribe(&listener{}); !errors.Is(err, ErrClosed) {
+	if _, _, err := p.Subscribe(&listener{}); !errors.Is(err, errClosed) {
 		t.Errorf("Subscribe after Close: %v", err)
 	}
 	_ = p.Close()
@@ -211,7 +212,7 @@ func TestSubscribe(t *testing.T) {
 func TestSameTokenAgain(t *testing.T) {
 	exp := time.Now().Add(2 * time.Second)
 	cred := &sameToken{tok: fakeJWT("o", 1, exp), exp: exp}
-	p, err := NewProvider(cred, "", Options{RefreshFraction: 0.01, Jitter: -1, RetryMin: 10 * time.Millisecond})
+	p, err := newProvider(cred, "", Options{RefreshFraction: 0.01, Jitter: -1, RetryMin: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,8 +256,8 @@ func TestHealthStates(t *testing.T) {
 	o := quiet(t)
 	o.RefreshFraction = 0.3
 	p := newTestProvider(t, cred, o)
-	check := p.Check("cache", time.Second)
-	if check.Name != "redis_cache_entra_id" || check.Name != CheckName("cache") {
+	check := p.check("cache", time.Second)
+	if check.Name != "redis_cache_entra_id" || check.Name != entraid.CheckName("cache") {
 		t.Errorf("check name %q", check.Name)
 	}
 	c, err := healthcheck.New(check)
@@ -305,8 +306,8 @@ func TestHealthStates(t *testing.T) {
 		t.Errorf("refresh failing before expiry: %v %q, want Degraded naming the credential, its error and the expiry", st, msg)
 	}
 	noToken("the Degraded report", msg)
-	if !errors.Is(p.State().LastError, errCredentialDown) {
-		t.Errorf("LastError %v does not wrap the credential's error", p.State().LastError)
+	if err := p.State().LastError; !errors.Is(err, errCredentialDown) || !errors.Is(err, entraid.ErrRefresh) {
+		t.Errorf("LastError %v does not wrap the credential's error and entraid.ErrRefresh", err)
 	}
 
 	waitFor(t, "the token to expire", 2*time.Second, func() bool { return time.Now().After(p.State().ExpiresOn) })
@@ -367,10 +368,10 @@ func (h *hangingCredential) GetToken(ctx context.Context, _ policy.TokenRequestO
 }
 
 // Close does not wait for a credential that hangs, and a connection
-// waiting for its token gets ErrClosed, not a credential failure.
+// waiting for its token gets errClosed, not a credential failure.
 func TestCloseDuringFetch(t *testing.T) {
 	cred := &hangingCredential{started: make(chan struct{})}
-	p, err := NewProvider(cred, "", Options{TokenTimeout: time.Hour})
+	p, err := newProvider(cred, "", Options{TokenTimeout: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -383,8 +384,8 @@ func TestCloseDuringFetch(t *testing.T) {
 	_ = p.Close()
 	select {
 	case err := <-done:
-		if !errors.Is(err, ErrClosed) {
-			t.Errorf("Subscribe returned %v, want ErrClosed", err)
+		if !errors.Is(err, errClosed) {
+			t.Errorf("Subscribe returned %v, want errClosed", err)
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("Subscribe still waits 10s after Close")

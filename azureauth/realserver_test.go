@@ -209,7 +209,7 @@ func (e *entraServer) client(t *testing.T, o Options, opts ...settings.Option) *
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = inst.Close() })
-	if ProviderOf(inst.Resolved.Connection.Options) == nil {
+	if providerOf(inst.Resolved.Connection.Options) == nil {
 		t.Fatal("the client does not use the Entra ID provider")
 	}
 	return inst
@@ -303,7 +303,7 @@ func TestRotationUnderLoadCluster(t *testing.T) {
 
 func rotateUnderLoad(t *testing.T, e *entraServer, inst *rediscache.Instance, goroutines, rotations int) {
 	t.Helper()
-	p := ProviderOf(inst.Resolved.Connection.Options)
+	p := providerOf(inst.Resolved.Connection.Options)
 	l := startLoad(inst.Client, goroutines)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -359,7 +359,7 @@ func TestCredentialFailsThenRecovers(t *testing.T) {
 	o := quiet(t)
 	o.RefreshFraction = 0.3
 	inst := e.client(t, o)
-	p := ProviderOf(inst.Resolved.Connection.Options)
+	p := providerOf(inst.Resolved.Connection.Options)
 	checker, err := healthcheck.New(inst.Checks...)
 	if err != nil {
 		t.Fatal(err)
@@ -414,7 +414,7 @@ func TestTokenExpiresWithServerDown(t *testing.T) {
 	o := quiet(t)
 	o.RefreshFraction = 0.5
 	inst := e.client(t, o)
-	p := ProviderOf(inst.Resolved.Connection.Options)
+	p := providerOf(inst.Resolved.Connection.Options)
 	ctx := t.Context()
 	if err := inst.Client.Set(ctx, "k", "v", 0).Err(); err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/aspirego/redis/azureauth"
 	"github.com/aspirego/redis/internal/doctorcmd"
+	"github.com/aspirego/redis/internal/entraid"
 	"github.com/aspirego/redis/rediscache"
 )
 
@@ -31,7 +32,7 @@ func azureExtension(logger *slog.Logger) rediscache.Extension {
 }
 
 // entraProvider is a client's Entra ID token source.
-type entraProvider = *azureauth.Provider
+type entraProvider = entraid.Source
 
 // azureExtensions are the extensions the doctor builds clients with.
 func azureExtensions(logger *slog.Logger) []rediscache.Extension {
@@ -40,7 +41,7 @@ func azureExtensions(logger *slog.Logger) []rediscache.Extension {
 
 // entraOf returns the token source of inst's client, nil without one.
 func entraOf(inst *rediscache.Instance) entraProvider {
-	return azureauth.ProviderOf(inst.Resolved.Connection.Options)
+	return entraid.Of(inst.Resolved.Connection.Options)
 }
 
 // entraUser is the user (oid) of p's token.
@@ -62,7 +63,7 @@ func (d *doctor) describeEntra(a *azureReport, p entraProvider) {
 		a.LastRefreshError = d.scrub(st.LastError.Error())
 		a.RefreshFailures = st.Failures
 		d.warn("Microsoft Entra ID token refresh is failing (%d attempts): a service reports %s as Degraded until the token expires, then Unhealthy",
-			st.Failures, azureauth.CheckName(d.opts.name))
+			st.Failures, entraid.CheckName(d.opts.name))
 	}
 }
 
@@ -73,11 +74,10 @@ func azureCommand(name string) string { return doctorcmd.Command(name, "-tags", 
 // azureProblem explains a failure caused by Entra ID: no token, or a
 // token the server refused.
 func (d *doctor) azureProblem(step string, err error) (string, bool) {
-	var re *azureauth.RefreshError
-	if errors.As(err, &re) {
+	if errors.Is(err, entraid.ErrRefresh) {
 		return fmt.Sprintf("%s: no Microsoft Entra ID token: %s; the service would fail the same way. "+
 			"Check the identity the credential uses: on Azure, the managed identity (AZURE_CLIENT_ID for a user-assigned one); "+
-			"locally, az login or the AZURE_* variables of EnvironmentCredential", step, d.scrub(re.Error())), true
+			"locally, az login or the AZURE_* variables of EnvironmentCredential", step, d.scrub(err.Error())), true
 	}
 	p := d.entra
 	if p == nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/redis/go-redis/v9/auth"
 
 	"github.com/aspirego/redis/azureauth"
+	"github.com/aspirego/redis/internal/entraid"
 	"github.com/aspirego/redis/internal/testserver"
 	"github.com/aspirego/redis/rediscache"
 	"github.com/aspirego/redis/settings"
@@ -69,7 +70,7 @@ func azureDoctor(t *testing.T, cred *tokenCredential, conn string, subscribe boo
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = inst.Close() })
-	d.entra = azureauth.ProviderOf(inst.Resolved.Connection.Options)
+	d.entra = entraid.Of(inst.Resolved.Connection.Options)
 	if subscribe {
 		if _, _, err := d.entra.Subscribe(nopListener{}); err != nil && cred.fail == nil {
 			t.Fatal(err)

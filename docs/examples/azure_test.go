@@ -82,9 +82,8 @@ func Example_azure() {
 	)()
 	app := azureApp(func(rdb redis.UniversalClient) {
 		opts := rdb.(*redis.Client).Options()
-		p := opts.StreamingCredentialsProvider.(*azureauth.Provider)
 		fmt.Println("addr:", opts.Addr, "tls:", opts.TLSConfig != nil)
-		fmt.Println("credential:", p.State().CredentialType)
+		fmt.Println("credentials:", opts.StreamingCredentialsProvider) // never a token
 	})
 	ctx := context.Background()
 	if err := app.Start(ctx); err != nil {
@@ -94,7 +93,7 @@ func Example_azure() {
 	defer app.Stop(ctx)
 	// Output:
 	// addr: contoso.westeurope.redis.azure.net:10000 tls: true
-	// credential: *azidentity.DefaultAzureCredential
+	// credentials: azureauth.Provider(*azidentity.DefaultAzureCredential, no token yet)
 }
 
 // The other snippets of docs/azure.md compile; they need Azure to run.
