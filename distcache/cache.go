@@ -27,27 +27,28 @@ const (
 // (never set, removed, or expired).
 var ErrNotFound = errors.New("distcache: entry not found")
 
-// ErrInvalidEntry is wrapped by the *EntryError of an entry that is not in
-// the format .NET writes.
+// ErrInvalidEntry is wrapped by the error of an entry that is not in the
+// format .NET's RedisCache (or HybridCache) writes: a field that is not a
+// number, a time outside .NET's range, a truncated HybridCache payload.
+// The error names the key, the field and what is wrong; the entry is left
+// as it is.
 var ErrInvalidEntry = errors.New("distcache: entry is not in the .NET distributed-cache format")
 
-// EntryError reports a stored entry that is not in the format .NET's
-// RedisCache (or HybridCache) writes: a field that is not a number, a time
-// outside .NET's range, a truncated HybridCache payload. The entry is left
-// as it is.
-type EntryError struct {
-	Key    string // the cache key, without InstanceName
-	Field  string // the hash field: absexp, sldexp or data
-	Reason string // what is wrong with it
+// entryError reports a stored entry that is not in the format .NET
+// writes (see ErrInvalidEntry, which it wraps).
+type entryError struct {
+	key    string // the cache key, without InstanceName
+	field  string // the hash field: absexp, sldexp or data
+	reason string // what is wrong with it
 }
 
 // Error names the key, the field and what is wrong.
-func (e *EntryError) Error() string {
-	return fmt.Sprintf("distcache: entry %q: field %s: %s", e.Key, e.Field, e.Reason)
+func (e *entryError) Error() string {
+	return fmt.Sprintf("distcache: entry %q: field %s: %s", e.key, e.field, e.reason)
 }
 
 // Unwrap returns ErrInvalidEntry.
-func (e *EntryError) Unwrap() error { return ErrInvalidEntry }
+func (e *entryError) Unwrap() error { return ErrInvalidEntry }
 
 // EntryOptions are the expiration of an entry, .NET's
 // DistributedCacheEntryOptions as Go values; the zero value means the entry
@@ -121,12 +122,6 @@ func resolveOptions(opts []Option) options {
 	}
 	return o
 }
-
-// Client returns the client the cache uses.
-func (c *RedisCache) Client() redis.UniversalClient { return c.client }
-
-// InstanceName returns the prefix of the cache's keys in Redis.
-func (c *RedisCache) InstanceName() string { return c.prefix }
 
 // redisKey is InstanceName + key, as .NET's _instancePrefix.Append(key).
 func (c *RedisCache) redisKey(key string) string { return c.prefix + key }
@@ -278,7 +273,7 @@ func (c *RedisCache) getAndRefresh(ctx context.Context, key string, getData bool
 	}
 	data, ok := vals[2].(string)
 	if !ok {
-		return nil, false, &EntryError{Key: key, Field: fieldData, Reason: fmt.Sprintf("a %T, not a string", vals[2])}
+		return nil, false, &entryError{key: key, field: fieldData, reason: fmt.Sprintf("a %T, not a string", vals[2])}
 	}
 	return []byte(data), true, nil
 }
@@ -306,28 +301,28 @@ func parseMetadata(key string, absVal, sldVal any) (metadata, error) {
 	var md metadata
 	abs, ok, err := parseTicks(absVal)
 	if err != nil {
-		return md, &EntryError{Key: key, Field: fieldAbsolute, Reason: err.Error()}
+		return md, &entryError{key: key, field: fieldAbsolute, reason: err.Error()}
 	}
 	if ok {
 		t, err := ticksToTime(abs)
 		if err != nil {
-			return md, &EntryError{Key: key, Field: fieldAbsolute, Reason: err.Error()}
+			return md, &entryError{key: key, field: fieldAbsolute, reason: err.Error()}
 		}
 		md.absolute = t
 	}
 	sld, ok, err := parseTicks(sldVal)
 	if err != nil {
-		return md, &EntryError{Key: key, Field: fieldSliding, Reason: err.Error()}
+		return md, &entryError{key: key, field: fieldSliding, reason: err.Error()}
 	}
 	if ok {
 		if sld <= 0 {
 			// .NET cannot write one (SlidingExpiration must be positive),
 			// and would remove the entry on its next read.
-			return md, &EntryError{Key: key, Field: fieldSliding, Reason: fmt.Sprintf("%d ticks is not a positive sliding expiration", sld)}
+			return md, &entryError{key: key, field: fieldSliding, reason: fmt.Sprintf("%d ticks is not a positive sliding expiration", sld)}
 		}
 		d, err := ticksToDuration(sld)
 		if err != nil {
-			return md, &EntryError{Key: key, Field: fieldSliding, Reason: err.Error()}
+			return md, &entryError{key: key, field: fieldSliding, reason: err.Error()}
 		}
 		md.sliding = d
 	}

@@ -1,9 +1,11 @@
-// Package distcache is a distributed cache whose entries are, byte for
-// byte, those of .NET's RedisCache (Microsoft.Extensions.Caching.StackExchangeRedis,
-// the IDistributedCache behind Aspire's AddRedisDistributedCache) and of
-// the second level of .NET's HybridCache: a Go service and a .NET service
-// pointed at the same Redis with the same InstanceName read and write the
-// same entries.
+// Package distcache shares cache entries with .NET services: with fx,
+// fx.Provide([Cache]("cache")) gives a [RedisCache]; without, [New] wraps a client.
+//
+// Its entries are, byte for byte, those of .NET's RedisCache
+// (Microsoft.Extensions.Caching.StackExchangeRedis, the IDistributedCache
+// behind Aspire's AddRedisDistributedCache) and of the second level of
+// .NET's HybridCache: a Go service and a .NET service pointed at the same
+// Redis with the same InstanceName read and write the same entries.
 //
 // # Entries
 //

@@ -21,10 +21,10 @@ import (
 // settings binder ignores it.
 const instanceNameKey = "InstanceName"
 
-// WithClientOptions passes settings options to the client that Cache and
-// Keyed build, as rediscache.Client(name, opts...) takes them. New, which
-// is given a client, ignores them.
-func WithClientOptions(opts ...settings.Option) Option {
+// withClientOptions passes settings options to the client that Cache and
+// Keyed build (Keyed marks its client keyed with it). New, which is given
+// a client, ignores them.
+func withClientOptions(opts ...settings.Option) Option {
 	return func(o *options) { o.client = append(o.client, opts...) }
 }
 
@@ -37,8 +37,8 @@ type registration struct{}
 // It provides a *RedisCache, the counterpart of Aspire's
 // AddRedisDistributedCache(name). Its client is built as
 // rediscache.Client(name) builds one (ConnectionStrings:{name}, the
-// Aspire:StackExchange:Redis sections, the {NAME}_URI properties, and the
-// settings options given WithClientOptions), with the same telemetry,
+// Aspire:StackExchange:Redis sections, the {NAME}_URI properties), with
+// the same telemetry,
 // health check redis_{name} and lifecycle; InstanceName comes from
 // WithInstanceName, else the configuration key
 // Aspire:StackExchange:Redis:{name}:InstanceName, else
@@ -62,7 +62,7 @@ func Cache(name string, opts ...Option) any {
 // keyed.Client), shared with a keyed.Client of the same name.
 func Keyed(name string, opts ...Option) any {
 	// Marked keyed for the name of its health check.
-	keyed := WithClientOptions(func(s *settings.Settings) { keyedmark.Mark(s) })
+	keyed := withClientOptions(func(s *settings.Settings) { keyedmark.Mark(s) })
 	ctor := constructor(name, append(slices.Clip(opts), keyed))
 	return fx.Annotate(
 		func(p rediscache.Params) (registration, *RedisCache, []healthcheck.Check, error) {

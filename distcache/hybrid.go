@@ -83,28 +83,28 @@ type HybridEntryOptions struct {
 // Get returns the entry, or ErrNotFound when there is none or HybridCache
 // would consider it expired: past its expiry, or created no later than an
 // invalidation of one of its tags or of every tag ("*"). An entry that is
-// not a HybridCache payload for this key is an *EntryError.
+// not a HybridCache payload for this key is an error wrapping ErrInvalidEntry.
 func (h *Hybrid) Get(ctx context.Context, key string) (HybridEntry, error) {
 	data, err := h.c.Get(ctx, key)
 	if err != nil {
 		return HybridEntry{}, err
 	}
 	if len(data) > h.c.maxHybridPayload {
-		return HybridEntry{}, &EntryError{Key: key, Field: fieldData, Reason: fmt.Sprintf("%d bytes, over the %d-byte limit (MaximumPayloadBytes)", len(data), h.c.maxHybridPayload)}
+		return HybridEntry{}, &entryError{key: key, field: fieldData, reason: fmt.Sprintf("%d bytes, over the %d-byte limit (MaximumPayloadBytes)", len(data), h.c.maxHybridPayload)}
 	}
 	p, err := parsePayload(data)
 	if err != nil {
-		return HybridEntry{}, &EntryError{Key: key, Field: fieldData, Reason: err.Error()}
+		return HybridEntry{}, &entryError{key: key, field: fieldData, reason: err.Error()}
 	}
 	if p.key != key {
-		return HybridEntry{}, &EntryError{Key: key, Field: fieldData, Reason: fmt.Sprintf("the payload is for the key %s", quoteShort(p.key))}
+		return HybridEntry{}, &entryError{key: key, field: fieldData, reason: fmt.Sprintf("the payload is for the key %s", quoteShort(p.key))}
 	}
 	created, err := ticksToTime(p.creation)
 	if err != nil {
-		return HybridEntry{}, &EntryError{Key: key, Field: fieldData, Reason: "creation time: " + err.Error()}
+		return HybridEntry{}, &entryError{key: key, field: fieldData, reason: "creation time: " + err.Error()}
 	}
 	if p.duration > uint64(maxTicks-p.creation) {
-		return HybridEntry{}, &EntryError{Key: key, Field: fieldData, Reason: fmt.Sprintf("a duration of %d ticks ends after .NET's largest DateTime", p.duration)}
+		return HybridEntry{}, &entryError{key: key, field: fieldData, reason: fmt.Sprintf("a duration of %d ticks ends after .NET's largest DateTime", p.duration)}
 	}
 	expires, _ := ticksToTime(p.creation + int64(p.duration))
 	now := timeToTicks(h.c.now())
@@ -194,6 +194,8 @@ func (h *Hybrid) Set(ctx context.Context, key string, value []byte, opts HybridE
 // Remove removes the entry, as .NET's HybridCache.RemoveAsync removes it
 // from the second level. .NET services keep it in their first-level
 // (in-memory) cache until that expires.
+//
+// Deprecated: use [RedisCache.Remove], which removes the same entry.
 func (h *Hybrid) Remove(ctx context.Context, key string) error { return h.c.Remove(ctx, key) }
 
 // RemoveByTag invalidates every entry with tag created until now, as .NET's

@@ -85,9 +85,8 @@ func TestHybridKeyMismatch(t *testing.T) {
 	srv.HSet("shop:other", "absexp", goldenPlus5m, "sldexp", "-1", "data", string(data))
 	h := distcache.New(client, distcache.WithInstanceName("shop:"), distcache.WithClock(newClock(goldenNow).Now)).Hybrid()
 	_, err := h.Get(context.Background(), "other")
-	var ee *distcache.EntryError
-	if !errors.As(err, &ee) || !strings.Contains(err.Error(), `for the key "k"`) {
-		t.Errorf("Get: %v, want an *EntryError about the key", err)
+	if !errors.Is(err, distcache.ErrInvalidEntry) || !strings.Contains(err.Error(), `field data: the payload is for the key "k"`) {
+		t.Errorf("Get: %v, want ErrInvalidEntry about the key", err)
 	}
 }
 
@@ -157,8 +156,8 @@ func TestHybridBadInvalidation(t *testing.T) {
 func TestHybridRemove(t *testing.T) {
 	srv, client := mini(t)
 	storeGolden(t, srv)
-	h := distcache.New(client, distcache.WithInstanceName("shop:")).Hybrid()
-	if err := h.Remove(context.Background(), "k"); err != nil {
+	c := distcache.New(client, distcache.WithInstanceName("shop:"))
+	if err := c.Remove(context.Background(), "k"); err != nil {
 		t.Fatal(err)
 	}
 	if srv.Exists("shop:k") {
@@ -185,9 +184,8 @@ func TestHybridHostile(t *testing.T) {
 			srv.HSet("k", "absexp", "-1", "sldexp", "-1", "data", string(tt.data))
 			cache := distcache.New(client, distcache.WithClock(newClock(goldenNow).Now), distcache.WithMaxHybridPayloadBytes(tt.max))
 			_, err := cache.Hybrid().Get(context.Background(), "k")
-			var ee *distcache.EntryError
-			if !errors.As(err, &ee) || ee.Field != "data" || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("Get: %v, want an *EntryError saying %q", err, tt.want)
+			if !errors.Is(err, distcache.ErrInvalidEntry) || !strings.Contains(err.Error(), `entry "k": field data: `) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Get: %v, want ErrInvalidEntry about field data saying %q", err, tt.want)
 			}
 		})
 	}
