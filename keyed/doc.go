@@ -1,5 +1,5 @@
-// Package keyed provides named ("keyed") Redis clients for uber fx, the
-// counterpart of .NET Aspire's AddKeyedRedisClient.
+// Package keyed provides named Redis clients for uber fx: [Client]("chat")
+// gives a redis.UniversalClient tagged name:"chat" (Aspire's AddKeyedRedisClient).
 //
 // A service that talks to more than one Redis server gives each one a
 // name:
@@ -18,6 +18,7 @@
 // Each keyed client resolves its own ConnectionStrings:<name> and
 // Aspire:StackExchange:Redis:<name> settings, has its own health check
 // redis_keyed_<name> (distinct from an un-keyed client's redis_<name>) and
-// its own telemetry, and is closed when the application stops. Providing two keyed clients of one name fails at fx.New with an
-// error that names the client.
+// its own telemetry, and is closed when the application stops. Providing
+// two keyed clients of one name fails at fx.New with an error that names
+// the client.
 package keyed
