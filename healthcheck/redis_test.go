@@ -64,9 +64,10 @@ func TestRedisUpDownUp(t *testing.T) {
 		t.Errorf("server down: %v %v after %v, want Unhealthy within %v", r.Status, r.Err, elapsed, timeout+time.Second)
 	}
 	// With go-redis' default retries the dial error may be superseded by
-	// the context's: either way, PING failed.
-	if r.Err == nil || !strings.Contains(r.Err.Error(), "PING: ") {
-		t.Errorf("server down: err %v, want a PING error", r.Err)
+	// the context's, and on a loaded machine the retries may outlast the
+	// deadline (a bare timeout): either way, PING failed.
+	if r.Err == nil || !strings.Contains(r.Err.Error(), "PING: ") && !errors.Is(r.Err, healthcheck.ErrTimeout) {
+		t.Errorf("server down: err %v, want a PING error or a timeout", r.Err)
 	}
 
 	if err := m.Restart(); err != nil {
