@@ -1,6 +1,7 @@
 package healthjson
 
 import (
+	"net/http"
 	"testing"
 	"time"
 )
@@ -35,5 +36,36 @@ func TestParseTimeSpanRejects(t *testing.T) {
 		if d, err := ParseTimeSpan(s); err == nil {
 			t.Errorf("ParseTimeSpan(%q) = %v, want an error", s, d)
 		}
+	}
+}
+
+func TestGet(t *testing.T) {
+	tests := []struct {
+		name    string
+		h       http.HandlerFunc
+		code    int
+		status  string
+		wantErr bool
+	}{
+		{"json", func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/health" || r.Header.Get("Accept") != "application/json" {
+				http.Error(w, "wrong request", http.StatusBadRequest)
+				return
+			}
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte(`{"status":"Unhealthy","totalDuration":"00:00:01","entries":{"redis_cache":{"status":"Unhealthy","duration":"00:00:01","tags":[],"description":"PING: refused"}}}`))
+		}, 503, "Unhealthy", false},
+		{"not json", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("Healthy")) }, 200, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rep, code, err := Get(t.Context(), tt.h, "")
+			if code != tt.code || (err != nil) != tt.wantErr || rep.Status != tt.status {
+				t.Fatalf("Get = %+v, %d, %v; want status %q, code %d, error %v", rep, code, err, tt.status, tt.code, tt.wantErr)
+			}
+			if !tt.wantErr && rep.Entries["redis_cache"].Description != "PING: refused" {
+				t.Errorf("entries = %+v", rep.Entries)
+			}
+		})
 	}
 }
