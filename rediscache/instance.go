@@ -56,8 +56,10 @@ type Instance struct {
 	logger    *slog.Logger
 	discovery *discovery // several endpoints: see discoveryLayer
 	layers    []layer    // in the order they were installed
-	closeOnce sync.Once
-	closeErr  error
+	// connectBudget bounds Start's PING (see connectBudget).
+	connectBudget time.Duration
+	closeOnce     sync.Once
+	closeErr      error
 }
 
 // New resolves the client called name from deps.Config and opts with the
@@ -116,6 +118,8 @@ func build(name string, res *settings.Resolved, deps Deps) (*Instance, error) {
 		logger:    logger,
 		discovery: l.discovery.d,
 		layers:    installed,
+
+		connectBudget: connectBudget(client),
 	}
 
 	warnInsecureTLS(logger, ropts)
@@ -150,8 +154,11 @@ func (i *Instance) Start(ctx context.Context) error {
 	if !i.activates() {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, connectBudget(i.Resolved.Connection.Options))
-	defer cancel()
+	if i.connectBudget > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, i.connectBudget)
+		defer cancel()
+	}
 	err := i.Client.Ping(withOwnDeadline(ctx)).Err()
 	switch {
 	case err == nil:
@@ -167,20 +174,33 @@ func (i *Instance) Start(ctx context.Context) error {
 	}
 }
 
-// connectBudget is how long the start-up PING may take: DialTimeout times
-// the dial attempts, saturating at the largest duration (connectRetry and
-// connectTimeout reach 2^31-1, and a URI's dial_timeout has no upper
-// bound: their product must not wrap around to a past deadline).
-func connectBudget(o *redis.UniversalOptions) time.Duration {
-	dial := o.DialTimeout
-	if dial <= 0 {
-		dial = 5 * time.Second
+// connectBudget is how long the start-up PING of client may take: the
+// dial timeout times the dial attempts that go-redis resolved for the
+// client's connections (its defaults in place of zero), saturating at the
+// largest duration (connectRetry and connectTimeout reach 2^31-1, and a
+// URI's dial_timeout has no upper bound: their product must not wrap
+// around to a past deadline). 0 means no bound but the caller's: a dial
+// timeout that is not positive.
+func connectBudget(client redis.UniversalClient) time.Duration {
+	var o *redis.Options
+	switch c := client.(type) {
+	case *redis.Client: // standalone and sentinel
+		o = c.Options()
+	case *redis.ClusterClient:
+		// A cluster resolves its nodes' options when it creates them, on
+		// the first command: resolve them the same way now.
+		co := c.Options()
+		n := redis.NewClient(&redis.Options{DialTimeout: co.DialTimeout, DialerRetries: co.DialerRetries,
+			MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}})
+		o = n.Options()
+		_ = n.Close()
+	default:
+		return 0
 	}
-	attempts := o.DialerRetries
-	if attempts <= 0 {
-		attempts = 5 // go-redis's default when the options were built in code
+	if o.DialTimeout <= 0 {
+		return 0
 	}
-	return satMul(dial, attempts)
+	return satMul(o.DialTimeout, max(o.DialerRetries, 1))
 }
 
 // Close closes the client and its telemetry. It is safe to call more than
