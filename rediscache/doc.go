@@ -1,7 +1,10 @@
-// Package rediscache builds go-redis clients the way .NET Aspire's
-// AddRedisClient builds StackExchange.Redis multiplexers: from a named
-// connection in configuration, instrumented with OpenTelemetry,
-// health-checked, and tied to the application's lifecycle.
+// Package rediscache gives a service its go-redis client for a named connection.
+// Call fx.Provide(rediscache.Client("cache")) first; New is the same without fx.
+//
+// It builds clients the way .NET Aspire's AddRedisClient builds
+// StackExchange.Redis multiplexers: from a named connection in
+// configuration, instrumented with OpenTelemetry, health-checked, and tied
+// to the application's lifecycle.
 //
 // # With fx
 //
