@@ -28,9 +28,9 @@
 // Several endpoints may be a Redis Cluster or, as StackExchange.Redis
 // allows, a primary and its replicas: the client discovers which at its
 // first command (ROLE), sends writes to the endpoint that reports itself
-// primary, and follows role changes; Instance.Topology reports what it
-// found. A connection string's command map ($GET=MYGET, $FLUSHALL=) renames
-// commands on the wire and refuses disabled ones with ErrCommandDisabled.
+// primary, and follows role changes; it logs what it found. A connection
+// string's command map ($GET=MYGET, $FLUSHALL=) renames commands on the
+// wire and refuses disabled ones (ErrCommandDisabled).
 //
 // # Without fx
 //
@@ -47,7 +47,7 @@
 // go-redis does not dial at construction, and neither does New. With
 // abortConnect=true or DisableAutoActivation=false, Start (fx OnStart)
 // sends one PING bounded by the start context; with abortConnect=true its
-// failure aborts start-up with a *ConnectError naming the client. By
+// failure aborts start-up with an *Error naming the client (ErrConnect). By
 // default (abortConnect=false, as in Aspire) the application starts while
 // Redis is down, health reports Unhealthy, and commands succeed once Redis
 // is back. Close (fx OnStop) closes the client and unregisters its

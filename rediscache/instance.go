@@ -86,12 +86,12 @@ func build(name string, res *settings.Resolved, deps Deps) (*Instance, error) {
 	logger := baseLogger.With(slog.String("redis.client", name))
 
 	exts, err := newExtensions(res, deps.Extensions, logger)
-	var missing *MissingExtensionError
+	var named *Error
 	switch {
-	case errors.As(err, &missing):
+	case errors.As(err, &named):
 		return nil, err // names the client already
 	case err != nil:
-		return nil, fmt.Errorf("rediscache: client %q: %w", name, err)
+		return nil, clientError(name, err)
 	}
 	ropts := res.Connection.Options
 	if ropts.MaintNotificationsConfig == nil {
@@ -103,7 +103,7 @@ func build(name string, res *settings.Resolved, deps Deps) (*Instance, error) {
 	}
 	l := newLayers(name, res, deps, exts, baseLogger, logger)
 	if err := l.configure(ropts); err != nil {
-		return nil, fmt.Errorf("rediscache: client %q: %w", name, err)
+		return nil, clientError(name, err)
 	}
 	client := l.construct(ropts)
 	installed, err := l.install(client)
@@ -148,7 +148,7 @@ func (i *Instance) activates() bool {
 // the connect budget, connectTimeout times the dial attempts
 // (connectRetry, 3 by default), as StackExchange.Redis bounds its first
 // connect. With abortConnect=true a failed PING is returned as an error
-// naming the client; otherwise it is logged and the client keeps retrying
+// naming the client (an *Error matching ErrConnect); otherwise it is logged and the client keeps retrying
 // on later commands, as Aspire's abortConnect=false does.
 func (i *Instance) Start(ctx context.Context) error {
 	if !i.activates() {
@@ -165,7 +165,8 @@ func (i *Instance) Start(ctx context.Context) error {
 		i.logger.Info("redis client connected", slog.String("target", i.Resolved.Connection.String()))
 		return nil
 	case i.Resolved.Connection.AbortConnect:
-		return &ConnectError{Name: i.Name, Target: i.Resolved.Connection.String(), Err: err}
+		return clientError(i.Name, &kindError{kind: ErrConnect, cause: err,
+			msg: fmt.Sprintf("abortConnect=true and connecting to %s failed: %v", i.Resolved.Connection.String(), err)})
 	default:
 		i.logger.Warn("redis client could not connect at start; it will retry on use",
 			slog.String("target", i.Resolved.Connection.String()),
@@ -221,19 +222,3 @@ func (i *Instance) Close() error {
 	})
 	return i.closeErr
 }
-
-// ConnectError is returned by Start when abortConnect=true and the server
-// could not be reached.
-type ConnectError struct {
-	Name   string // the client's name
-	Target string // the redacted connection target
-	Err    error  // the start-up PING's error
-}
-
-// Error names the client and its redacted target.
-func (e *ConnectError) Error() string {
-	return fmt.Sprintf("rediscache: client %q: abortConnect=true and connecting to %s failed: %v", e.Name, e.Target, e.Err)
-}
-
-// Unwrap returns the PING's error.
-func (e *ConnectError) Unwrap() error { return e.Err }

@@ -18,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9/maintnotifications"
 
 	"github.com/aspirego/redis/healthcheck"
+	"github.com/aspirego/redis/internal/topology"
 	"github.com/aspirego/redis/internal/untraced"
 	"github.com/aspirego/redis/settings"
 )
@@ -31,38 +32,23 @@ const (
 	kindReplicas                     // a primary and its replicas
 )
 
-// The values of Topology.Kind.
-const (
-	KindCluster         = "cluster"          // a Redis Cluster
-	KindPrimaryReplicas = "primary/replicas" // a primary and its replicas, outside a cluster
-	KindUnknown         = "unknown"          // not discovered yet, or not a client of several endpoints
-)
-
 func (k topologyKind) String() string {
 	switch k {
 	case kindCluster:
-		return KindCluster
+		return topology.Cluster
 	case kindReplicas:
-		return KindPrimaryReplicas
+		return topology.PrimaryReplicas
 	}
-	return KindUnknown
+	return topology.Unknown
 }
 
-// Topology is what a client built from several endpoints found when it last
-// asked them (see Instance.Topology).
-type Topology struct {
-	// Kind is [KindCluster], [KindPrimaryReplicas], or [KindUnknown]
-	// before the first successful discovery.
-	Kind string
-	// Primary is the endpoint that reported itself primary
-	// (primary/replicas only).
-	Primary string
-	// Replicas are the endpoints that reported themselves replicas
-	// (primary/replicas only).
-	Replicas []string
-	// Nodes are the cluster's nodes as CLUSTER SLOTS reported them
-	// (cluster only).
-	Nodes []string
+func init() {
+	topology.Of = func(inst any) topology.Topology {
+		if i, ok := inst.(*Instance); ok && i.discovery != nil {
+			return i.discovery.topology()
+		}
+		return topology.Topology{Kind: topology.Unknown}
+	}
 }
 
 // discovery finds the topology behind several endpoints. It is the
@@ -94,7 +80,7 @@ type discovery struct {
 	// probeHooks add hooks to each probe client as it is created (see
 	// discoveryLayer.onProbe).
 	probeHooks []func(*redis.Client)
-	last       Topology
+	last       topology.Topology
 	lastNote   string
 	closed     bool
 	client     *redis.ClusterClient // the client whose slot map the role checks reload
@@ -202,7 +188,7 @@ func (d *discovery) close() error {
 }
 
 // topology returns what the last discovery found.
-func (d *discovery) topology() Topology {
+func (d *discovery) topology() topology.Topology {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	t := d.last
@@ -343,7 +329,7 @@ func (d *discovery) clusterSlots(ctx context.Context) ([]redis.ClusterSlot, erro
 		slots, err := d.askSlots(ctx, addrs[i])
 		switch {
 		case err == nil:
-			d.found(kindCluster, Topology{Kind: kindCluster.String(), Nodes: slotNodes(slots)}, "")
+			d.found(kindCluster, topology.Topology{Kind: kindCluster.String(), Nodes: slotNodes(slots)}, "")
 			return slots, nil
 		case notCluster(err) && d.currentKind() != kindCluster:
 			return nil, fmt.Errorf("%w: %w", errNotCluster, err)
@@ -442,7 +428,7 @@ func (d *discovery) discover(ctx context.Context) (primary string, replicas []st
 	case err == nil:
 		d.clearFence()
 		note, details := d.note(e)
-		d.found(kindReplicas, Topology{Kind: kindReplicas.String(), Primary: primary, Replicas: replicas}, note, details...)
+		d.found(kindReplicas, topology.Topology{Kind: kindReplicas.String(), Primary: primary, Replicas: replicas}, note, details...)
 	}
 	return primary, replicas, err
 }
@@ -523,7 +509,7 @@ func slotNodes(slots []redis.ClusterSlot) []string {
 // found records a discovery and logs it when the topology changed (at
 // WARN with note when the primary was not the only endpoint that claimed
 // to be one).
-func (d *discovery) found(kind topologyKind, t Topology, note string, details ...string) {
+func (d *discovery) found(kind topologyKind, t topology.Topology, note string, details ...string) {
 	d.mu.Lock()
 	changed := d.currentKind() != kind || d.last.Primary != t.Primary || !slices.Equal(d.last.Replicas, t.Replicas) ||
 		!slices.Equal(d.last.Nodes, t.Nodes) || d.lastNote != note
@@ -572,7 +558,7 @@ func (d *discovery) setFence(err error, claimants string, replicas []string) {
 	old := d.fence.Swap(&fence{err: err, claimants: claimants})
 	d.mu.Lock()
 	d.kind.Store(int32(kindReplicas))
-	d.last = Topology{Kind: kindReplicas.String(), Replicas: replicas}
+	d.last = topology.Topology{Kind: kindReplicas.String(), Replicas: replicas}
 	d.lastNote = ""
 	d.mu.Unlock()
 	d.startWatch()
@@ -926,17 +912,6 @@ func isReadOnly(err error) bool {
 func discovers(conn *settings.Connection) bool {
 	o := conn.Options
 	return conn.Topology == settings.Cluster && o.MasterName == "" && !o.IsClusterMode && len(o.Addrs) > 1
-}
-
-// Topology returns what the client found behind its endpoints when it last
-// asked them, for a client built from several endpoints (a Redis Cluster or
-// a primary and its replicas). For other clients, and before the first
-// command, Kind is "unknown".
-func (i *Instance) Topology() Topology {
-	if i.discovery == nil {
-		return Topology{Kind: kindUnknown.String()}
-	}
-	return i.discovery.topology()
 }
 
 // check adapts the cluster client's health check: for a primary and its

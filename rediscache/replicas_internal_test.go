@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/aspirego/redis/internal/testserver"
+	"github.com/aspirego/redis/internal/topology"
 )
 
 // replyErr is an error reply from a server.
@@ -108,7 +109,7 @@ func TestNotCluster(t *testing.T) {
 		{replyErr("ERR This instance has cluster support disabled"), true},
 		{replyErr("ERR unknown command 'CLUSTER', with args beginning with: 'SLOTS'"), true},
 		{replyErr("ERR unknown subcommand 'SLOTS'"), true},
-		{&CommandDisabledError{Client: "cache", Command: "CLUSTER"}, true},
+		{(&commandMap{client: "cache"}).refusal("cluster"), true},
 		{replyErr("NOAUTH Authentication required."), false},
 		{replyErr("LOADING Redis is loading the dataset in memory"), false},
 		{errors.New("dial tcp: connection refused"), false},
@@ -125,11 +126,11 @@ func TestTopologyBeforeDiscovery(t *testing.T) {
 	if _, ok := inst.Client.(*redis.ClusterClient); !ok || inst.discovery == nil {
 		t.Fatalf("%T without discovery", inst.Client)
 	}
-	if got := inst.Topology(); got.Kind != "unknown" || got.Primary != "" {
+	if got := topology.Of(inst); got.Kind != "unknown" || got.Primary != "" {
 		t.Fatalf("Topology = %+v", got)
 	}
 	one := withMap(t, "127.0.0.1:1", nil, Deps{})
-	if one.discovery != nil || one.Topology().Kind != "unknown" {
+	if one.discovery != nil || topology.Of(one).Kind != "unknown" {
 		t.Fatal("a standalone client discovers")
 	}
 }
@@ -180,7 +181,7 @@ func TestSplitBrainLoggedOnce(t *testing.T) {
 		if err != nil || p != "b" {
 			t.Fatalf("outcome = %q %v %v", p, reps, err)
 		}
-		d.found(kindReplicas, Topology{Kind: kindReplicas.String(), Primary: p, Replicas: reps}, note, details...)
+		d.found(kindReplicas, topology.Topology{Kind: kindReplicas.String(), Primary: p, Replicas: reps}, note, details...)
 	}
 	both := func(i int) []nodeReport {
 		r := claim(int64(100*i), 5)
@@ -274,7 +275,7 @@ func TestReplicasSlotMapFromClusterSlots(t *testing.T) {
 	if got := primary.Options().Addr; got != set.Nodes[0].Addr {
 		t.Errorf("primary node dials %q, want %q as listed", got, set.Nodes[0].Addr)
 	}
-	if got := inst.Topology(); got.Kind != KindPrimaryReplicas || got.Primary != set.Nodes[0].Addr {
+	if got := topology.Of(inst); got.Kind != topology.PrimaryReplicas || got.Primary != set.Nodes[0].Addr {
 		t.Errorf("Topology = %+v", got)
 	}
 
@@ -285,7 +286,7 @@ func TestReplicasSlotMapFromClusterSlots(t *testing.T) {
 			t.Fatalf("cluster SET %s: %v", k, err)
 		}
 	}
-	if got := cinst.Topology(); got.Kind != KindCluster || len(got.Nodes) < 3 {
+	if got := topology.Of(cinst); got.Kind != topology.Cluster || len(got.Nodes) < 3 {
 		t.Errorf("cluster Topology = %+v", got)
 	}
 }
