@@ -85,7 +85,6 @@ type discovery struct {
 	closed     bool
 	client     *redis.ClusterClient // the client whose slot map the role checks reload
 	readOnly   bool                 // the client reads from replicas (go-redis's resolved ReadOnly)
-	routed     []string             // the primary and replicas of the last slot map handed to go-redis
 	watching   bool
 	watchers   sync.WaitGroup
 	// The last failure of slots, reused for replicaMemo: go-redis loads
@@ -96,7 +95,7 @@ type discovery struct {
 	memoErr error
 }
 
-// replicaMemo is how long a failure of replicaSlots is reused.
+// replicaMemo is how long a failure of slots is reused.
 const replicaMemo = 100 * time.Millisecond
 
 // newDiscovery returns the discovery of the endpoints of opts for client
@@ -276,9 +275,9 @@ func isReply(err error) bool {
 // Redis Cluster as its nodes report it (CLUSTER SLOTS), or, for endpoints
 // outside a cluster, one shard of all slots held by the primary the
 // endpoints' roles elect, with the replicas (replicaSlots). go-redis calls
-// it when it first needs a slot map, every ClusterStateReloadInterval, and
-// at once when a reply says the map is stale (MOVED, READONLY); the role
-// checks (watch) have it called when the roles change.
+// it when it first needs a slot map, every ClusterStateReloadInterval, at
+// once when a reply says the map is stale (MOVED, READONLY), and every
+// second for the role checks (watch).
 func (d *discovery) slots(ctx context.Context) ([]redis.ClusterSlot, error) {
 	d.mu.Lock()
 	if d.memoErr != nil && time.Since(d.memoAt) < replicaMemo {
@@ -348,6 +347,7 @@ func (d *discovery) askSlots(ctx context.Context, addr string) ([]redis.ClusterS
 	}
 	ctx, cancel := context.WithTimeout(ctx, probeTime(c))
 	defer cancel()
+	//lint:ignore SA1019 go-redis loads a cluster's slot map with CLUSTER SLOTS too; servers before Redis 7 have no CLUSTER SHARDS
 	slots, err := c.ClusterSlots(ctx).Result()
 	if err != nil {
 		return nil, err
@@ -398,9 +398,6 @@ func (d *discovery) replicaSlots(ctx context.Context) ([]redis.ClusterSlot, erro
 	for _, r := range replicas {
 		nodes = append(nodes, redis.ClusterNode{Addr: r})
 	}
-	d.mu.Lock()
-	d.routed = append([]string{primary}, replicas...)
-	d.mu.Unlock()
 	return []redis.ClusterSlot{{Start: 0, End: 16383, Nodes: nodes}}, nil
 }
 
@@ -615,11 +612,9 @@ func (d *discovery) askAgain() {
 // asked for: a burst of failing commands makes one check, not one each.
 const recheckGap = 100 * time.Millisecond
 
-// watch asks the roles every roleCheckInterval, and at once when askAgain
-// asks, until the discovery is closed. It has the client reload its slot
-// map (ReloadState, which calls slots) when the primary or the replicas
-// differ from those of the slot map go-redis has (so a reload that failed
-// is tried again), or a split brain ended. It is the only caller of
+// watch has the client reload its slot map (ReloadState, which calls
+// slots and so asks the roles) every roleCheckInterval, and at once when
+// askAgain asks, until the discovery is closed. It is the only caller of
 // ReloadState here: go-redis's hooks must not call client control methods.
 func (d *discovery) watch() {
 	defer d.watchers.Done()
@@ -634,17 +629,7 @@ func (d *discovery) watch() {
 		case <-d.recheck:
 			asked = true
 		}
-		wasFenced := d.fenced() != nil
-		primary, replicas, err := d.discover(d.ctx)
-		if err == nil {
-			d.mu.Lock()
-			stale := !slices.Equal(d.routed, append([]string{primary}, replicas...))
-			d.memoErr = nil // what slots would reuse is older than this
-			d.mu.Unlock()
-			if wasFenced || stale {
-				d.client.ReloadState(d.ctx)
-			}
-		}
+		d.client.ReloadState(d.ctx)
 		if asked {
 			select {
 			case <-d.ctx.Done():
