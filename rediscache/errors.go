@@ -24,16 +24,18 @@ import (
 //     command, which was not sent.
 //   - ErrMissingExtension: a setting that is on needs a package that is not
 //     linked, such as azureauth.
+//   - ErrSplitBrain: several endpoints of a primary/replica list report
+//     themselves primary and none can be chosen safely.
 //
-// A configuration error of the settings package (a *settings.ConfigError
-// or *settings.FileError) is an Error too, which errors.As also reaches. fx
+// An error of the settings package (*settings.ConfigError,
+// *settings.FileError) comes wrapped in an Error too; errors.As reaches it. fx
 // puts a constructor's error at the end of its chain of "could not build
 // arguments for function ..." lines; errors.As(app.Err(), &e) finds the
 // part to act on.
 type Error struct {
 	// Client is the client's name.
 	Client string
-	// Err is what went wrong, as the list above says.
+	// Err is the cause; errors.Is and errors.As see through it.
 	Err error
 }
 

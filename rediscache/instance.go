@@ -210,11 +210,11 @@ func (i *Instance) Close() error {
 	i.closeOnce.Do(func() {
 		var errs []error
 		if err := i.Client.Close(); err != nil && !errors.Is(err, redis.ErrClosed) {
-			errs = append(errs, fmt.Errorf("rediscache: client %q: close: %w", i.Name, err))
+			errs = append(errs, clientError(i.Name, fmt.Errorf("close: %w", err)))
 		}
 		for j := len(i.layers) - 1; j >= 0; j-- {
 			if err := i.layers[j].close(); err != nil {
-				errs = append(errs, fmt.Errorf("rediscache: client %q: %w", i.Name, err))
+				errs = append(errs, clientError(i.Name, err))
 			}
 		}
 		i.closeErr = errors.Join(errs...)

@@ -444,9 +444,9 @@ func (d *discovery) outcome(e election) (primary string, replicas []string, err 
 		for i, c := range e.claimants {
 			descs[i] = c.describe()
 		}
-		return "", nil, fmt.Errorf("rediscache: client %q: %w: %s both report themselves primary (%s); "+
+		return "", nil, clientError(d.name, fmt.Errorf("%w: %s both report themselves primary (%s); "+
 			"commands are refused until all but one are demoted (REPLICAOF)",
-			d.name, ErrSplitBrain, strings.Join(addrsOf(e.claimants), " and "), strings.Join(descs, "; "))
+			ErrSplitBrain, strings.Join(addrsOf(e.claimants), " and "), strings.Join(descs, "; ")))
 	case e.primary != "":
 		return e.primary, e.replicas, nil
 	}
@@ -461,7 +461,7 @@ func (d *discovery) outcome(e election) (primary string, replicas []string, err 
 			why = append(why, r.addr+": role "+strconv.Quote(r.role))
 		}
 	}
-	return "", nil, fmt.Errorf("rediscache: client %q: no endpoint reports itself primary (%s)", d.name, strings.Join(why, "; "))
+	return "", nil, clientError(d.name, fmt.Errorf("no endpoint reports itself primary (%s)", strings.Join(why, "; ")))
 }
 
 // note says, for the log, how the primary was chosen when that was not
@@ -649,12 +649,12 @@ func (d *discovery) onConnect(db int, next func(context.Context, *redis.Conn) er
 	return func(ctx context.Context, cn *redis.Conn) error {
 		if db != 0 {
 			if err := cn.Select(ctx, db).Err(); err != nil {
-				return fmt.Errorf("rediscache: client %q: selecting defaultDatabase=%d: %w", d.name, db, err)
+				return clientError(d.name, fmt.Errorf("selecting defaultDatabase=%d: %w", db, err))
 			}
 		}
 		if d.readOnly && d.currentKind() == kindCluster {
 			if err := cn.ReadOnly(ctx).Err(); err != nil {
-				return fmt.Errorf("rediscache: client %q: READONLY: %w", d.name, err)
+				return clientError(d.name, fmt.Errorf("READONLY: %w", err))
 			}
 		}
 		if next != nil {
