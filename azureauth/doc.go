@@ -22,9 +22,9 @@
 //
 // Either way the package must be linked: with fx, add [Module]; in plain
 // Go, pass [Extension] in rediscache.Deps.Extensions. A client whose
-// AzureAuthentication is true without it fails to build with a
-// *rediscache.MissingExtensionError saying what to add: a setting that
-// silently did nothing would leave the service without credentials.
+// AzureAuthentication is true without it fails to build with an error
+// matching rediscache.ErrMissingExtension that says what to add: a setting
+// that silently did nothing would leave the service without credentials.
 //
 // # What it does
 //

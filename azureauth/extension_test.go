@@ -174,8 +174,7 @@ func TestDefaultCredential(t *testing.T) {
 func TestNotLinked(t *testing.T) {
 	cfg, _ := settings.NewConfig(map[string]any{"ConnectionStrings:cache": "contoso.redis.azure.net:10000,ssl=true"})
 	_, err := rediscache.New("cache", rediscache.Deps{Config: cfg}, WithCredential(nil))
-	var me *rediscache.MissingExtensionError
-	if !errors.As(err, &me) {
+	if !errors.Is(err, rediscache.ErrMissingExtension) {
 		t.Errorf("rediscache.New without the extension: %v", err)
 	}
 	res, err := settings.Resolve(cfg, "cache", WithCredential(nil))

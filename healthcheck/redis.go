@@ -32,7 +32,9 @@ import (
 //     reports the failure only in its own view. A cluster client built on
 //     custom ClusterSlots (such as a sentinel-backed client with
 //     RouteByLatency or RouteRandomly, whose nodes are not cluster nodes)
-//     gets only the PINGs. The ACL user needs CLUSTER INFO permission.
+//     passes with the PINGs when a primary refuses CLUSTER INFO, and is
+//     checked like any cluster when they are cluster nodes. The ACL user
+//     needs CLUSTER INFO permission.
 //   - *redis.Ring: PING on every live shard (a ring routes keys around the
 //     shards it has marked down); no live shard at all is a failure.
 //   - any other UniversalClient: PING.
@@ -66,16 +68,17 @@ func Redis(name string, client redis.UniversalClient, timeout time.Duration) Che
 func pingRedis(ctx context.Context, client redis.UniversalClient) error {
 	switch c := client.(type) {
 	case *redis.ClusterClient:
-		clusterState := c.Options().ClusterSlots == nil
+		customSlots := c.Options().ClusterSlots != nil
 		return forEachNode(ctx, "primary", c.ForEachMaster, func(ctx context.Context, node *redis.Client) error {
 			if err := node.Ping(ctx).Err(); err != nil {
 				return fmt.Errorf("PING: %w", err)
 			}
-			if !clusterState {
-				return nil
-			}
 			info, err := node.ClusterInfo(ctx).Result()
-			if err != nil {
+			var reply redis.Error
+			switch {
+			case err != nil && customSlots && errors.As(err, &reply):
+				return nil // not a cluster node: nothing more to check
+			case err != nil:
 				return fmt.Errorf("CLUSTER INFO: %w", err)
 			}
 			if state := clusterStateOf(info); state != "ok" {

@@ -286,6 +286,26 @@ func TestRedisClusterCustomSlots(t *testing.T) {
 	}
 }
 
+// A cluster client over custom ClusterSlots whose primaries are cluster
+// nodes (rediscache's client of several endpoints that turn out to be a
+// Redis Cluster) is checked like any cluster: a primary that reports
+// cluster_state:fail is Unhealthy.
+func TestRedisClusterCustomSlotsOverClusterNodes(t *testing.T) {
+	m := miniredis.RunT(t)
+	clusterInfo(m, "fail")
+	client := redis.NewClusterClient(&redis.ClusterOptions{
+		ContextTimeoutEnabled: true,
+		ClusterSlots: func(context.Context) ([]redis.ClusterSlot, error) {
+			return []redis.ClusterSlot{{Start: 0, End: 16383, Nodes: []redis.ClusterNode{{Addr: m.Addr()}}}}, nil
+		},
+	})
+	t.Cleanup(func() { _ = client.Close() })
+	if r, _ := runRedis(t, client, time.Second); r.Status != healthcheck.Unhealthy || r.Err == nil ||
+		!strings.Contains(r.Err.Error(), "cluster_state:fail") {
+		t.Errorf("%v %v, want Unhealthy with cluster_state:fail", r.Status, r.Err)
+	}
+}
+
 func TestRedisRing(t *testing.T) {
 	m1, m2 := miniredis.RunT(t), miniredis.RunT(t)
 	ring := redis.NewRing(&redis.RingOptions{Addrs: map[string]string{"a": m1.Addr(), "b": m2.Addr()}})

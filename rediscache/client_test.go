@@ -349,9 +349,9 @@ func TestAbortConnect(t *testing.T) {
 	if err == nil {
 		t.Fatal("start succeeded with abortConnect=true and no server")
 	}
-	var ce *rediscache.ConnectError
-	if !errors.As(err, &ce) || ce.Name != "cache" {
-		t.Fatalf("err = %v, want a *ConnectError for client cache", err)
+	var ce *rediscache.Error
+	if !errors.As(err, &ce) || ce.Client != "cache" || !errors.Is(err, rediscache.ErrConnect) {
+		t.Fatalf("err = %v, want an *Error matching ErrConnect for client cache", err)
 	}
 	if !strings.Contains(err.Error(), `client "cache"`) || !strings.Contains(err.Error(), addr) {
 		t.Errorf("error %q does not name the client and its target", err)

@@ -2,7 +2,6 @@ package rediscache
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -14,37 +13,15 @@ import (
 	"github.com/aspirego/redis/settings"
 )
 
-// ErrCommandDisabled matches, with errors.Is, the error of a command that
-// the client's command map disables.
-var ErrCommandDisabled = errors.New("command disabled by the command map")
-
-// CommandDisabledError is the error of a command that was not sent because
-// the connection string disables it ($COMMAND= with no name).
-type CommandDisabledError struct {
-	// Client is the client's name.
-	Client string
-	// Command is the disabled command, upper-case (GET, FLUSHALL, ...).
-	Command string
-}
-
-// Error names the client, the command and the connection-string key that
-// disables it.
-func (e *CommandDisabledError) Error() string {
-	return fmt.Sprintf("rediscache: client %q: %s is disabled by the command map ($%s= in the connection string) and was not sent",
-		e.Client, e.Command, e.Command)
-}
-
-// Is reports whether target is ErrCommandDisabled.
-func (e *CommandDisabledError) Is(target error) bool { return target == ErrCommandDisabled }
-
 // helloDisabledError is the refusal of HELLO. go-redis falls back to AUTH
 // and RESP2 when HELLO fails with an error reply from the server, so this
 // refusal says it is one (RedisError), as StackExchange.Redis does not send
 // HELLO when $HELLO= disables it.
-type helloDisabledError struct{ *CommandDisabledError }
+type helloDisabledError struct{ err *Error }
 
+func (e helloDisabledError) Error() string { return e.err.Error() }
 func (e helloDisabledError) RedisError()   {}
-func (e helloDisabledError) Unwrap() error { return e.CommandDisabledError }
+func (e helloDisabledError) Unwrap() error { return e.err }
 
 // commandMap is a connection string's command map, ready for lookups by
 // go-redis's lower-case command names. Only entries that change something
@@ -93,7 +70,9 @@ func (m *commandMap) disabled(name string) bool {
 
 // refusal is the error of the disabled command cmd.
 func (m *commandMap) refusal(name string) error {
-	e := &CommandDisabledError{Client: m.client, Command: strings.ToUpper(name)}
+	up := strings.ToUpper(name)
+	e := clientError(m.client, &kindError{kind: ErrCommandDisabled,
+		msg: fmt.Sprintf("%s is disabled by the command map ($%s= in the connection string) and was not sent", up, up)})
 	if name == "hello" {
 		return helloDisabledError{e}
 	}
@@ -252,7 +231,7 @@ func (h commandMapHook) send(ctx context.Context, cmds []redis.Cmder, next redis
 //
 // What the hook does, command by command:
 //
-//   - a disabled command is not sent: it fails with a *CommandDisabledError
+//   - a disabled command is not sent: it fails with an *Error matching ErrCommandDisabled
 //     (errors.Is(err, ErrCommandDisabled)) naming the command and its $CMD
 //     key;
 //   - a renamed command is sent under its new name, and the command's

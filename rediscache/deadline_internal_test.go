@@ -83,9 +83,41 @@ func TestConnectBudgetNeverWraps(t *testing.T) {
 		{DialTimeout: 1000000 * time.Hour, DialerRetries: 3},
 		{DialTimeout: math.MaxInt64, DialerRetries: math.MaxInt},
 	} {
-		if b := connectBudget(o); b < o.DialTimeout {
+		c := redis.NewUniversalClient(o)
+		if b := connectBudget(c); b < o.DialTimeout {
 			t.Errorf("connectBudget(DialTimeout=%v, DialerRetries=%d) = %v, less than one dial", o.DialTimeout, o.DialerRetries, b)
 		}
+		_ = c.Close()
+	}
+}
+
+// TestConnectBudgetFromGoRedis: the start-up budget is the dial timeout
+// times the dial attempts that go-redis resolves, its defaults in place of
+// zero, for a standalone client and for the nodes of a cluster client; no
+// copy of go-redis's defaults.
+func TestConnectBudgetFromGoRedis(t *testing.T) {
+	def := redis.NewClient(&redis.Options{})
+	defer def.Close()
+	defDial, defAttempts := def.Options().DialTimeout, def.Options().DialerRetries
+	for _, tt := range []struct {
+		name string
+		opts redis.UniversalOptions
+		want time.Duration
+	}{
+		{"standalone, go-redis's defaults", redis.UniversalOptions{Addrs: []string{"127.0.0.1:1"}}, defDial * time.Duration(defAttempts)},
+		{"cluster, go-redis's defaults", redis.UniversalOptions{Addrs: []string{"127.0.0.1:1", "127.0.0.1:2"}}, defDial * time.Duration(defAttempts)},
+		{"standalone, set", redis.UniversalOptions{Addrs: []string{"127.0.0.1:1"}, DialTimeout: time.Second, DialerRetries: 3}, 3 * time.Second},
+		{"cluster, set", redis.UniversalOptions{Addrs: []string{"127.0.0.1:1", "127.0.0.1:2"}, DialTimeout: time.Second, DialerRetries: 2}, 2 * time.Second},
+		{"cluster, attempts below one", redis.UniversalOptions{Addrs: []string{"127.0.0.1:1", "127.0.0.1:2"}, DialTimeout: time.Second, DialerRetries: -1}, time.Second * time.Duration(defAttempts)},
+		{"no dial timeout", redis.UniversalOptions{Addrs: []string{"127.0.0.1:1"}, DialTimeout: -1}, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := redis.NewUniversalClient(&tt.opts)
+			defer c.Close()
+			if got := connectBudget(c); got != tt.want {
+				t.Errorf("connectBudget = %v, want %v", got, tt.want)
+			}
+		})
 	}
 }
 

@@ -2,6 +2,7 @@ package rediscache
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -11,34 +12,6 @@ import (
 
 	"github.com/aspirego/redis/settings"
 )
-
-// RedirectError is the error of a command that a standalone client sent to
-// a Redis Cluster node, which answered with a MOVED or ASK redirection to
-// another node: the key lives elsewhere and a standalone client cannot
-// follow. It wraps the server's reply, so redis.IsMovedError and
-// redis.IsAskError still recognise it.
-//
-// The fix is in the configuration: list the cluster's nodes in the
-// connection string, or set the ClusterMode setting so that the client
-// discovers the cluster from the one node it is given.
-type RedirectError struct {
-	// Name is the client's name.
-	Name string
-	// Addr is the node the client is configured with.
-	Addr string
-	// Err is the redirection reply, such as "MOVED 3999 127.0.0.1:7001".
-	Err error
-}
-
-// Error names the client and node and says what to configure.
-func (e *RedirectError) Error() string {
-	return fmt.Sprintf("rediscache: client %q: %v: %s is a Redis Cluster node, but the client is standalone "+
-		"and cannot follow redirections; list the cluster's nodes in the connection string (host1:port1,host2:port2,...) "+
-		"or set Aspire:StackExchange:Redis:%s:ClusterMode=true (settings.EnableClusterMode())", e.Name, e.Err, e.Addr, e.Name)
-}
-
-// Unwrap returns the redirection reply.
-func (e *RedirectError) Unwrap() error { return e.Err }
 
 // A connection string that names one node of a Redis Cluster builds a
 // standalone client here, where StackExchange.Redis would discover the
@@ -54,8 +27,8 @@ func (e *RedirectError) Unwrap() error { return e.Err }
 // then enough, the client asks it for the others.
 //
 // redirectLayer adds a clear failure when that is forgotten: a
-// standalone client that receives a MOVED or ASK redirection returns a
-// *RedirectError that says what to write, and logs it once.
+// standalone client that receives a MOVED or ASK redirection returns an
+// *Error matching ErrRedirect that says what to write, and logs it once.
 // The hook costs one comparison per command that succeeds.
 type redirectLayer struct {
 	noLayer
@@ -122,10 +95,10 @@ func (g *redirectGuard) ProcessPipelineHook(next redis.ProcessPipelineHook) redi
 	}
 }
 
-// wrap returns err as a *RedirectError when it is a MOVED or ASK reply
-// that is not wrapped yet, and nil otherwise.
-func (g *redirectGuard) wrap(err error) *RedirectError {
-	if _, done := err.(*RedirectError); done {
+// wrap returns err as an *Error matching ErrRedirect when it is a MOVED or
+// ASK reply that is not wrapped yet, and nil otherwise.
+func (g *redirectGuard) wrap(err error) error {
+	if errors.Is(err, ErrRedirect) {
 		return nil
 	}
 	_, moved := redis.IsMovedError(err)
@@ -137,5 +110,8 @@ func (g *redirectGuard) wrap(err error) *RedirectError {
 		g.logger.Warn("redis server is a cluster node but the client is standalone; list the cluster's nodes in the connection string or set the ClusterMode setting",
 			slog.String("node", g.addr), slog.String("reply", err.Error()))
 	}
-	return &RedirectError{Name: g.name, Addr: g.addr, Err: err}
+	return clientError(g.name, &kindError{kind: ErrRedirect, cause: err,
+		msg: fmt.Sprintf("%v: %s is a Redis Cluster node, but the client is standalone "+
+			"and cannot follow redirections; list the cluster's nodes in the connection string (host1:port1,host2:port2,...) "+
+			"or set Aspire:StackExchange:Redis:%s:ClusterMode=true (settings.EnableClusterMode())", err, g.addr, g.name)})
 }

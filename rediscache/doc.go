@@ -1,7 +1,10 @@
-// Package rediscache builds go-redis clients the way .NET Aspire's
-// AddRedisClient builds StackExchange.Redis multiplexers: from a named
-// connection in configuration, instrumented with OpenTelemetry,
-// health-checked, and tied to the application's lifecycle.
+// Package rediscache gives a service its go-redis client for a named connection.
+// Call fx.Provide(rediscache.Client("cache")) first; New is the same without fx.
+//
+// It builds clients the way .NET Aspire's AddRedisClient builds
+// StackExchange.Redis multiplexers: from a named connection in
+// configuration, instrumented with OpenTelemetry, health-checked, and tied
+// to the application's lifecycle.
 //
 // # With fx
 //
@@ -25,9 +28,9 @@
 // Several endpoints may be a Redis Cluster or, as StackExchange.Redis
 // allows, a primary and its replicas: the client discovers which at its
 // first command (ROLE), sends writes to the endpoint that reports itself
-// primary, and follows role changes; Instance.Topology reports what it
-// found. A connection string's command map ($GET=MYGET, $FLUSHALL=) renames
-// commands on the wire and refuses disabled ones with ErrCommandDisabled.
+// primary, and follows role changes; it logs what it found. A connection
+// string's command map ($GET=MYGET, $FLUSHALL=) renames commands on the
+// wire and refuses disabled ones (ErrCommandDisabled).
 //
 // # Without fx
 //
@@ -44,7 +47,7 @@
 // go-redis does not dial at construction, and neither does New. With
 // abortConnect=true or DisableAutoActivation=false, Start (fx OnStart)
 // sends one PING bounded by the start context; with abortConnect=true its
-// failure aborts start-up with a *ConnectError naming the client. By
+// failure aborts start-up with an *Error naming the client (ErrConnect). By
 // default (abortConnect=false, as in Aspire) the application starts while
 // Redis is down, health reports Unhealthy, and commands succeed once Redis
 // is back. Close (fx OnStop) closes the client and unregisters its

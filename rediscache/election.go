@@ -12,37 +12,6 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Which endpoint of a primary/replica list is the primary, as a pure
-// function of the endpoints' replies (elect), apart from how the slot map
-// is handed to go-redis (replicas.go), so that it serves any way of
-// building it.
-//
-// One endpoint that reports itself primary is the primary. Several do
-// after a role change that went wrong: a primary that died, was replaced
-// by a promoted replica, and came back empty but still a primary; or an
-// old primary cut off while a replica was promoted, left running beside
-// it. StackExchange.Redis then counts the votes of its tie-breaker key
-// (__Booksleeve_TieBreak, which it writes only when it promotes a node
-// itself) and otherwise takes the first primary listed ("Choosing primary
-// arbitrarily"), which sends the writes to the empty node in the first
-// case. Here the choice follows the data, from INFO replication and INFO
-// keyspace, in this order:
-//
-//  1. A primary whose master_replid2 is another's master_replid was
-//     promoted out of that one's replication history: the other is the
-//     old primary and loses (a replica promoted by REPLICAOF NO ONE, by a
-//     sentinel or by FAILOVER keeps its old primary's replication id as
-//     master_replid2).
-//  2. Of the rest, the only one that holds keys (when each told its key
-//     count): the others are empty, a primary restarted without its data.
-//  3. Of the rest, the one with strictly the most connected replicas: the
-//     replicas follow it.
-//
-// When none of these decides, the choice is ambiguous and nothing is
-// chosen: the client refuses commands with ErrSplitBrain (naming the
-// endpoints and what each reported) and its health check is Unhealthy,
-// until an endpoint is demoted.
-
 // ErrSplitBrain is wrapped by the error of a command refused because
 // several endpoints of a primary/replica list report themselves primary
 // and none can be chosen without risking acknowledged writes (see
@@ -187,7 +156,35 @@ type election struct {
 }
 
 // elect chooses the primary among reports, which are in the endpoints'
-// order (see the top of this file).
+// order: which endpoint of a primary/replica list is the primary, as a
+// pure function of the endpoints' replies, apart from how the slot map is
+// handed to go-redis (discovery.slots in replicas.go).
+//
+// One endpoint that reports itself primary is the primary. Several do
+// after a role change that went wrong: a primary that died, was replaced
+// by a promoted replica, and came back empty but still a primary; or an
+// old primary cut off while a replica was promoted, left running beside
+// it. StackExchange.Redis then counts the votes of its tie-breaker key
+// (__Booksleeve_TieBreak, which it writes only when it promotes a node
+// itself) and otherwise takes the first primary listed ("Choosing primary
+// arbitrarily"), which sends the writes to the empty node in the first
+// case. Here the choice follows the data, from INFO replication and INFO
+// keyspace, in this order:
+//
+//  1. A primary whose master_replid2 is another's master_replid was
+//     promoted out of that one's replication history: the other is the
+//     old primary and loses (a replica promoted by REPLICAOF NO ONE, by a
+//     sentinel or by FAILOVER keeps its old primary's replication id as
+//     master_replid2).
+//  2. Of the rest, the only one that holds keys (when each told its key
+//     count): the others are empty, a primary restarted without its data.
+//  3. Of the rest, the one with strictly the most connected replicas: the
+//     replicas follow it.
+//
+// When none of these decides, the choice is ambiguous and nothing is
+// chosen: the client refuses commands with ErrSplitBrain (naming the
+// endpoints and what each reported) and its health check is Unhealthy,
+// until an endpoint is demoted.
 func elect(reports []nodeReport) election {
 	e := election{reports: reports}
 	var answered []string
@@ -218,7 +215,7 @@ func elect(reports []nodeReport) election {
 	return e
 }
 
-// pick applies the rules of the top of this file to several claimants;
+// pick applies elect's rules to several claimants;
 // it returns "" when none decides.
 func pick(cands []nodeReport) (primary, rule string) {
 	// 1. A primary promoted out of another's history supersedes it.

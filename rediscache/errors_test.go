@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -33,7 +32,7 @@ func TestNotConfiguredErrorSaysWhereItLooked(t *testing.T) {
 		want []string
 	}{
 		{"file read", loaded, []string{
-			`rediscache: client "chat-1" has no connection: none of ConnectionStrings:chat-1 (variable ConnectionStrings__chat-1), ` +
+			`rediscache: client "chat-1": no connection: none of ConnectionStrings:chat-1 (variable ConnectionStrings__chat-1), ` +
 				`Aspire:StackExchange:Redis:chat-1:ConnectionString, Aspire:StackExchange:Redis:ConnectionString, CHAT_1_URI, CHAT_1_HOST is set`,
 			"in the environment or in appsettings.json (read from " + dir + ")",
 			"run `go run github.com/aspirego/redis/cmd/redis-doctor chat-1`",
@@ -43,17 +42,14 @@ func TestNotConfiguredErrorSaysWhereItLooked(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := rediscache.New("chat-1", rediscache.Deps{Config: tt.cfg})
-			var nc *rediscache.NotConfiguredError
-			if !errors.As(err, &nc) || !errors.Is(err, settings.ErrNoEndpoints) {
-				t.Fatalf("err = %v; want a *NotConfiguredError matching ErrNoEndpoints", err)
+			var nc *rediscache.Error
+			if !errors.As(err, &nc) || nc.Client != "chat-1" || !errors.Is(err, settings.ErrNoEndpoints) {
+				t.Fatalf("err = %v; want an *Error for chat-1 matching ErrNoEndpoints", err)
 			}
 			for _, w := range tt.want {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q lacks %q", err, w)
 				}
-			}
-			if len(tt.cfg.Files()) > 0 && nc.Files[0] != filepath.Join(dir, "appsettings.json") {
-				t.Errorf("Files = %q", nc.Files)
 			}
 		})
 	}
@@ -68,23 +64,20 @@ func TestSetButUnusableIsNotNotConfigured(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = rediscache.New("cache", rediscache.Deps{Config: cfg})
-	var nc *rediscache.NotConfiguredError
+	var named *rediscache.Error
 	var ce *settings.ConfigError
-	if err == nil || errors.As(err, &nc) || !errors.As(err, &ce) {
-		t.Fatalf("err = %v; want a *settings.ConfigError, not a *NotConfiguredError", err)
+	if err == nil || errors.Is(err, settings.ErrNoEndpoints) || !errors.As(err, &ce) || !errors.As(err, &named) || named.Client != "cache" {
+		t.Fatalf("err = %v; want an *Error for cache around a *settings.ConfigError, not ErrNoEndpoints", err)
 	}
 	want := `rediscache: client "cache": settings: config key ConnectionStrings:cache (environment variable ConnectionStrings__cache): ` +
 		`set, but no endpoint in it can be used: piece 1, '127.0.0.1:abc': the port is not a number`
 	if msg := err.Error(); !strings.HasPrefix(msg, want) || strings.Contains(msg, "s3cret") || strings.Contains(msg, "is set") {
 		t.Errorf("err = %q; want it to start with %q", msg, want)
 	}
-	if rediscache.Cause(err) != ce {
-		t.Errorf("Cause(err) = %v; want the *settings.ConfigError", rediscache.Cause(err))
-	}
 }
 
 // fx puts a constructor's error last, after its chain of "could not build
-// arguments" lines; Cause finds it. The constructor does not log it itself:
+// arguments" lines; errors.As with an *rediscache.Error finds it. The constructor does not log it itself:
 // fx reports it, and fxmodule's event logger once (fxmodule's
 // TestStartFailureIsLoggedOnce).
 func TestCauseOfAnFxError(t *testing.T) {
@@ -103,10 +96,8 @@ func TestCauseOfAnFxError(t *testing.T) {
 	if buf.Len() != 0 {
 		t.Errorf("the constructor logged %q; fx reports the error", buf.String())
 	}
-	if c := rediscache.Cause(app.Err()); c == nil || !strings.HasPrefix(c.Error(), `rediscache: client "chat" has no connection`) {
-		t.Errorf("Cause(%v) = %v", app.Err(), c)
-	}
-	if rediscache.Cause(errors.New("other")) != nil {
-		t.Error("Cause of an unrelated error is not nil")
+	var c *rediscache.Error
+	if !errors.As(app.Err(), &c) || !strings.HasPrefix(c.Error(), `rediscache: client "chat": no connection`) {
+		t.Errorf("errors.As(%v) = %v", app.Err(), c)
 	}
 }

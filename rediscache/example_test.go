@@ -70,5 +70,5 @@ func ExampleNew_missingConnectionString() {
 	_, err := rediscache.New("cache", rediscache.Deps{})
 	fmt.Println(err)
 	// Output:
-	// rediscache: client "cache" has no connection: none of ConnectionStrings:cache (variable ConnectionStrings__cache), Aspire:StackExchange:Redis:cache:ConnectionString, Aspire:StackExchange:Redis:ConnectionString, CACHE_URI, CACHE_HOST is set in the configuration given in code; run `go run github.com/aspirego/redis/cmd/redis-doctor cache` to see what was found (No endpoints specified. Ensure a valid connection string was provided in 'ConnectionStrings:cache' or for the 'Aspire:StackExchange:Redis:ConnectionString' configuration key.)
+	// rediscache: client "cache": no connection: none of ConnectionStrings:cache (variable ConnectionStrings__cache), Aspire:StackExchange:Redis:cache:ConnectionString, Aspire:StackExchange:Redis:ConnectionString, CACHE_URI, CACHE_HOST is set in the configuration given in code; run `go run github.com/aspirego/redis/cmd/redis-doctor cache` to see what was found (No endpoints specified. Ensure a valid connection string was provided in 'ConnectionStrings:cache' or for the 'Aspire:StackExchange:Redis:ConnectionString' configuration key.)
 }

@@ -93,7 +93,7 @@ type extensions []*extension
 
 // newExtensions returns the layers of exts for the client res describes.
 // It fails when two extensions implement one setting, or when a setting of
-// res that is on has no extension (*MissingExtensionError).
+// res that is on has no extension (ErrMissingExtension).
 func newExtensions(res *settings.Resolved, exts []Extension, logger *slog.Logger) (extensions, error) {
 	seen := make(map[string]bool, len(exts))
 	var layers extensions
@@ -110,7 +110,7 @@ func newExtensions(res *settings.Resolved, exts []Extension, logger *slog.Logger
 	}
 	for _, key := range requiredExtensions(res.Settings) {
 		if !seen[key] {
-			return nil, &MissingExtensionError{Name: res.Name, Setting: key}
+			return nil, missingExtension(res.Name, key)
 		}
 	}
 	return layers, nil
@@ -156,18 +156,14 @@ func (x extensions) close() error {
 	return closeLayers(layers)
 }
 
-// MissingExtensionError is returned by [New] for a client whose settings
-// turn on a setting implemented by a package that is not linked.
-type MissingExtensionError struct {
-	Name    string // the client's name
-	Setting string // the setting's key, such as "AzureAuthentication"
-}
-
-func (e *MissingExtensionError) Error() string {
+// missingExtension is the error of a client whose settings turn on
+// setting, which a package that is not linked implements.
+func missingExtension(client, setting string) error {
 	hint := "link the package that implements it"
-	if e.Setting == settings.AzureAuthenticationKey {
+	if setting == settings.AzureAuthenticationKey {
 		hint = "import github.com/aspirego/redis/azureauth and add azureauth.Module to the fx application, " +
 			"or azureauth.Extension(azureauth.Options{}) to rediscache.Deps.Extensions"
 	}
-	return fmt.Sprintf("rediscache: client %q: %s is true, but nothing implements it: %s", e.Name, e.Setting, hint)
+	return clientError(client, &kindError{kind: ErrMissingExtension,
+		msg: fmt.Sprintf("%s is true, but nothing implements it: %s", setting, hint)})
 }

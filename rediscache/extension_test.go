@@ -50,10 +50,10 @@ func TestExtensionPlainGo(t *testing.T) {
 
 	t.Run("setting on without the extension", func(t *testing.T) {
 		_, err := rediscache.New("cache", rediscache.Deps{Config: cfg}, settings.EnableAzureAuthentication())
-		var me *rediscache.MissingExtensionError
-		if !errors.As(err, &me) || me.Name != "cache" || me.Setting != settings.AzureAuthenticationKey ||
-			!strings.Contains(err.Error(), "azureauth.Module") {
-			t.Fatalf("err = %v, want a MissingExtensionError naming the client, the setting and azureauth", err)
+		var me *rediscache.Error
+		if !errors.As(err, &me) || me.Client != "cache" || !errors.Is(err, rediscache.ErrMissingExtension) ||
+			!strings.Contains(err.Error(), settings.AzureAuthenticationKey) || !strings.Contains(err.Error(), "azureauth.Module") {
+			t.Fatalf("err = %v, want an *Error matching ErrMissingExtension naming the client, the setting and azureauth", err)
 		}
 	})
 

@@ -63,7 +63,7 @@ func constructor(label, name string, opts []settings.Option) func(Params) (redis
 		if cfg == nil {
 			loaded, err := settings.LoadConfig(settings.LoadOptions{})
 			if err != nil {
-				return nil, nil, fxerr.Wrap(label, fmt.Errorf("rediscache: client %q: %w", name, err))
+				return nil, nil, fxerr.Wrap(label, clientError(name, err))
 			}
 			cfg = loaded
 		}

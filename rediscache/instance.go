@@ -56,8 +56,10 @@ type Instance struct {
 	logger    *slog.Logger
 	discovery *discovery // several endpoints: see discoveryLayer
 	layers    []layer    // in the order they were installed
-	closeOnce sync.Once
-	closeErr  error
+	// connectBudget bounds Start's PING (see connectBudget).
+	connectBudget time.Duration
+	closeOnce     sync.Once
+	closeErr      error
 }
 
 // New resolves the client called name from deps.Config and opts with the
@@ -84,12 +86,12 @@ func build(name string, res *settings.Resolved, deps Deps) (*Instance, error) {
 	logger := baseLogger.With(slog.String("redis.client", name))
 
 	exts, err := newExtensions(res, deps.Extensions, logger)
-	var missing *MissingExtensionError
+	var named *Error
 	switch {
-	case errors.As(err, &missing):
+	case errors.As(err, &named):
 		return nil, err // names the client already
 	case err != nil:
-		return nil, fmt.Errorf("rediscache: client %q: %w", name, err)
+		return nil, clientError(name, err)
 	}
 	ropts := res.Connection.Options
 	if ropts.MaintNotificationsConfig == nil {
@@ -101,7 +103,7 @@ func build(name string, res *settings.Resolved, deps Deps) (*Instance, error) {
 	}
 	l := newLayers(name, res, deps, exts, baseLogger, logger)
 	if err := l.configure(ropts); err != nil {
-		return nil, fmt.Errorf("rediscache: client %q: %w", name, err)
+		return nil, clientError(name, err)
 	}
 	client := l.construct(ropts)
 	installed, err := l.install(client)
@@ -116,6 +118,8 @@ func build(name string, res *settings.Resolved, deps Deps) (*Instance, error) {
 		logger:    logger,
 		discovery: l.discovery.d,
 		layers:    installed,
+
+		connectBudget: connectBudget(client),
 	}
 
 	warnInsecureTLS(logger, ropts)
@@ -144,21 +148,25 @@ func (i *Instance) activates() bool {
 // the connect budget, connectTimeout times the dial attempts
 // (connectRetry, 3 by default), as StackExchange.Redis bounds its first
 // connect. With abortConnect=true a failed PING is returned as an error
-// naming the client; otherwise it is logged and the client keeps retrying
+// naming the client (an *Error matching ErrConnect); otherwise it is logged and the client keeps retrying
 // on later commands, as Aspire's abortConnect=false does.
 func (i *Instance) Start(ctx context.Context) error {
 	if !i.activates() {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, connectBudget(i.Resolved.Connection.Options))
-	defer cancel()
+	if i.connectBudget > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, i.connectBudget)
+		defer cancel()
+	}
 	err := i.Client.Ping(withOwnDeadline(ctx)).Err()
 	switch {
 	case err == nil:
 		i.logger.Info("redis client connected", slog.String("target", i.Resolved.Connection.String()))
 		return nil
 	case i.Resolved.Connection.AbortConnect:
-		return &ConnectError{Name: i.Name, Target: i.Resolved.Connection.String(), Err: err}
+		return clientError(i.Name, &kindError{kind: ErrConnect, cause: err,
+			msg: fmt.Sprintf("abortConnect=true and connecting to %s failed: %v", i.Resolved.Connection.String(), err)})
 	default:
 		i.logger.Warn("redis client could not connect at start; it will retry on use",
 			slog.String("target", i.Resolved.Connection.String()),
@@ -167,20 +175,33 @@ func (i *Instance) Start(ctx context.Context) error {
 	}
 }
 
-// connectBudget is how long the start-up PING may take: DialTimeout times
-// the dial attempts, saturating at the largest duration (connectRetry and
-// connectTimeout reach 2^31-1, and a URI's dial_timeout has no upper
-// bound: their product must not wrap around to a past deadline).
-func connectBudget(o *redis.UniversalOptions) time.Duration {
-	dial := o.DialTimeout
-	if dial <= 0 {
-		dial = 5 * time.Second
+// connectBudget is how long the start-up PING of client may take: the
+// dial timeout times the dial attempts that go-redis resolved for the
+// client's connections (its defaults in place of zero), saturating at the
+// largest duration (connectRetry and connectTimeout reach 2^31-1, and a
+// URI's dial_timeout has no upper bound: their product must not wrap
+// around to a past deadline). 0 means no bound but the caller's: a dial
+// timeout that is not positive.
+func connectBudget(client redis.UniversalClient) time.Duration {
+	var o *redis.Options
+	switch c := client.(type) {
+	case *redis.Client: // standalone and sentinel
+		o = c.Options()
+	case *redis.ClusterClient:
+		// A cluster resolves its nodes' options when it creates them, on
+		// the first command: resolve them the same way now.
+		co := c.Options()
+		n := redis.NewClient(&redis.Options{DialTimeout: co.DialTimeout, DialerRetries: co.DialerRetries,
+			MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}})
+		o = n.Options()
+		_ = n.Close()
+	default:
+		return 0
 	}
-	attempts := o.DialerRetries
-	if attempts <= 0 {
-		attempts = 5 // go-redis's default when the options were built in code
+	if o.DialTimeout <= 0 {
+		return 0
 	}
-	return satMul(dial, attempts)
+	return satMul(o.DialTimeout, max(o.DialerRetries, 1))
 }
 
 // Close closes the client and its telemetry. It is safe to call more than
@@ -189,11 +210,11 @@ func (i *Instance) Close() error {
 	i.closeOnce.Do(func() {
 		var errs []error
 		if err := i.Client.Close(); err != nil && !errors.Is(err, redis.ErrClosed) {
-			errs = append(errs, fmt.Errorf("rediscache: client %q: close: %w", i.Name, err))
+			errs = append(errs, clientError(i.Name, fmt.Errorf("close: %w", err)))
 		}
 		for j := len(i.layers) - 1; j >= 0; j-- {
 			if err := i.layers[j].close(); err != nil {
-				errs = append(errs, fmt.Errorf("rediscache: client %q: %w", i.Name, err))
+				errs = append(errs, clientError(i.Name, err))
 			}
 		}
 		i.closeErr = errors.Join(errs...)
@@ -201,19 +222,3 @@ func (i *Instance) Close() error {
 	})
 	return i.closeErr
 }
-
-// ConnectError is returned by Start when abortConnect=true and the server
-// could not be reached.
-type ConnectError struct {
-	Name   string // the client's name
-	Target string // the redacted connection target
-	Err    error  // the start-up PING's error
-}
-
-// Error names the client and its redacted target.
-func (e *ConnectError) Error() string {
-	return fmt.Sprintf("rediscache: client %q: abortConnect=true and connecting to %s failed: %v", e.Name, e.Target, e.Err)
-}
-
-// Unwrap returns the PING's error.
-func (e *ConnectError) Unwrap() error { return e.Err }

@@ -66,14 +66,15 @@ type layers struct {
 // lines (logging.go); logger names the client.
 func newLayers(name string, res *settings.Resolved, deps Deps, exts extensions, baseLogger, logger *slog.Logger) *layers {
 	cm := &commandMapLayer{client: name, conn: res.Connection, logger: logger}
+	disc := &discoveryLayer{client: name, on: discovers(res.Connection), commandMap: cm, logger: logger}
 	return &layers{
 		extensions: exts,
 		longReads:  &longReadsLayer{},
-		logs:       &logsLayer{logger: baseLogger, client: name, opts: res.Connection.Options},
+		logs:       &logsLayer{logger: baseLogger, client: name, opts: res.Connection.Options, discovery: disc},
 		deadline:   &deadlineLayer{client: name},
 		redirects:  &redirectLayer{client: name, topology: res.Connection.Topology, logger: logger},
 		telemetry:  newTelemetryLayer(name, res, deps, logger),
-		discovery:  &discoveryLayer{client: name, on: discovers(res.Connection), commandMap: cm, logger: logger},
+		discovery:  disc,
 		commandMap: cm,
 	}
 }

@@ -86,12 +86,14 @@ func (h logHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Proce
 // installs the process-wide adapter once. logger must not carry
 // redis.client yet. Its hook notes the client's dial failures on the
 // client, or on every node of a cluster: a cluster dials through its
-// nodes' clients, which do not get the cluster's hooks.
+// nodes' clients, which do not get the cluster's hooks, and on the clients
+// with which the discovery of several endpoints asks them.
 type logsLayer struct {
 	noLayer
-	logger *slog.Logger
-	client string
-	opts   *redis.UniversalOptions // the options the client is built from
+	logger    *slog.Logger
+	client    string
+	opts      *redis.UniversalOptions // the options the client is built from
+	discovery *discoveryLayer         // whose probes dial too
 }
 
 func (*logsLayer) name() string { return "go-redis logs" }
@@ -111,6 +113,7 @@ func (l *logsLayer) install(client redis.UniversalClient) error {
 		}
 	}
 	addHooks(client, nil, func(*redis.Client) redis.Hook { return logHook{cl} })
+	l.discovery.onProbe(func(c *redis.Client) { c.AddHook(logHook{cl}) })
 	if !goRedisLogs.installed {
 		goRedisLogs.installed = true
 		redis.SetLogger(goRedisLogs)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9/maintnotifications"
 
 	"github.com/aspirego/redis/healthcheck"
+	"github.com/aspirego/redis/internal/topology"
 	"github.com/aspirego/redis/internal/untraced"
 	"github.com/aspirego/redis/settings"
 )
@@ -29,44 +32,30 @@ const (
 	kindReplicas                     // a primary and its replicas
 )
 
-// The values of Topology.Kind.
-const (
-	KindCluster         = "cluster"          // a Redis Cluster
-	KindPrimaryReplicas = "primary/replicas" // a primary and its replicas, outside a cluster
-	KindUnknown         = "unknown"          // not discovered yet, or not a client of several endpoints
-)
-
 func (k topologyKind) String() string {
 	switch k {
 	case kindCluster:
-		return KindCluster
+		return topology.Cluster
 	case kindReplicas:
-		return KindPrimaryReplicas
+		return topology.PrimaryReplicas
 	}
-	return KindUnknown
+	return topology.Unknown
 }
 
-// Topology is what a client built from several endpoints found when it last
-// asked them (see Instance.Topology).
-type Topology struct {
-	// Kind is [KindCluster], [KindPrimaryReplicas], or [KindUnknown]
-	// before the first successful discovery.
-	Kind string
-	// Primary is the endpoint that reported itself primary
-	// (primary/replicas only).
-	Primary string
-	// Replicas are the endpoints that reported themselves replicas
-	// (primary/replicas only).
-	Replicas []string
-	// Nodes are the cluster's nodes as CLUSTER SLOTS reported them
-	// (cluster only).
-	Nodes []string
+func init() {
+	topology.Of = func(inst any) topology.Topology {
+		if i, ok := inst.(*Instance); ok && i.discovery != nil {
+			return i.discovery.topology()
+		}
+		return topology.Topology{Kind: topology.Unknown}
+	}
 }
 
-// discovery finds the topology behind several endpoints: it answers
-// CLUSTER SLOTS for nodes outside a cluster (slotsHook), asking every
-// endpoint its ROLE through a small client of its own (probes, one
-// connection each, created on first use and closed with the Instance).
+// discovery finds the topology behind several endpoints. It is the
+// ClusterSlots function of the cluster client (slots): it asks the
+// endpoints CLUSTER SLOTS, and when they are not part of a cluster, their
+// ROLE, through clients of its own (probes, one per endpoint, created on
+// first use and closed with the Instance).
 type discovery struct {
 	name      string
 	endpoints []string
@@ -83,31 +72,38 @@ type discovery struct {
 	// ctx ends the role checks (watch) when the discovery is closed.
 	ctx    context.Context
 	cancel context.CancelFunc
+	// recheck asks the role checks to run now (see askAgain).
+	recheck chan struct{}
 
-	mu       sync.Mutex
-	probes   map[string]*redis.Client // by address
-	last     Topology
-	lastNote string
-	closed   bool
-	client   *redis.ClusterClient // the client whose slot map the role checks reload
-	routed   []string             // the primary and replicas of the last slot map handed to go-redis
-	watching bool
-	watchers sync.WaitGroup
-	// The last failure of replicaSlots, reused for replicaMemo: go-redis
-	// asks each node in turn until one answers, and each node's refusal of
-	// CLUSTER SLOTS would otherwise ask every endpoint again. A success
-	// ends go-redis's loop and is never reused: the roles may change at
-	// any time.
+	mu     sync.Mutex
+	probes map[string]*redis.Client // by address
+	// probeHooks add hooks to each probe client as it is created (see
+	// discoveryLayer.onProbe).
+	probeHooks []func(*redis.Client)
+	last       topology.Topology
+	lastNote   string
+	closed     bool
+	client     *redis.ClusterClient // the client whose slot map the role checks reload
+	readOnly   bool                 // the client reads from replicas (go-redis's resolved ReadOnly)
+	watching   bool
+	watchers   sync.WaitGroup
+	// The last failure of slots, reused for replicaMemo: go-redis loads
+	// the slot map on every command while it has none, and each load
+	// would otherwise ask every endpoint again. A success is never
+	// reused: the roles may change at any time.
 	memoAt  time.Time
 	memoErr error
 }
 
-// replicaMemo is how long a failure of replicaSlots is reused.
+// replicaMemo is how long a failure of slots is reused.
 const replicaMemo = 100 * time.Millisecond
 
 // newDiscovery returns the discovery of the endpoints of opts for client
 // name. Its probes are bounded even when the client is not: no timeout
-// (negative) becomes go-redis's default (zero) for them.
+// (negative) becomes go-redis's default (zero) for them. They have the
+// client's pool size: go-redis fails a pool's dials at once, and re-dials
+// in the background, after that many dials in a row failed, which a
+// probe should do no sooner than the client's nodes.
 func newDiscovery(name string, opts *redis.UniversalOptions, cm *commandMap, logger *slog.Logger) *discovery {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &discovery{
@@ -128,15 +124,16 @@ func newDiscovery(name string, opts *redis.UniversalOptions, cm *commandMap, log
 			WriteTimeout:                 max(opts.WriteTimeout, 0),
 			ContextTimeoutEnabled:        true,
 			TLSConfig:                    opts.TLSConfig,
-			PoolSize:                     1,
+			PoolSize:                     opts.PoolSize,
 			MaxRetries:                   -1,
 			DialerRetries:                1,
 			DisableIdentity:              true,
 			MaintNotificationsConfig:     &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
 		},
-		cm:     cm,
-		logger: logger,
-		probes: make(map[string]*redis.Client),
+		cm:      cm,
+		logger:  logger,
+		probes:  make(map[string]*redis.Client),
+		recheck: make(chan struct{}, 1),
 	}
 }
 
@@ -163,6 +160,9 @@ func (d *discovery) probe(addr string) (*redis.Client, error) {
 	if d.cm != nil {
 		d.cm.install(c)
 	}
+	for _, add := range d.probeHooks {
+		add(c)
+	}
 	d.probes[addr] = c
 	return c, nil
 }
@@ -187,7 +187,7 @@ func (d *discovery) close() error {
 }
 
 // topology returns what the last discovery found.
-func (d *discovery) topology() Topology {
+func (d *discovery) topology() topology.Topology {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	t := d.last
@@ -271,9 +271,14 @@ func isReply(err error) bool {
 	return errors.As(err, &rerr) || errors.Is(err, ErrCommandDisabled)
 }
 
-// replicaSlots returns the slot map of the endpoints' primary and
-// replicas, after asking every endpoint its role concurrently.
-func (d *discovery) replicaSlots(ctx context.Context) ([]redis.ClusterSlot, error) {
+// slots is the cluster client's ClusterSlots function: the slot map of a
+// Redis Cluster as its nodes report it (CLUSTER SLOTS), or, for endpoints
+// outside a cluster, one shard of all slots held by the primary the
+// endpoints' roles elect, with the replicas (replicaSlots). go-redis calls
+// it when it first needs a slot map, every ClusterStateReloadInterval, at
+// once when a reply says the map is stale (MOVED, READONLY), and every
+// second for the role checks (watch).
+func (d *discovery) slots(ctx context.Context) ([]redis.ClusterSlot, error) {
 	d.mu.Lock()
 	if d.memoErr != nil && time.Since(d.memoAt) < replicaMemo {
 		err := d.memoErr
@@ -281,14 +286,110 @@ func (d *discovery) replicaSlots(ctx context.Context) ([]redis.ClusterSlot, erro
 		return nil, err
 	}
 	d.mu.Unlock()
-	slots, err := d.askReplicas(ctx)
+	var slots []redis.ClusterSlot
+	var err error
+	switch d.currentKind() {
+	case kindReplicas:
+		slots, err = d.replicaSlots(ctx)
+	case kindCluster:
+		slots, err = d.clusterSlots(ctx)
+	default:
+		slots, err = d.clusterSlots(ctx)
+		if errors.Is(err, errNotCluster) {
+			slots, err = d.replicaSlots(ctx)
+		}
+	}
 	d.mu.Lock()
 	d.memoAt, d.memoErr = time.Now(), err
 	d.mu.Unlock()
 	return slots, err
 }
 
-func (d *discovery) askReplicas(ctx context.Context) ([]redis.ClusterSlot, error) {
+// errNotCluster is clusterSlots' error when an endpoint says it is not part
+// of a cluster.
+var errNotCluster = errors.New("not a Redis Cluster")
+
+// clusterSlots asks the endpoints, and the nodes of the last slot map, in
+// random order, for CLUSTER SLOTS until one answers, as go-redis does
+// without a ClusterSlots function. Like go-redis, it has a node's address
+// that the reply gives as loopback or with port 0 reached through the
+// host or port it asked.
+func (d *discovery) clusterSlots(ctx context.Context) ([]redis.ClusterSlot, error) {
+	d.mu.Lock()
+	addrs := slices.Clone(d.endpoints)
+	for _, n := range d.last.Nodes {
+		if !slices.Contains(addrs, n) {
+			addrs = append(addrs, n)
+		}
+	}
+	d.mu.Unlock()
+	var firstErr error
+	for _, i := range rand.Perm(len(addrs)) {
+		slots, err := d.askSlots(ctx, addrs[i])
+		switch {
+		case err == nil:
+			d.found(kindCluster, topology.Topology{Kind: kindCluster.String(), Nodes: slotNodes(slots)}, "")
+			return slots, nil
+		case notCluster(err) && d.currentKind() != kindCluster:
+			return nil, fmt.Errorf("%w: %w", errNotCluster, err)
+		case firstErr == nil:
+			firstErr = err
+		}
+	}
+	return nil, firstErr
+}
+
+// askSlots sends CLUSTER SLOTS to addr.
+func (d *discovery) askSlots(ctx context.Context, addr string) ([]redis.ClusterSlot, error) {
+	c, err := d.probe(addr)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, probeTime(c))
+	defer cancel()
+	//lint:ignore SA1019 go-redis loads a cluster's slot map with CLUSTER SLOTS too; servers before Redis 7 have no CLUSTER SHARDS
+	slots, err := c.ClusterSlots(ctx).Result()
+	if err != nil {
+		return nil, err
+	}
+	host, port, _ := net.SplitHostPort(addr)
+	for _, s := range slots {
+		for i := range s.Nodes {
+			s.Nodes[i].Addr = viaOrigin(s.Nodes[i].Addr, host, port)
+		}
+	}
+	return slots, nil
+}
+
+// viaOrigin returns the address of a node that CLUSTER SLOTS, asked at
+// originHost:originPort, gave as addr: a loopback host is the origin's
+// host when that is not loopback, port 0 (a TLS-only node) the origin's
+// port. go-redis does the same for the slot maps it loads itself, but not
+// for those of a ClusterSlots function.
+func viaOrigin(addr, originHost, originPort string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() && !isLoopbackHost(originHost) {
+		host = originHost
+	}
+	if port == "0" && originPort != "" {
+		port = originPort
+	}
+	return net.JoinHostPort(host, port)
+}
+
+func isLoopbackHost(host string) bool {
+	if ip := net.ParseIP(host); ip != nil {
+		return ip.IsLoopback()
+	}
+	return strings.EqualFold(host, "localhost")
+}
+
+// replicaSlots returns the slot map of the endpoints' primary and
+// replicas, after asking every endpoint its role concurrently.
+func (d *discovery) replicaSlots(ctx context.Context) ([]redis.ClusterSlot, error) {
 	primary, replicas, err := d.discover(ctx)
 	if err != nil {
 		return nil, err
@@ -297,10 +398,19 @@ func (d *discovery) askReplicas(ctx context.Context) ([]redis.ClusterSlot, error
 	for _, r := range replicas {
 		nodes = append(nodes, redis.ClusterNode{Addr: r})
 	}
-	d.mu.Lock()
-	d.routed = append([]string{primary}, replicas...)
-	d.mu.Unlock()
 	return []redis.ClusterSlot{{Start: 0, End: 16383, Nodes: nodes}}, nil
+}
+
+// nodeClient builds the client of one node of the cluster client. go-redis
+// turns a loopback address of a ClusterSlots function's slot map into
+// ":port" (it has no origin to compare it with); the node keeps the
+// address the slot map gave (NodeAddress), so that it dials, and reports
+// in telemetry and errors, the address that was listed.
+func nodeClient(o *redis.Options) *redis.Client {
+	if host, _, err := net.SplitHostPort(o.Addr); err == nil && host == "" && o.NodeAddress != "" {
+		o.Addr = o.NodeAddress
+	}
+	return redis.NewClient(o)
 }
 
 // discover asks every endpoint, chooses the primary and records the
@@ -315,7 +425,7 @@ func (d *discovery) discover(ctx context.Context) (primary string, replicas []st
 	case err == nil:
 		d.clearFence()
 		note, details := d.note(e)
-		d.found(kindReplicas, Topology{Kind: kindReplicas.String(), Primary: primary, Replicas: replicas}, note, details...)
+		d.found(kindReplicas, topology.Topology{Kind: kindReplicas.String(), Primary: primary, Replicas: replicas}, note, details...)
 	}
 	return primary, replicas, err
 }
@@ -334,9 +444,9 @@ func (d *discovery) outcome(e election) (primary string, replicas []string, err 
 		for i, c := range e.claimants {
 			descs[i] = c.describe()
 		}
-		return "", nil, fmt.Errorf("rediscache: client %q: %w: %s both report themselves primary (%s); "+
+		return "", nil, clientError(d.name, fmt.Errorf("%w: %s both report themselves primary (%s); "+
 			"commands are refused until all but one are demoted (REPLICAOF)",
-			d.name, ErrSplitBrain, strings.Join(addrsOf(e.claimants), " and "), strings.Join(descs, "; "))
+			ErrSplitBrain, strings.Join(addrsOf(e.claimants), " and "), strings.Join(descs, "; ")))
 	case e.primary != "":
 		return e.primary, e.replicas, nil
 	}
@@ -351,7 +461,7 @@ func (d *discovery) outcome(e election) (primary string, replicas []string, err 
 			why = append(why, r.addr+": role "+strconv.Quote(r.role))
 		}
 	}
-	return "", nil, fmt.Errorf("rediscache: client %q: no endpoint reports itself primary (%s)", d.name, strings.Join(why, "; "))
+	return "", nil, clientError(d.name, fmt.Errorf("no endpoint reports itself primary (%s)", strings.Join(why, "; ")))
 }
 
 // note says, for the log, how the primary was chosen when that was not
@@ -396,7 +506,7 @@ func slotNodes(slots []redis.ClusterSlot) []string {
 // found records a discovery and logs it when the topology changed (at
 // WARN with note when the primary was not the only endpoint that claimed
 // to be one).
-func (d *discovery) found(kind topologyKind, t Topology, note string, details ...string) {
+func (d *discovery) found(kind topologyKind, t topology.Topology, note string, details ...string) {
 	d.mu.Lock()
 	changed := d.currentKind() != kind || d.last.Primary != t.Primary || !slices.Equal(d.last.Replicas, t.Replicas) ||
 		!slices.Equal(d.last.Nodes, t.Nodes) || d.lastNote != note
@@ -445,7 +555,7 @@ func (d *discovery) setFence(err error, claimants string, replicas []string) {
 	old := d.fence.Swap(&fence{err: err, claimants: claimants})
 	d.mu.Lock()
 	d.kind.Store(int32(kindReplicas))
-	d.last = Topology{Kind: kindReplicas.String(), Replicas: replicas}
+	d.last = topology.Topology{Kind: kindReplicas.String(), Replicas: replicas}
 	d.lastNote = ""
 	d.mu.Unlock()
 	d.startWatch()
@@ -483,43 +593,69 @@ func (d *discovery) startWatch() {
 	}
 }
 
-// watch asks the roles every roleCheckInterval until the discovery is
-// closed, and has the client reload its slot map when the primary or the
-// replicas differ from those of the slot map go-redis has (so a reload
-// that failed is tried again), or a split brain ended.
+// askAgain has the role checks run now rather than at their next tick,
+// when a command of a primary/replica client could not reach its node or
+// met a replica (READONLY): the primary may have changed. It does not
+// block, and is safe to call from a hook: the checks run on their own
+// goroutine (watch), which reloads the client's slot map.
+func (d *discovery) askAgain() {
+	if d.currentKind() != kindReplicas {
+		return
+	}
+	select {
+	case d.recheck <- struct{}{}:
+	default:
+	}
+}
+
+// recheckGap is the least time between two role checks that askAgain
+// asked for: a burst of failing commands makes one check, not one each.
+const recheckGap = 100 * time.Millisecond
+
+// watch has the client reload its slot map (ReloadState, which calls
+// slots and so asks the roles) every roleCheckInterval, and at once when
+// askAgain asks, until the discovery is closed. It is the only caller of
+// ReloadState here: go-redis's hooks must not call client control methods.
 func (d *discovery) watch() {
 	defer d.watchers.Done()
 	t := time.NewTicker(roleCheckInterval)
 	defer t.Stop()
 	for {
+		asked := false
 		select {
 		case <-d.ctx.Done():
 			return
 		case <-t.C:
+		case <-d.recheck:
+			asked = true
 		}
-		wasFenced := d.fenced() != nil
-		primary, replicas, err := d.discover(d.ctx)
-		if err != nil {
-			continue
-		}
-		d.mu.Lock()
-		stale := !slices.Equal(d.routed, append([]string{primary}, replicas...))
-		d.mu.Unlock()
-		if wasFenced || stale {
-			d.client.ReloadState(d.ctx)
+		d.client.ReloadState(d.ctx)
+		if asked {
+			select {
+			case <-d.ctx.Done():
+				return
+			case <-time.After(recheckGap):
+			}
 		}
 	}
 }
 
-// onConnect selects defaultDatabase on every connection of the cluster
-// client (go-redis's cluster options have no database), then runs next.
+// onConnect prepares every connection of the cluster client, then runs
+// next: it selects defaultDatabase (go-redis's cluster options have no
+// database), and on a Redis Cluster whose replicas serve reads it sends
+// READONLY, which go-redis leaves out for a client with a ClusterSlots
+// function (it expects nodes outside a cluster, which refuse it).
 func (d *discovery) onConnect(db int, next func(context.Context, *redis.Conn) error) func(context.Context, *redis.Conn) error {
-	if db == 0 {
-		return next
-	}
 	return func(ctx context.Context, cn *redis.Conn) error {
-		if err := cn.Select(ctx, db).Err(); err != nil {
-			return fmt.Errorf("rediscache: client %q: selecting defaultDatabase=%d: %w", d.name, db, err)
+		if db != 0 {
+			if err := cn.Select(ctx, db).Err(); err != nil {
+				return clientError(d.name, fmt.Errorf("selecting defaultDatabase=%d: %w", db, err))
+			}
+		}
+		if d.readOnly && d.currentKind() == kindCluster {
+			if err := cn.ReadOnly(ctx).Err(); err != nil {
+				return clientError(d.name, fmt.Errorf("READONLY: %w", err))
+			}
 		}
 		if next != nil {
 			return next(ctx, cn)
@@ -530,32 +666,33 @@ func (d *discovery) onConnect(db int, next func(context.Context, *redis.Conn) er
 
 // discoveryLayer builds the client of several endpoints without
 // serviceName, which are, for StackExchange.Redis, servers whose roles it
-// discovers: a Redis Cluster, or a primary and its replicas. go-redis must pick the kind of client before it connects (and
-// New does not connect), so such a connection string builds a
-// *redis.ClusterClient, which loads its slot map with CLUSTER SLOTS when it
-// first needs it (its first command), again every minute, and at once when
-// a write meets a replica (READONLY) or a redirection. A node that is not
-// part of a cluster refuses CLUSTER SLOTS ("cluster support disabled"); a
-// hook on every node then answers for it with the slot map of a primary and
-// its replicas, found by asking every endpoint its ROLE: the whole slot
-// range belongs to the endpoint that reports itself primary, with the
-// endpoints that report themselves replicas as its replicas. So the client
-// follows a role change (an old primary demoted, a replica promoted) the
-// way it follows a cluster's failover, and a real cluster is used exactly
-// as go-redis uses it. For a primary and its replicas the roles are also
-// asked every second (watch): a replica promoted beside a primary that
-// keeps running makes no command fail. When several endpoints report
-// themselves primary, election.go chooses by their data, or the client
-// refuses commands (ErrSplitBrain) until one is demoted.
+// discovers: a Redis Cluster, or a primary and its replicas. go-redis must
+// pick the kind of client before it connects (and New does not connect),
+// so such a connection string builds a *redis.ClusterClient whose slot map
+// comes from a ClusterSlots function (discovery.slots), as go-redis's own
+// NewFailoverClusterClient runs a sentinel's primary and replicas as a
+// one-shard cluster. The function asks the endpoints CLUSTER SLOTS: a real
+// cluster is used as go-redis uses it. A node outside a cluster refuses
+// CLUSTER SLOTS ("cluster support disabled"); the function then asks
+// every endpoint its ROLE and returns one shard of all slots, held by the
+// endpoint that reports itself primary, with the endpoints that report
+// themselves replicas as its replicas. So the client follows a role change
+// (an old primary demoted, a replica promoted) the way it follows a
+// cluster's failover: go-redis reloads the slot map when a write meets a
+// replica (READONLY), and the roles are also asked every second (watch),
+// and at once when a node cannot be reached, since a replica promoted
+// beside a primary that keeps running makes no command fail. When several
+// endpoints report themselves primary, election.go chooses by their data,
+// or the client refuses commands (ErrSplitBrain) until one is demoted.
 //
 // Commands, and so writes, go to the primary; reads too, unless go-redis's
 // ReadOnly, RouteByLatency or RouteRandomly options (ConfigurationOptions or
 // settings.ConfigureOptions) send them to replicas. What a cluster client
 // would otherwise do differently from a standalone one is adjusted for a
-// primary/replica set: defaultDatabase is selected on every connection, the
-// READONLY command go-redis sends to cluster replicas is not sent, and a
-// MULTI/EXEC transaction runs on the primary whatever its keys' hash slots
-// are. WATCH (Client.Watch) still requires its keys to share one hash slot.
+// primary/replica set: defaultDatabase is selected on every connection, and
+// a MULTI/EXEC transaction runs on the primary whatever its keys' hash
+// slots are (replicaHook). WATCH (Client.Watch) still requires its keys to
+// share one hash slot.
 type discoveryLayer struct {
 	noLayer
 	client     string
@@ -569,24 +706,45 @@ type discoveryLayer struct {
 func (*discoveryLayer) name() string { return "primary/replica discovery" }
 
 // construct builds the cluster client with discovery, or returns nil when
-// the endpoints are not to be discovered.
+// the endpoints are not to be discovered. Nothing is dialled.
 func (l *discoveryLayer) construct(opts *redis.UniversalOptions) redis.UniversalClient {
 	if !l.on {
 		return nil
 	}
-	l.d = newDiscovery(l.client, opts, l.commandMap.m, l.logger)
+	d := newDiscovery(l.client, opts, l.commandMap.m, l.logger)
 	copts := opts.Cluster()
-	copts.OnConnect = l.d.onConnect(opts.DB, opts.OnConnect)
-	l.c = redis.NewClusterClient(copts)
-	return l.c
+	copts.ClusterSlots = d.slots
+	copts.NewClient = nodeClient
+	copts.OnConnect = d.onConnect(opts.DB, opts.OnConnect)
+	c := redis.NewClusterClient(copts)
+	d.mu.Lock()
+	d.client, d.readOnly = c, c.Options().ReadOnly
+	d.mu.Unlock()
+	l.d, l.c = d, c
+	return c
 }
 
-// install puts the discovery's hooks on the client construct built.
+// install puts the hook that refuses commands during a split brain and
+// runs transactions on the primary on the client construct built.
 func (l *discoveryLayer) install(redis.UniversalClient) error {
 	if l.d != nil {
-		l.d.install(l.c)
+		addHooks(l.c, replicaHook{c: l.c, d: l.d}, nil)
 	}
 	return nil
+}
+
+// onProbe has add called on each client the discovery asks the
+// endpoints with, as it is created: the layers whose hooks go on every
+// node of the client (addHooks) put them there too, so that the probes'
+// dials are, for example, logged as the client's. Nothing when the
+// endpoints are not discovered.
+func (l *discoveryLayer) onProbe(add func(*redis.Client)) {
+	if l.d == nil {
+		return
+	}
+	l.d.mu.Lock()
+	defer l.d.mu.Unlock()
+	l.d.probeHooks = append(l.d.probeHooks, add)
 }
 
 func (l *discoveryLayer) wrapCheck(c healthcheck.Check) healthcheck.Check {
@@ -606,98 +764,8 @@ func (l *discoveryLayer) close() error {
 	return nil
 }
 
-// install puts the discovery hooks on c: one per node that answers CLUSTER
-// SLOTS for a node outside a cluster, and one on c that runs transactions
-// on the primary.
-func (d *discovery) install(c *redis.ClusterClient) {
-	d.mu.Lock()
-	d.client = c
-	d.mu.Unlock()
-	addHooks(c, replicaTxHook{c: c, d: d}, func(*redis.Client) redis.Hook { return slotsHook{d: d, c: c} })
-}
-
-// slotsHook answers CLUSTER SLOTS for a node that is not part of a
-// cluster, and leaves out the READONLY that go-redis sends on new
-// connections when it reads from replicas, which such a node refuses. For
-// a primary and its replicas it also has the client discover the roles
-// again when a node cannot be reached: a primary that is down does not
-// answer READONLY, and a replica may have been promoted in its place.
-type slotsHook struct {
-	d *discovery
-	c *redis.ClusterClient
-}
-
-func (h slotsHook) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (h slotsHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		sc, ok := cmd.(*redis.ClusterSlotsCmd)
-		if !ok {
-			err := next(ctx, cmd)
-			h.unreachable(err)
-			return err
-		}
-		err := next(ctx, cmd)
-		if err == nil {
-			h.d.found(kindCluster, Topology{Kind: kindCluster.String(), Nodes: slotNodes(sc.Val())}, "")
-			return nil
-		}
-		if !notCluster(err) {
-			return err
-		}
-		slots, derr := h.d.replicaSlots(ctx)
-		if derr != nil {
-			cmd.SetErr(derr)
-			return derr
-		}
-		sc.SetErr(nil)
-		sc.SetVal(slots)
-		return nil
-	}
-}
-
-func (h slotsHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		if h.d.currentKind() != kindReplicas || !slices.ContainsFunc(cmds, isReadOnlyCmd) {
-			err := next(ctx, cmds)
-			h.unreachable(err)
-			return err
-		}
-		send := make([]redis.Cmder, 0, len(cmds))
-		for _, c := range cmds {
-			if isReadOnlyCmd(c) {
-				if sc, ok := c.(*redis.StatusCmd); ok {
-					sc.SetVal("OK")
-				}
-				continue
-			}
-			send = append(send, c)
-		}
-		if len(send) == 0 {
-			return nil
-		}
-		err := next(ctx, send)
-		h.unreachable(err)
-		return err
-	}
-}
-
-// unreachable has the client discover the roles again when err says that
-// a node of a primary/replica set could not be reached. go-redis runs one
-// discovery at a time, and at most one more after it.
-func (h slotsHook) unreachable(err error) {
-	if err == nil || err == redis.Nil || h.d.currentKind() != kindReplicas || isReply(err) ||
-		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return
-	}
-	h.c.ReloadState(context.Background())
-}
-
-func isReadOnlyCmd(c redis.Cmder) bool { return c.Name() == "readonly" }
-
-// notCluster reports whether err, the reply to CLUSTER SLOTS (or to the
-// READONLY before it on a new connection), says that the server is not
-// part of a cluster.
+// notCluster reports whether err, the reply to CLUSTER SLOTS, says that
+// the server is not part of a cluster.
 func notCluster(err error) bool {
 	if errors.Is(err, ErrCommandDisabled) {
 		return true
@@ -711,30 +779,35 @@ func notCluster(err error) bool {
 		strings.Contains(msg, "unknown subcommand")
 }
 
-// replicaTxHook refuses every command and pipeline of a primary/replica
-// client during a split brain (discovery.fenced), and runs a MULTI/EXEC
-// transaction on the primary as it is: a cluster client refuses
-// transactions whose keys span several hash slots, which one primary does
-// not need. It is installed after the telemetry hooks.
-type replicaTxHook struct {
+// replicaHook, on the cluster client of a primary/replica set, refuses
+// every command and pipeline during a split brain (discovery.fenced),
+// runs a MULTI/EXEC transaction on the primary as it is (a cluster client
+// refuses transactions whose keys span several hash slots, which one
+// primary does not need), and has the roles asked again (askAgain) when a
+// command could not reach its node. It is installed after the telemetry
+// hooks. Like every hook it calls no client control method (ReloadState,
+// Close).
+type replicaHook struct {
 	c *redis.ClusterClient
 	d *discovery
 }
 
-func (h replicaTxHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h replicaHook) DialHook(next redis.DialHook) redis.DialHook { return next }
 
 // ProcessHook refuses commands during a split brain.
-func (h replicaTxHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+func (h replicaHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
 		if err := h.d.fenced(); err != nil {
 			cmd.SetErr(err)
 			return err
 		}
-		return next(ctx, cmd)
+		err := next(ctx, cmd)
+		h.unreachable(err)
+		return err
 	}
 }
 
-func (h replicaTxHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+func (h replicaHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
 		if err := h.d.fenced(); err != nil {
 			for _, c := range cmds {
@@ -744,15 +817,18 @@ func (h replicaTxHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis
 		}
 		n := len(cmds)
 		if n < 3 || cmds[0].Name() != "multi" || cmds[n-1].Name() != "exec" || h.d.currentKind() != kindReplicas {
-			return next(ctx, cmds)
+			err := next(ctx, cmds)
+			h.unreachable(err)
+			return err
 		}
 		inner := cmds[1 : n-1]
 		err := h.onPrimary(ctx, inner)
 		// A READONLY reply means the primary became a replica and nothing
-		// ran (EXECABORT): find the new primary and run the transaction
-		// there, as a cluster client does for a single command.
-		for attempt := 0; attempt < txRetries && isReadOnly(err); attempt++ {
-			h.c.ReloadState(ctx)
+		// ran (EXECABORT): have the roles asked again and run the
+		// transaction on the new primary, as a cluster client does for a
+		// single command.
+		for attempt := 0; attempt < txRetries && (isReadOnly(err) || isUnreachable(err)); attempt++ {
+			h.d.askAgain()
 			t := time.NewTimer(txRetryBackoff << attempt)
 			select {
 			case <-ctx.Done():
@@ -765,20 +841,37 @@ func (h replicaTxHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis
 			}
 			err = h.onPrimary(ctx, inner)
 		}
+		h.unreachable(err)
 		return err
 	}
 }
 
+// unreachable has the roles asked again when err says that a node of a
+// primary/replica set could not be reached: a primary that is down does
+// not answer READONLY, and a replica may have been promoted in its place.
+func (h replicaHook) unreachable(err error) {
+	if isUnreachable(err) {
+		h.d.askAgain()
+	}
+}
+
+// isUnreachable reports whether err is a failure to reach a server rather
+// than its reply, a cancellation or a deadline.
+func isUnreachable(err error) bool {
+	return err != nil && err != redis.Nil && !isReply(err) &&
+		!errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+}
+
 // A transaction that meets a replica is tried again txRetries times, after
 // txRetryBackoff, doubled each time (0.1+0.2+0.4+0.8 s in all), while the
-// client discovers the new primary.
+// role checks find the new primary.
 const (
 	txRetries      = 4
 	txRetryBackoff = 100 * time.Millisecond
 )
 
 // onPrimary runs cmds as one transaction on the current primary.
-func (h replicaTxHook) onPrimary(ctx context.Context, cmds []redis.Cmder) error {
+func (h replicaHook) onPrimary(ctx context.Context, cmds []redis.Cmder) error {
 	primary, err := h.c.MasterForKey(ctx, "")
 	if err != nil {
 		for _, c := range cmds {
@@ -804,17 +897,6 @@ func isReadOnly(err error) bool {
 func discovers(conn *settings.Connection) bool {
 	o := conn.Options
 	return conn.Topology == settings.Cluster && o.MasterName == "" && !o.IsClusterMode && len(o.Addrs) > 1
-}
-
-// Topology returns what the client found behind its endpoints when it last
-// asked them, for a client built from several endpoints (a Redis Cluster or
-// a primary and its replicas). For other clients, and before the first
-// command, Kind is "unknown".
-func (i *Instance) Topology() Topology {
-	if i.discovery == nil {
-		return Topology{Kind: kindUnknown.String()}
-	}
-	return i.discovery.topology()
 }
 
 // check adapts the cluster client's health check: for a primary and its

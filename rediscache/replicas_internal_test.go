@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/aspirego/redis/internal/testserver"
+	"github.com/aspirego/redis/internal/topology"
 )
 
 // replyErr is an error reply from a server.
@@ -106,7 +109,7 @@ func TestNotCluster(t *testing.T) {
 		{replyErr("ERR This instance has cluster support disabled"), true},
 		{replyErr("ERR unknown command 'CLUSTER', with args beginning with: 'SLOTS'"), true},
 		{replyErr("ERR unknown subcommand 'SLOTS'"), true},
-		{&CommandDisabledError{Client: "cache", Command: "CLUSTER"}, true},
+		{(&commandMap{client: "cache"}).refusal("cluster"), true},
 		{replyErr("NOAUTH Authentication required."), false},
 		{replyErr("LOADING Redis is loading the dataset in memory"), false},
 		{errors.New("dial tcp: connection refused"), false},
@@ -123,11 +126,11 @@ func TestTopologyBeforeDiscovery(t *testing.T) {
 	if _, ok := inst.Client.(*redis.ClusterClient); !ok || inst.discovery == nil {
 		t.Fatalf("%T without discovery", inst.Client)
 	}
-	if got := inst.Topology(); got.Kind != "unknown" || got.Primary != "" {
+	if got := topology.Of(inst); got.Kind != "unknown" || got.Primary != "" {
 		t.Fatalf("Topology = %+v", got)
 	}
 	one := withMap(t, "127.0.0.1:1", nil, Deps{})
-	if one.discovery != nil || one.Topology().Kind != "unknown" {
+	if one.discovery != nil || topology.Of(one).Kind != "unknown" {
 		t.Fatal("a standalone client discovers")
 	}
 }
@@ -178,7 +181,7 @@ func TestSplitBrainLoggedOnce(t *testing.T) {
 		if err != nil || p != "b" {
 			t.Fatalf("outcome = %q %v %v", p, reps, err)
 		}
-		d.found(kindReplicas, Topology{Kind: kindReplicas.String(), Primary: p, Replicas: reps}, note, details...)
+		d.found(kindReplicas, topology.Topology{Kind: kindReplicas.String(), Primary: p, Replicas: reps}, note, details...)
 	}
 	both := func(i int) []nodeReport {
 		r := claim(int64(100*i), 5)
@@ -241,5 +244,65 @@ func TestProbeTime(t *testing.T) {
 				t.Errorf("probeTime = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestReplicasSlotMapFromClusterSlots: a primary/replica list is a
+// cluster client whose slot map comes from go-redis's ClusterSlots
+// function (as NewFailoverClusterClient builds one), not from a hook that
+// answers CLUSTER SLOTS on every node; its nodes keep the addresses
+// listed (go-redis would dial loopback addresses of such a map as
+// ":port"), and a real cluster is still discovered as one.
+func TestReplicasSlotMapFromClusterSlots(t *testing.T) {
+	t.Parallel()
+	set := testserver.StartReplicas(t, testserver.ReplicaOptions{Replicas: 1})
+	inst := withMap(t, set.ConnectionString(), nil, Deps{})
+	c, ok := inst.Client.(*redis.ClusterClient)
+	if !ok {
+		t.Fatalf("%T, want a cluster client", inst.Client)
+	}
+	if c.Options().ClusterSlots == nil {
+		t.Fatal("ClusterOptions.ClusterSlots is not set")
+	}
+	ctx := context.Background()
+	if err := c.Set(ctx, "k", "v", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	primary, err := c.MasterForKey(ctx, "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := primary.Options().Addr; got != set.Nodes[0].Addr {
+		t.Errorf("primary node dials %q, want %q as listed", got, set.Nodes[0].Addr)
+	}
+	if got := topology.Of(inst); got.Kind != topology.PrimaryReplicas || got.Primary != set.Nodes[0].Addr {
+		t.Errorf("Topology = %+v", got)
+	}
+
+	cl := testserver.StartCluster(t, testserver.ClusterOptions{})
+	cinst := withMap(t, cl.ConnectionString(), nil, Deps{})
+	for _, k := range []string{"a", "b", "c", "d"} {
+		if err := cinst.Client.Set(ctx, k, k, 0).Err(); err != nil {
+			t.Fatalf("cluster SET %s: %v", k, err)
+		}
+	}
+	if got := topology.Of(cinst); got.Kind != topology.Cluster || len(got.Nodes) < 3 {
+		t.Errorf("cluster Topology = %+v", got)
+	}
+}
+
+func TestViaOrigin(t *testing.T) {
+	for _, tc := range []struct{ addr, host, port, want string }{
+		{"127.0.0.1:7001", "10.0.0.5", "7000", "10.0.0.5:7001"},
+		{"127.0.0.1:7001", "127.0.0.1", "7000", "127.0.0.1:7001"},
+		{"127.0.0.1:7001", "localhost", "7000", "127.0.0.1:7001"},
+		{"10.0.0.6:0", "10.0.0.5", "6380", "10.0.0.6:6380"},
+		{"[::1]:7001", "redis.example", "7000", "redis.example:7001"},
+		{"10.0.0.6:7002", "10.0.0.5", "7000", "10.0.0.6:7002"},
+		{"no-port", "10.0.0.5", "7000", "no-port"},
+	} {
+		if got := viaOrigin(tc.addr, tc.host, tc.port); got != tc.want {
+			t.Errorf("viaOrigin(%q, %q, %q) = %q, want %q", tc.addr, tc.host, tc.port, got, tc.want)
+		}
 	}
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/aspirego/redis/healthcheck"
 	"github.com/aspirego/redis/internal/clusterinfo"
 	"github.com/aspirego/redis/internal/healthjson"
+	discovered "github.com/aspirego/redis/internal/topology"
 	"github.com/aspirego/redis/rediscache"
 	"github.com/aspirego/redis/settings"
 )
@@ -388,8 +389,7 @@ func (d *doctor) checkClient() {
 		Logger:         logger,
 		Extensions:     azureExtensions(logger),
 	})
-	var missing *rediscache.MissingExtensionError
-	if errors.As(err, &missing) && missing.Setting == settings.AzureAuthenticationKey {
+	if errors.Is(err, rediscache.ErrMissingExtension) && d.resolved != nil && d.resolved.Settings.AzureAuthentication {
 		d.fail(exitConfig, fmt.Sprintf("%s is true, and this redis-doctor is built without Microsoft Entra ID support (the Azure SDK): run %s",
 			settings.AzureAuthenticationKey, azureCommand(d.opts.name)))
 		return
@@ -416,7 +416,7 @@ func (d *doctor) checkClient() {
 
 	ctx, cancel = context.WithTimeout(context.Background(), d.opts.timeout)
 	defer cancel()
-	d.checkServer(ctx, client, inst.Topology)
+	d.checkServer(ctx, client, func() discovered.Topology { return discovered.Of(inst) })
 	if d.report.Problem != "" {
 		return
 	}
@@ -475,10 +475,10 @@ func (d *doctor) redisProblem(step string, err error) string {
 	return fmt.Sprintf("%s failed: %s", step, msg)
 }
 
-// checkServer reads INFO and the topology. discovered is what a client of
-// several endpoints found behind them (rediscache.Instance.Topology),
+// checkServer reads INFO and the topology. found returns what a client of
+// several endpoints found behind them (internal/topology.Of),
 // known after the first command.
-func (d *doctor) checkServer(ctx context.Context, client redis.UniversalClient, discovered func() rediscache.Topology) {
+func (d *doctor) checkServer(ctx context.Context, client redis.UniversalClient, found func() discovered.Topology) {
 	begin := time.Now()
 	info, err := infoFields(ctx, client)
 	if err != nil {
@@ -504,7 +504,7 @@ func (d *doctor) checkServer(ctx context.Context, client redis.UniversalClient, 
 	}
 	switch d.resolved.Connection.Topology {
 	case settings.Cluster:
-		if topo := discovered(); topo.Kind == rediscache.KindPrimaryReplicas {
+		if topo := found(); topo.Kind == discovered.PrimaryReplicas {
 			d.primaryReplicas(topo)
 			return
 		}
@@ -623,7 +623,7 @@ func (d *doctor) cluster(ctx context.Context, client redis.UniversalClient) {
 
 // primaryReplicas reports the primary and replicas that a client of
 // several endpoints found outside a cluster (ROLE on each endpoint).
-func (d *doctor) primaryReplicas(topo rediscache.Topology) {
+func (d *doctor) primaryReplicas(topo discovered.Topology) {
 	t := &topology{Kind: topo.Kind, Primary: topo.Primary, Replicas: len(topo.Replicas)}
 	d.report.Topology = t
 	t.Detail = fmt.Sprintf("%s: primary %s, %d replica(s)", topo.Kind, or(topo.Primary, "none"), len(topo.Replicas))

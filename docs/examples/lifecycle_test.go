@@ -75,13 +75,13 @@ func Example_abortConnect() {
 	)
 	err := app.Start(context.Background())
 
-	var ce *rediscache.ConnectError
-	fmt.Println(errors.As(err, &ce), ce.Name)
+	var ce *rediscache.Error
+	fmt.Println(errors.Is(err, rediscache.ErrConnect), errors.As(err, &ce), ce.Client)
 	fmt.Println(err)
 	// Output:
 	// level=INFO msg="redis client built" redis.client=cache target="standalone endpoints=[127.0.0.1:1] dialTimeout=5s readTimeout=5s writeTimeout=5s abortConnect=true" topology=standalone source="ConnectionStrings:cache (environment variable ConnectionStrings__cache)"
 	// level=INFO msg="redis client closed" redis.client=cache
-	// true cache
+	// true true cache
 	// rediscache: client "cache": abortConnect=true and connecting to standalone endpoints=[127.0.0.1:1] dialTimeout=5s readTimeout=5s writeTimeout=5s abortConnect=true failed: dial tcp 127.0.0.1:1: connect: connection refused
 }
 

@@ -78,7 +78,7 @@ func TestSharedServer(t *testing.T) {
 // test server.
 func TestVisitsWithoutFx(t *testing.T) {
 	srv := miniredis.RunT(t)
-	cfg, err := settings.NewConfig(rediscachetest.Values(srv, "cache"))
+	cfg, err := settings.NewConfig(map[string]any{"ConnectionStrings:cache": srv.Addr()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@
 //     check covers every primary; every command is one span naming the node
 //     that served it. One node with ClusterMode discovers the rest; one
 //     node without it is a standalone client that returns a
-//     *rediscache.RedirectError for keys on other nodes.
+//     rediscache.ErrRedirect for keys on other nodes.
 //   - Sentinel: "host:port,serviceName=mymaster,password=...,sentinelPassword=..."
 //     gives a failover client whose writes resume on the new primary after
 //     SENTINEL FAILOVER; the tests measure when, and which acknowledged

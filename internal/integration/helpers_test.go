@@ -354,10 +354,9 @@ func (r result) errorKinds() []string {
 func errorKind(err error) string {
 	var ne net.Error
 	var op *net.OpError
-	var re *rediscache.RedirectError
 	msg := err.Error()
 	switch {
-	case errors.As(err, &re):
+	case errors.Is(err, rediscache.ErrRedirect):
 		return "RedirectError"
 	case errors.Is(err, errNotReplicated):
 		return "WAIT unconfirmed"

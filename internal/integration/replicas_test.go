@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/aspirego/redis/internal/testserver"
+	"github.com/aspirego/redis/internal/topology"
 	"github.com/aspirego/redis/rediscache"
 	"github.com/aspirego/redis/settings"
 )
@@ -60,7 +61,7 @@ func TestReplicas(t *testing.T) {
 	ctx := context.Background()
 
 	// Built, not connected: New does not dial.
-	if k := inst.Topology().Kind; k != "unknown" {
+	if k := topology.Of(inst).Kind; k != "unknown" {
 		t.Errorf("Topology before the first command: %q, want unknown", k)
 	}
 	for _, n := range set.Nodes {
@@ -83,7 +84,7 @@ func TestReplicas(t *testing.T) {
 	}
 	h := newHealth(t, inst)
 	h.requireHealthy(t)
-	top := inst.Topology()
+	top := topology.Of(inst)
 	if top.Kind != "primary/replicas" || top.Primary != set.Nodes[0].Addr || len(top.Replicas) != 2 {
 		t.Errorf("Topology = %+v, want primary %s and 2 replicas", top, set.Nodes[0].Addr)
 	}
@@ -149,7 +150,7 @@ func TestReplicas(t *testing.T) {
 			t.Errorf("GET %s returned a value never written", o.key)
 		}
 	}
-	if top := inst.Topology(); top.Primary != newPrimary.Addr {
+	if top := topology.Of(inst); top.Primary != newPrimary.Addr {
 		t.Errorf("Topology after the role change = %+v, want primary %s", top, newPrimary.Addr)
 	}
 	h.requireHealthy(t)
@@ -164,7 +165,7 @@ func TestReplicas(t *testing.T) {
 	if got := newPrimary.Do(t, "GET", "tx:after"); got != "1" {
 		t.Errorf("GET tx:after on the new primary = %v", got)
 	}
-	checkNoSecret(t, "Topology", strings.Join(append(inst.Topology().Replicas, inst.Topology().Primary), ","))
+	checkNoSecret(t, "Topology", strings.Join(append(topology.Of(inst).Replicas, topology.Of(inst).Primary), ","))
 }
 
 // TestReplicasSecondPromotion follows two role changes without load, and a
@@ -283,7 +284,7 @@ func TestReplicasPrimaryDown(t *testing.T) {
 	if got := set.Nodes[1].Do(t, "MGET", "before", "after"); !equalReply(got, "1", "1") {
 		t.Fatalf("MGET on the new primary = %v", got)
 	}
-	if top := inst.Topology(); top.Primary != set.Nodes[1].Addr {
+	if top := topology.Of(inst); top.Primary != set.Nodes[1].Addr {
 		t.Errorf("Topology = %+v, want primary %s", top, set.Nodes[1].Addr)
 	}
 	h.waitFor(t, 200, time.Now(), 10*time.Second)
@@ -458,7 +459,7 @@ func TestReplicasSplitBrainEmptyPrimary(t *testing.T) {
 			t.Errorf("GET %s = %q, %v: the data written before the failover is not read", k, v, err)
 		}
 	}
-	if top := inst.Topology(); top.Primary != data.Addr {
+	if top := topology.Of(inst); top.Primary != data.Addr {
 		t.Errorf("Topology = %+v, want primary %s", top, data.Addr)
 	}
 	h := newHealth(t, inst)
@@ -606,7 +607,7 @@ func TestReplicasSplitBrainOldPrimaryRunning(t *testing.T) {
 	if after == 0 {
 		t.Error("no write was acknowledged after the switch")
 	}
-	if top := inst.Topology(); top.Primary != promoted.Addr {
+	if top := topology.Of(inst); top.Primary != promoted.Addr {
 		t.Errorf("Topology = %+v, want primary %s", top, promoted.Addr)
 	}
 }

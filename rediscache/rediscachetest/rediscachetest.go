@@ -26,29 +26,22 @@ func Logger(t testing.TB) *slog.Logger {
 // Start starts a miniredis server that is closed when the test ends and
 // returns it with an fx option that points the clients called names at it
 // (every name shares the server; call Start again for separate servers).
+// The option lays a configuration over whatever the application loads, in
+// the rediscache.ConfigGroup value group.
+//
+// Without fx, give rediscache.New a configuration that names the server:
+// settings.NewConfig(map[string]any{"ConnectionStrings:cache": srv.Addr()}).
 func Start(t testing.TB, names ...string) (*miniredis.Miniredis, fx.Option) {
 	t.Helper()
 	srv := miniredis.RunT(t)
-	return srv, Option(t, srv, names...)
-}
-
-// Option returns an fx option that points the clients called names at srv.
-func Option(t testing.TB, srv *miniredis.Miniredis, names ...string) fx.Option {
-	t.Helper()
-	cfg, err := settings.NewConfig(Values(srv, names...))
+	conns := make(map[string]any, len(names))
+	for _, n := range names {
+		// miniredis does not implement CLIENT SETINFO.
+		conns[n] = srv.Addr() + ",setlib=false"
+	}
+	cfg, err := settings.NewConfig(map[string]any{"ConnectionStrings": conns})
 	if err != nil {
 		t.Fatalf("rediscachetest: %v", err)
 	}
-	return fx.Supply(fx.Annotated{Group: rediscache.ConfigGroup, Target: cfg})
-}
-
-// Values returns the configuration that points the clients called names at
-// srv, for settings.NewConfig or rediscache.New without fx. The connection
-// string turns off what miniredis does not implement (CLIENT SETINFO).
-func Values(srv *miniredis.Miniredis, names ...string) map[string]any {
-	conns := make(map[string]any, len(names))
-	for _, n := range names {
-		conns[n] = srv.Addr() + ",setlib=false"
-	}
-	return map[string]any{"ConnectionStrings": conns}
+	return srv, fx.Supply(fx.Annotated{Group: rediscache.ConfigGroup, Target: cfg})
 }

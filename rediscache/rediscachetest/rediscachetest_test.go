@@ -85,15 +85,15 @@ func ExampleStart() {
 	_ = testGreeter
 }
 
-// Without fx: the same configuration for rediscache.New.
-func ExampleValues() {
+// Without fx: a configuration that names the server, for rediscache.New.
+func Example_withoutFx() {
 	srv := miniredis.NewMiniRedis()
 	if err := srv.Start(); err != nil {
 		panic(err)
 	}
 	defer srv.Close()
 
-	cfg, _ := settings.NewConfig(rediscachetest.Values(srv, "cache"))
+	cfg, _ := settings.NewConfig(map[string]any{"ConnectionStrings:cache": srv.Addr()})
 	inst, err := rediscache.New("cache", rediscache.Deps{Config: cfg})
 	if err != nil {
 		panic(err)
