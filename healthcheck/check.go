@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aspirego/redis/settings"
+	"github.com/aspirego/redis/internal/redact"
 )
 
 // TagLive marks a check that belongs to the liveness endpoint (/alive). A
@@ -63,7 +63,7 @@ type Check struct {
 	// shows them, whatever they look like: the pattern scrubbing every
 	// report gets cannot tell where a password with a comma ends. Nil
 	// means pattern scrubbing only. It is not printed by %v.
-	Scrubber *settings.Scrubber
+	Scrubber *redact.Scrubber
 }
 
 // HasTag reports whether c carries tag.
@@ -197,7 +197,7 @@ type Result struct {
 	// reports, so read it, do not modify it.
 	Data map[string]string
 
-	scrubber *settings.Scrubber // the check's, for the handlers
+	scrubber *redact.Scrubber // the check's, for the handlers
 }
 
 // Report is the outcome of one run of a set of checks.

@@ -147,10 +147,7 @@
 // The go-redis options themselves (Connection.Options) hold the password
 // in clear text: log the Connection, not its Options.
 //
-// [Scrubber] is the module's one secret scrubber for free text: health
-// reports, the go-redis log bridge, redis-doctor and the test harness pass
-// their output through it. It masks every secret it was given, in every
-// spelling, and what looks like a password ([Scrub]); [Secrets] lists what
-// [Redact] hides in a connection string, for a Scrubber to mask wherever
-// else it turns up.
+// Every other output of the module that may carry text from outside
+// (health reports, the go-redis log bridge, redis-doctor) passes through
+// one secret scrubber, which also masks what looks like a password.
 package settings

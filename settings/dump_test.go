@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aspirego/redis/internal/redact"
 	"github.com/aspirego/redis/internal/secrettest"
 )
 
@@ -88,7 +89,7 @@ func secretHolders(t *testing.T, pw string) map[string]any {
 		"*Connection": conn,
 		"Resolved":    r, "*Resolved": &r,
 		"*Config":   cfg,
-		"*Scrubber": NewScrubber(pw, "localhost,password="+pw),
+		"*Scrubber": redact.NewScrubber(pw, "localhost,password="+pw),
 	}
 }
 

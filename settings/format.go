@@ -1,13 +1,12 @@
 package settings
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"strconv"
 	"strings"
+
+	"github.com/aspirego/redis/internal/redact"
 )
 
 // String shows the settings with the connection string's passwords
@@ -15,7 +14,7 @@ import (
 func (s Settings) String() string {
 	var b strings.Builder
 	b.WriteString("{ConnectionString:")
-	b.WriteString(strconv.Quote(clip(Redact(s.ConnectionString))))
+	b.WriteString(strconv.Quote(redact.Clip(Redact(s.ConnectionString))))
 	b.WriteString(" DisableHealthChecks:")
 	b.WriteString(strconv.FormatBool(s.DisableHealthChecks))
 	b.WriteString(" DisableTracing:")
@@ -54,19 +53,19 @@ func (s Settings) String() string {
 func (s Settings) GoString() string {
 	return fmt.Sprintf("settings.Settings{ConnectionString:%q, DisableHealthChecks:%t, DisableTracing:%t, "+
 		"DisableMetrics:%t, DisableAutoActivation:%t, HealthCheckTimeout:%d, ClusterMode:%t, RecordQueryText:%t, Redisotel:%t}",
-		clip(Redact(s.ConnectionString)), s.DisableHealthChecks, s.DisableTracing,
+		redact.Clip(Redact(s.ConnectionString)), s.DisableHealthChecks, s.DisableTracing,
 		s.DisableMetrics, s.DisableAutoActivation, int64(s.HealthCheckTimeout), s.ClusterMode, s.RecordQueryText, s.Redisotel)
 }
 
 // Format makes every fmt verb (%v, %+v, %#v, %s, %q, %d, ...) print the
 // redacted form, so that no verb reaches the fields.
-func (s Settings) Format(f fmt.State, verb rune) { formatRedacted(f, verb, s.String(), s.GoString) }
+func (s Settings) Format(f fmt.State, verb rune) { redact.Format(f, verb, s.String(), s.GoString) }
 
 // LogValue makes slog log the settings as a group, the connection string
 // redacted.
 func (s Settings) LogValue() slog.Value {
 	attrs := []slog.Attr{
-		slog.String("connection_string", clip(Redact(s.ConnectionString))),
+		slog.String("connection_string", redact.Clip(Redact(s.ConnectionString))),
 		slog.Bool("disable_health_checks", s.DisableHealthChecks),
 		slog.Bool("disable_tracing", s.DisableTracing),
 		slog.Bool("disable_metrics", s.DisableMetrics),
@@ -111,7 +110,7 @@ func (r Resolved) GoString() string {
 }
 
 // Format makes every fmt verb print the redacted form.
-func (r Resolved) Format(f fmt.State, verb rune) { formatRedacted(f, verb, r.String(), r.GoString) }
+func (r Resolved) Format(f fmt.State, verb rune) { redact.Format(f, verb, r.String(), r.GoString) }
 
 // LogValue makes slog log the resolved client as a group, without secrets.
 func (r Resolved) LogValue() slog.Value {
@@ -126,45 +125,27 @@ func (r Resolved) LogValue() slog.Value {
 	return slog.GroupValue(attrs...)
 }
 
-// formatRedacted prints s (or goString() for %#v) with the verb and flags
-// of f, so that widths and %q still work but no field is ever printed by
-// fmt's reflection.
-func formatRedacted(f fmt.State, verb rune, s string, goString func() string) {
-	if verb == 'v' && f.Flag('#') {
-		_, _ = io.WriteString(f, goString())
-		return
-	}
-	switch verb {
-	case 'v', 's', 'q', 'x', 'X':
-		// fmt.FormatString keeps width, precision and flags ('+' is
-		// meaningless for a string).
-		_, _ = fmt.Fprintf(f, fmt.FormatString(f, verb), s)
-	default:
-		_, _ = fmt.Fprintf(f, "%%!%c(%s)", verb, s)
-	}
-}
-
 // MarshalJSON encodes the settings with the connection string's passwords
 // replaced by "***", as [Settings.LogValue] shows them.
-func (s Settings) MarshalJSON() ([]byte, error) { return marshalLogValue(s.LogValue()) }
+func (s Settings) MarshalJSON() ([]byte, error) { return redact.JSON(s.LogValue()) }
 
 // MarshalJSON encodes the resolved client without secrets, as
 // [Resolved.LogValue] shows it.
-func (r Resolved) MarshalJSON() ([]byte, error) { return marshalLogValue(r.LogValue()) }
+func (r Resolved) MarshalJSON() ([]byte, error) { return redact.JSON(r.LogValue()) }
 
 // Format makes every fmt verb print the redacted form (String, or
 // GoString for %#v): no verb reaches Options, which prints passwords.
 func (c *Connection) Format(f fmt.State, verb rune) {
-	formatRedacted(f, verb, c.String(), c.GoString)
+	redact.Format(f, verb, c.String(), c.GoString)
 }
 
 // MarshalJSON encodes the connection as [Connection.LogValue] shows it,
 // passwords "***", rather than its go-redis Options.
-func (c *Connection) MarshalJSON() ([]byte, error) { return marshalLogValue(c.LogValue()) }
+func (c *Connection) MarshalJSON() ([]byte, error) { return redact.JSON(c.LogValue()) }
 
 // Format makes every fmt verb print the configuration with its secrets
 // redacted: each value as [Config.LogValue] shows it.
-func (c *Config) Format(f fmt.State, verb rune) { formatRedacted(f, verb, c.text(), c.GoString) }
+func (c *Config) Format(f fmt.State, verb rune) { redact.Format(f, verb, c.text(), c.GoString) }
 
 // GoString is the %#v form of the configuration, secrets redacted.
 func (c *Config) GoString() string {
@@ -220,48 +201,10 @@ func (c *Config) LogValue() slog.Value {
 }
 
 // MarshalJSON encodes the configuration as [Config.LogValue] shows it.
-func (c *Config) MarshalJSON() ([]byte, error) { return marshalLogValue(c.LogValue()) }
+func (c *Config) MarshalJSON() ([]byte, error) { return redact.JSON(c.LogValue()) }
 
 // shown is the value of key as printed output shows it.
 func (c *Config) shown(key string) string {
 	v, _ := c.String(key)
 	return redactConfigValue(key, v)
-}
-
-// marshalLogValue encodes a LogValue as JSON: a group as an object (keys
-// in order), anything else as its JSON value.
-func marshalLogValue(v slog.Value) ([]byte, error) {
-	var b bytes.Buffer
-	if err := writeLogValue(&b, v.Resolve()); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
-}
-
-func writeLogValue(b *bytes.Buffer, v slog.Value) error {
-	if v.Kind() == slog.KindDuration {
-		v = slog.StringValue(v.Duration().String())
-	}
-	if v.Kind() != slog.KindGroup {
-		j, err := json.Marshal(v.Any())
-		if err != nil {
-			return err
-		}
-		b.Write(j)
-		return nil
-	}
-	b.WriteByte('{')
-	for i, a := range v.Group() {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		k, _ := json.Marshal(a.Key)
-		b.Write(k)
-		b.WriteByte(':')
-		if err := writeLogValue(b, a.Value.Resolve()); err != nil {
-			return err
-		}
-	}
-	b.WriteByte('}')
-	return nil
 }

@@ -7,29 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/aspirego/redis/internal/redact"
 )
-
-// redacted replaces every secret in printed output.
-const redacted = "***"
-
-// maxShown bounds the bytes of one value (a client name, a connection
-// string) that printed output and logs show; the rest is counted.
-const maxShown = 1024
-
-// clip returns s cut to maxShown bytes (at a character boundary) with a
-// note of how many bytes were left out. Clip redacted text only: a cut
-// can separate a password from what marks it as one.
-func clip(s string) string {
-	if len(s) <= maxShown {
-		return s
-	}
-	n := maxShown
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…(" + strconv.Itoa(len(s)-n) + " more bytes)"
-}
 
 // Redact returns the connection string with every secret replaced by
 // "***": the values of password= and sentinelPassword= (in any case), the
@@ -59,7 +39,7 @@ func Redact(connectionString string) string {
 			// included, unless it is a key with a strict grammar and a
 			// valid value (ssl=true).
 			if tailHidden(p) {
-				pieces[i] = redacted
+				pieces[i] = redact.Mask
 				continue
 			}
 			afterSecret = false
@@ -71,7 +51,7 @@ func Redact(connectionString string) string {
 			switch {
 			case afterSecret:
 				if strings.TrimSpace(p[eq+1:]) != "" {
-					pieces[i] = p[:eq+1] + redacted
+					pieces[i] = p[:eq+1] + redact.Mask
 				}
 			case strings.Contains(p, "://"):
 				pieces[i] = p[:eq+1] + redactURI(p[eq+1:])
@@ -80,13 +60,13 @@ func Redact(connectionString string) string {
 			// "password:secret" and "password secret" are typos for
 			// password=secret.
 			if j := strings.IndexAny(p, ": \t"); j > 0 && isSecretKey(p[:j]) {
-				pieces[i] = p[:j+1] + redacted
+				pieces[i] = p[:j+1] + redact.Mask
 			}
 		}
 	}
 	// Whatever else looks like a password (a URI or password= inside
 	// another value) goes through the one scrubber.
-	return Scrub(strings.Join(pieces, ","))
+	return redact.Scrub(strings.Join(pieces, ","))
 }
 
 // tailHidden reports whether Redact hides piece p (trimmed, not empty),
@@ -122,7 +102,7 @@ func redactURI(s string) string {
 	if !hasPass {
 		return s
 	}
-	return s[:i+len("://")] + user + ":" + redacted + rest[at:]
+	return s[:i+len("://")] + user + ":" + redact.Mask + rest[at:]
 }
 
 // String describes the connection on one line, passwords replaced by
@@ -191,7 +171,7 @@ type field struct {
 func (c *Connection) fields() []field {
 	var fs []field
 	str := func(name, v string) {
-		v = clip(v)
+		v = redact.Clip(v)
 		fs = append(fs, field{name: name, text: v, attr: slog.String(snake(name), v)})
 	}
 	val := func(name string, v any) {
@@ -216,13 +196,13 @@ func (c *Connection) fields() []field {
 		str("user", o.Username)
 	}
 	if o.Password != "" || o.CredentialsProvider != nil || o.CredentialsProviderContext != nil {
-		str("password", redacted)
+		str("password", redact.Mask)
 	}
 	if o.SentinelUsername != "" {
 		str("sentinelUser", o.SentinelUsername)
 	}
 	if o.SentinelPassword != "" {
-		str("sentinelPassword", redacted)
+		str("sentinelPassword", redact.Mask)
 	}
 	if o.DB != 0 {
 		val("db", o.DB)
@@ -280,7 +260,7 @@ func clipList(list []string) []string {
 			out = append(out, "…("+strconv.Itoa(len(list)-i)+" more)")
 			break
 		}
-		out = append(out, clip(v))
+		out = append(out, redact.Clip(v))
 	}
 	return out
 }
@@ -308,7 +288,7 @@ func Secrets(connectionString string) []string {
 	seen := map[string]bool{}
 	add := func(v string) {
 		v = strings.TrimSpace(v)
-		if v != "" && v != redacted && !seen[v] {
+		if v != "" && v != redact.Mask && !seen[v] {
 			seen[v] = true
 			out = append(out, v)
 		}
@@ -355,9 +335,9 @@ func redactConfigValue(key, value string) string {
 		if value == "" {
 			return ""
 		}
-		return redacted
+		return redact.Mask
 	}
-	return clip(Redact(value))
+	return redact.Clip(Redact(value))
 }
 
 func hasSuffixFold(s, suffix string) bool {

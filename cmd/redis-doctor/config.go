@@ -63,7 +63,7 @@ func (d *doctor) collectSecrets() {
 }
 
 // scrub replaces every known secret in s, and what looks like a password,
-// by "***" (settings.Scrubber, the module's one scrubber).
+// by "***" (redact.Scrubber, the module's one scrubber).
 func (d *doctor) scrub(s string) string { return d.secrets.Scrub(s) }
 
 // describeKeys lists the configuration keys that concern the connection,

@@ -25,6 +25,7 @@ import (
 
 	"github.com/aspirego/redis/healthcheck"
 	"github.com/aspirego/redis/internal/clusterinfo"
+	"github.com/aspirego/redis/internal/redact"
 	"github.com/aspirego/redis/rediscache"
 	"github.com/aspirego/redis/settings"
 )
@@ -36,7 +37,7 @@ type doctor struct {
 	cfg      *settings.Config
 	resolved *settings.Resolved
 	entra    entraProvider // the client's Entra ID tokens, if any (-tags azure)
-	secrets  settings.Scrubber
+	secrets  redact.Scrubber
 	report   report
 }
 
