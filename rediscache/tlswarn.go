@@ -5,6 +5,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/aspirego/redis/internal/connstr"
 	"github.com/aspirego/redis/internal/redact"
 	"github.com/aspirego/redis/settings"
 )
@@ -42,9 +43,9 @@ func insecureTLSData(o *redis.UniversalOptions) map[string]string {
 
 // checkSecrets is the health check's Scrubber: it knows the client's
 // passwords and what may be the tail of a password with a comma in the
-// connection string (settings.Secrets), so that a report masks them whole.
+// connection string (connstr.Secrets), so that a report masks them whole.
 func checkSecrets(res *settings.Resolved, o *redis.UniversalOptions) *redact.Scrubber {
 	sc := redact.NewScrubber(o.Password, o.SentinelPassword)
-	sc.Add(settings.Secrets(res.Settings.ConnectionString)...)
+	sc.Add(connstr.Secrets(res.Settings.ConnectionString)...)
 	return sc
 }

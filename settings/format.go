@@ -6,12 +6,13 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aspirego/redis/internal/connstr"
 	"github.com/aspirego/redis/internal/redact"
 )
 
-// String shows the settings with the connection string's passwords
+// text is the %v form of the settings, the connection string's passwords
 // replaced by "***" (see [Redact]).
-func (s Settings) String() string {
+func (s Settings) text() string {
 	var b strings.Builder
 	b.WriteString("{ConnectionString:")
 	b.WriteString(strconv.Quote(redact.Clip(Redact(s.ConnectionString))))
@@ -48,22 +49,23 @@ func (s Settings) String() string {
 	return b.String()
 }
 
-// GoString is the %#v form of the settings, with the connection string's
+// goString is the %#v form of the settings, the connection string's
 // passwords replaced by "***".
-func (s Settings) GoString() string {
+func (s Settings) goString() string {
 	return fmt.Sprintf("settings.Settings{ConnectionString:%q, DisableHealthChecks:%t, DisableTracing:%t, "+
 		"DisableMetrics:%t, DisableAutoActivation:%t, HealthCheckTimeout:%d, ClusterMode:%t, RecordQueryText:%t, Redisotel:%t}",
 		redact.Clip(Redact(s.ConnectionString)), s.DisableHealthChecks, s.DisableTracing,
 		s.DisableMetrics, s.DisableAutoActivation, int64(s.HealthCheckTimeout), s.ClusterMode, s.RecordQueryText, s.Redisotel)
 }
 
-// Format makes every fmt verb (%v, %+v, %#v, %s, %q, %d, ...) print the
-// redacted form, so that no verb reaches the fields.
-func (s Settings) Format(f fmt.State, verb rune) { redact.Format(f, verb, s.String(), s.GoString) }
+// Format makes every fmt verb (%v, %+v, %#v, %s, %q, %d, ...) and slog's
+// text handler print the settings with the connection string's passwords
+// replaced by "***" (see [Redact]), so that no verb reaches the fields.
+func (s Settings) Format(f fmt.State, verb rune) { redact.Format(f, verb, s.text(), s.goString) }
 
-// LogValue makes slog log the settings as a group, the connection string
-// redacted.
-func (s Settings) LogValue() slog.Value {
+// logValue is the settings as a group with snake_case keys, the
+// connection string redacted.
+func (s Settings) logValue() slog.Value {
 	attrs := []slog.Attr{
 		slog.String("connection_string", redact.Clip(Redact(s.ConnectionString))),
 		slog.Bool("disable_health_checks", s.DisableHealthChecks),
@@ -90,58 +92,21 @@ func (s Settings) LogValue() slog.Value {
 	return slog.GroupValue(attrs...)
 }
 
-// String shows the resolved client without secrets.
-func (r Resolved) String() string {
-	conn := "<nil>"
-	if r.Connection != nil {
-		conn = r.Connection.String()
-	}
-	return fmt.Sprintf("{Name:%s Source:%q Settings:%s Connection:%s}", r.Name, r.Source, r.Settings.String(), conn)
+// Format makes every fmt verb (and slog's text handler) print the resolved
+// client on one line without secrets: its settings and connection as
+// their own Format methods print them. encoding/json (and slog's JSON
+// handler) reach the same redacted forms through the fields.
+func (r Resolved) Format(f fmt.State, verb rune) {
+	redact.Format(f, verb, fmt.Sprintf("{Name:%s Source:%q Settings:%v Connection:%v}", r.Name, r.Source, r.Settings, r.Connection),
+		func() string {
+			return fmt.Sprintf("settings.Resolved{Name:%q, Settings:%#v, Connection:%#v, Source:%q}", r.Name, r.Settings, r.Connection, r.Source)
+		})
 }
 
-// GoString is the %#v form of the resolved client, without secrets.
-func (r Resolved) GoString() string {
-	conn := "nil"
-	if r.Connection != nil {
-		conn = r.Connection.GoString()
-	}
-	return fmt.Sprintf("settings.Resolved{Name:%q, Settings:%s, Connection:%s, Source:%q}",
-		r.Name, r.Settings.GoString(), conn, r.Source)
-}
-
-// Format makes every fmt verb print the redacted form.
-func (r Resolved) Format(f fmt.State, verb rune) { redact.Format(f, verb, r.String(), r.GoString) }
-
-// LogValue makes slog log the resolved client as a group, without secrets.
-func (r Resolved) LogValue() slog.Value {
-	attrs := []slog.Attr{
-		slog.String("name", r.Name),
-		slog.String("source", r.Source),
-		slog.Any("settings", r.Settings),
-	}
-	if r.Connection != nil {
-		attrs = append(attrs, slog.Any("connection", r.Connection))
-	}
-	return slog.GroupValue(attrs...)
-}
-
-// MarshalJSON encodes the settings with the connection string's passwords
-// replaced by "***", as [Settings.LogValue] shows them.
-func (s Settings) MarshalJSON() ([]byte, error) { return redact.JSON(s.LogValue()) }
-
-// MarshalJSON encodes the resolved client without secrets, as
-// [Resolved.LogValue] shows it.
-func (r Resolved) MarshalJSON() ([]byte, error) { return redact.JSON(r.LogValue()) }
-
-// Format makes every fmt verb print the redacted form (String, or
-// GoString for %#v): no verb reaches Options, which prints passwords.
-func (c *Connection) Format(f fmt.State, verb rune) {
-	redact.Format(f, verb, c.String(), c.GoString)
-}
-
-// MarshalJSON encodes the connection as [Connection.LogValue] shows it,
-// passwords "***", rather than its go-redis Options.
-func (c *Connection) MarshalJSON() ([]byte, error) { return redact.JSON(c.LogValue()) }
+// MarshalJSON encodes the settings (and slog's JSON handler logs them) as
+// an object with snake_case keys, the connection string's passwords
+// replaced by "***".
+func (s Settings) MarshalJSON() ([]byte, error) { return redact.JSON(s.logValue()) }
 
 // Format makes every fmt verb print the configuration with its secrets
 // redacted: each value as [Config.LogValue] shows it.
@@ -206,5 +171,5 @@ func (c *Config) MarshalJSON() ([]byte, error) { return redact.JSON(c.LogValue()
 // shown is the value of key as printed output shows it.
 func (c *Config) shown(key string) string {
 	v, _ := c.String(key)
-	return redactConfigValue(key, v)
+	return connstr.RedactConfigValue(key, v)
 }

@@ -114,7 +114,7 @@ func TestResolvePrecedence(t *testing.T) {
 			check: func(t *testing.T, s Settings) {
 				want := Defaults()
 				want.ConnectionString = cs
-				if s.String() != want.String() {
+				if fmt.Sprint(s) != fmt.Sprint(want) {
 					t.Errorf("settings = %v; want %v", s, want)
 				}
 			},

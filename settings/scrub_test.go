@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aspirego/redis/internal/connstr"
 	"github.com/aspirego/redis/internal/redact"
 	"github.com/aspirego/redis/internal/secrettest"
 )
@@ -27,7 +28,7 @@ func TestSecretCorpus(t *testing.T) {
 	// outputs returns every output path's text for the connection string.
 	outputs := func(cs string) map[string]string {
 		out := map[string]string{"Redact": Redact(cs)}
-		sc := redact.NewScrubber(Secrets(cs)...)
+		sc := redact.NewScrubber(connstr.Secrets(cs)...)
 		out["Scrubber"] = sc.Scrub("failed with " + cs + " and " + fmt.Sprintf("%q", cs))
 		c, err := ParseConnectionString(cs)
 		p := printed(c, err)
@@ -59,5 +60,20 @@ func TestSecretCorpus(t *testing.T) {
 			}
 		})
 	}
-	_ = errors.Is
+}
+
+// printed is everything a connection (or its error) shows through fmt and
+// slog's JSON handler.
+func printed(c *Connection, err error) string {
+	if err != nil {
+		var pe *ParseError
+		if errors.As(err, &pe) {
+			return fmt.Sprintf("error: %v | key=%q piece=%q index=%d", err, pe.Key, pe.Piece, pe.Index)
+		}
+		return "error: " + err.Error()
+	}
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "%v | %#v | %q | %v | %v | %v | ", c, c, c.Endpoints, c.Ignored, c.Warnings, c.CommandMap)
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("connection", "c", c)
+	return buf.String()
 }

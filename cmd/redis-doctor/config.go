@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/aspirego/redis/internal/connstr"
 	"github.com/aspirego/redis/settings"
 )
 
@@ -57,7 +58,7 @@ func (d *doctor) collectSecrets() {
 		}
 		if strings.HasPrefix(lk, "connectionstrings:") || strings.HasSuffix(lk, ":connectionstring") ||
 			strings.HasSuffix(lk, "_uri") || strings.Contains(v, "://") || strings.Contains(v, ",") {
-			d.secrets.Add(settings.Secrets(v)...)
+			d.secrets.Add(connstr.Secrets(v)...)
 		}
 	}
 }
@@ -170,7 +171,7 @@ func (d *doctor) describeKeys() []configKey {
 // knownProperty reports whether the key table has the ConfigurationOptions
 // property (lower case).
 func knownProperty(lower string) bool {
-	for _, k := range settings.Keys() {
+	for _, k := range connstr.Keys() {
 		if k.Property != "" && strings.EqualFold(k.Property, lower) {
 			return true
 		}
@@ -279,8 +280,8 @@ func (d *doctor) describeConnection(c *configReport, res *settings.Resolved) {
 	for _, w := range conn.Warnings {
 		c.Warnings = append(c.Warnings, d.scrub(w.String()))
 	}
-	if conn.Azure != settings.NotAzure {
-		c.Azure = conn.Azure.String()
+	if _, azure := connstr.AzureEndpoint(conn.Endpoints); azure != connstr.NotAzure {
+		c.Azure = azure.String()
 	}
 	if len(conn.CommandMap) > 0 {
 		c.CommandMap = conn.CommandMap

@@ -1,4 +1,4 @@
-package settings
+package connstr
 
 import (
 	"bytes"
@@ -42,7 +42,7 @@ func TestConnectionStringBoundedInput(t *testing.T) {
 	const maxPrinted = 8 << 10
 
 	t.Run("unknown command-map entries", func(t *testing.T) {
-		c, err := ParseConnectionString(manyPieces(n, func(i int) string { return fmt.Sprintf("$X%d=", i) }))
+		c, err := Parse(manyPieces(n, func(i int) string { return fmt.Sprintf("$X%d=", i) }))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -55,7 +55,7 @@ func TestConnectionStringBoundedInput(t *testing.T) {
 	})
 
 	t.Run("skipped endpoints", func(t *testing.T) {
-		c, err := ParseConnectionString(manyPieces(n, func(i int) string { return fmt.Sprintf("h%d:x", i) }))
+		c, err := Parse(manyPieces(n, func(i int) string { return fmt.Sprintf("h%d:x", i) }))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -85,20 +85,15 @@ func TestConnectionStringBoundedInput(t *testing.T) {
 	t.Run("10 MB client name", func(t *testing.T) {
 		name := strings.Repeat("n", 10<<20)
 		s := "localhost,password=pw,ssl=true,name=" + name
-		c, err := ParseConnectionString(s)
+		c, err := Parse(s)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if c.Options.ClientName != name {
 			t.Errorf("the client name was changed (%d bytes)", len(c.Options.ClientName))
 		}
-		for what, out := range map[string]string{
-			"connection": shown(c),
-			"settings":   fmt.Sprintf("%v %#v", Settings{ConnectionString: s}, Settings{ConnectionString: s}),
-		} {
-			if len(out) > maxPrinted || !strings.Contains(out, "more bytes)") {
-				t.Errorf("%s: printed %d bytes; want at most %d with a count of the rest", what, len(out), maxPrinted)
-			}
+		if out := shown(c); len(out) > maxPrinted || !strings.Contains(out, "more bytes)") {
+			t.Errorf("printed %d bytes; want at most %d with a count of the rest", len(out), maxPrinted)
 		}
 		if r := Redact(s); r != "localhost,password=***,ssl=true,name="+name {
 			t.Errorf("Redact changed the name or kept the password (%d bytes)", len(r))
@@ -107,7 +102,7 @@ func TestConnectionStringBoundedInput(t *testing.T) {
 
 	t.Run("pool sizes", func(t *testing.T) {
 		for _, p := range []string{"pool_size", "min_idle_conns", "max_idle_conns", "max_active_conns"} {
-			c, err := ParseConnectionString("redis://localhost?" + p + "=2147483647")
+			c, err := Parse("redis://localhost?" + p + "=2147483647")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -119,7 +114,7 @@ func TestConnectionStringBoundedInput(t *testing.T) {
 			if len(c.Warnings) != 1 || c.Warnings[0].Key != p || !strings.Contains(c.Warnings[0].Reason, "10000 apply") {
 				t.Errorf("%s: warnings %v", p, c.Warnings)
 			}
-			c, err = ParseConnectionString("redis://localhost?" + p + "=10000")
+			c, err = Parse("redis://localhost?" + p + "=10000")
 			if err != nil || len(c.Warnings) != 0 {
 				t.Errorf("%s=10000: %v, warnings %v", p, err, c.Warnings)
 			}
