@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/aspirego/redis/internal/configstore"
 	"github.com/aspirego/redis/internal/doctorcmd"
 	"github.com/aspirego/redis/settings"
 )
@@ -65,7 +66,7 @@ func resolveError(name string, cfg *settings.Config, err error) error {
 	if !errors.Is(err, settings.ErrNoEndpoints) {
 		return fmt.Errorf("rediscache: client %q: %w", name, err)
 	}
-	p := settings.PropertyPrefix(name)
+	p := configstore.PropertyPrefix(name)
 	return &NotConfiguredError{
 		Name: name,
 		Keys: []string{
@@ -75,8 +76,8 @@ func resolveError(name string, cfg *settings.Config, err error) error {
 			p + "_URI",
 			p + "_HOST",
 		},
-		Dir:         cfg.Dir(),
-		Files:       cfg.Files(),
+		Dir:         configstore.Of(cfg).Dir(),
+		Files:       configstore.Of(cfg).Files(),
 		Environment: cfg.Environment(),
 		Err:         err,
 	}

@@ -26,7 +26,7 @@
 // [Resolve] computes the [Settings] of the client named N with Aspire's
 // precedence, later wins:
 //
-//  1. [Defaults];
+//  1. the defaults (see [Settings]);
 //  2. section Aspire:StackExchange:Redis (applies to every client);
 //  3. section Aspire:StackExchange:Redis:N;
 //  4. ConnectionStrings:N, which replaces ConnectionString when present;

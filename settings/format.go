@@ -92,34 +92,25 @@ func (s Settings) logValue() slog.Value {
 	return slog.GroupValue(attrs...)
 }
 
-// Format makes every fmt verb (and slog's text handler) print the resolved
-// client on one line without secrets: its settings and connection as
-// their own Format methods print them. encoding/json (and slog's JSON
-// handler) reach the same redacted forms through the fields.
-func (r Resolved) Format(f fmt.State, verb rune) {
-	redact.Format(f, verb, fmt.Sprintf("{Name:%s Source:%q Settings:%v Connection:%v}", r.Name, r.Source, r.Settings, r.Connection),
-		func() string {
-			return fmt.Sprintf("settings.Resolved{Name:%q, Settings:%#v, Connection:%#v, Source:%q}", r.Name, r.Settings, r.Connection, r.Source)
-		})
-}
-
 // MarshalJSON encodes the settings (and slog's JSON handler logs them) as
 // an object with snake_case keys, the connection string's passwords
 // replaced by "***".
 func (s Settings) MarshalJSON() ([]byte, error) { return redact.JSON(s.logValue()) }
 
-// Format makes every fmt verb print the configuration with its secrets
-// redacted: each value as [Config.LogValue] shows it.
-func (c *Config) Format(f fmt.State, verb rune) { redact.Format(f, verb, c.text(), c.GoString) }
+// Format makes every fmt verb (and slog's text handler) print the
+// configuration with its secrets redacted: the environment, the files read
+// and every value, passwords "***" and connection strings and URIs
+// redacted.
+func (c *Config) Format(f fmt.State, verb rune) { redact.Format(f, verb, c.text(), c.goString) }
 
-// GoString is the %#v form of the configuration, secrets redacted.
-func (c *Config) GoString() string {
+// goString is the %#v form of the configuration, secrets redacted.
+func (c *Config) goString() string {
 	if c == nil {
 		return "(*settings.Config)(nil)"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "&settings.Config{Environment:%q, Files:%#v, Values:map[string]string{", c.env, c.files)
-	for i, k := range c.Keys() {
+	fmt.Fprintf(&b, "&settings.Config{Environment:%q, Files:%#v, Values:map[string]string{", c.Environment(), c.st().Files())
+	for i, k := range c.st().Keys() {
 		if i > 0 {
 			b.WriteString(", ")
 		}
@@ -135,8 +126,8 @@ func (c *Config) text() string {
 		return "<nil>"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "{Environment:%s Files:%v Values:{", c.env, c.files)
-	for i, k := range c.Keys() {
+	fmt.Fprintf(&b, "{Environment:%s Files:%v Values:{", c.Environment(), c.st().Files())
+	for i, k := range c.st().Keys() {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
@@ -145,28 +136,6 @@ func (c *Config) text() string {
 	b.WriteString("}}")
 	return b.String()
 }
-
-// LogValue makes slog log the configuration as a group: the environment,
-// the files read and every value, passwords "***" and connection strings
-// and URIs redacted.
-func (c *Config) LogValue() slog.Value {
-	if c == nil {
-		return slog.StringValue("<nil>")
-	}
-	keys := c.Keys()
-	values := make([]slog.Attr, len(keys))
-	for i, k := range keys {
-		values[i] = slog.String(k, c.shown(k))
-	}
-	return slog.GroupValue(
-		slog.String("environment", c.env),
-		slog.Any("files", c.files),
-		slog.Attr{Key: "values", Value: slog.GroupValue(values...)},
-	)
-}
-
-// MarshalJSON encodes the configuration as [Config.LogValue] shows it.
-func (c *Config) MarshalJSON() ([]byte, error) { return redact.JSON(c.LogValue()) }
 
 // shown is the value of key as printed output shows it.
 func (c *Config) shown(key string) string {

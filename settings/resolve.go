@@ -11,6 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/aspirego/redis/internal/configstore"
 	"github.com/aspirego/redis/internal/connstr"
 )
 
@@ -147,7 +148,7 @@ func (e *unusableError) Unwrap() error { return ErrInvalidConnectionString }
 // named name from cfg (nil means an empty configuration) and opts, with
 // Aspire's precedence; later wins:
 //
-//  1. [Defaults];
+//  1. the defaults (see [Settings]);
 //  2. section Aspire:StackExchange:Redis;
 //  3. section Aspire:StackExchange:Redis:{name};
 //  4. ConnectionStrings:{name}, which replaces ConnectionString when
@@ -167,7 +168,7 @@ func Resolve(cfg *Config, name string, opts ...Option) (*Resolved, error) {
 	}
 	named := SectionKey + ":" + name
 
-	s := Defaults()
+	s := defaults()
 	var cs origin // where ConnectionString was set, if in configuration
 	for _, section := range []string{SectionKey, named} {
 		o, err := bindSettings(cfg, section, &s)
@@ -420,30 +421,6 @@ func parseTimeout(v string) (time.Duration, error) {
 
 // ---- connection properties fallback ----
 
-// PropertyPrefix encodes a connection name the way an Aspire AppHost names
-// the connection-property variables ({PREFIX}_URI, _HOST, _PORT,
-// _PASSWORD) that Resolve falls back to: a name that is a valid
-// identifier ([A-Za-z_][A-Za-z0-9_]*) is kept; otherwise every character
-// that is not an ASCII letter or digit becomes '_' and a leading digit gets
-// a '_' prefix. The result is upper-cased.
-func PropertyPrefix(name string) string {
-	var b strings.Builder
-	for i, r := range name {
-		switch {
-		case r >= '0' && r <= '9':
-			if i == 0 {
-				b.WriteByte('_')
-			}
-			b.WriteRune(r)
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r == '_':
-			b.WriteRune(r)
-		default:
-			b.WriteByte('_')
-		}
-	}
-	return strings.ToUpper(b.String())
-}
-
 // lookupProperty reads a connection property such as CACHE_URI. An
 // environment variable named A__B_URI lands in the configuration as
 // "A:B_URI", so both forms are tried. An empty value counts as absent.
@@ -466,7 +443,7 @@ const RedisHostPrefix = "REDIS"
 // {P}_PORT and {P}_PASSWORD, else, for any client, REDIS_HOST with
 // REDIS_PORT and REDIS_PASSWORD. It returns a zero origin when none is set.
 func fallback(cfg *Config, name string, b *connstr.Builder) (origin, error) {
-	p := PropertyPrefix(name)
+	p := configstore.PropertyPrefix(name)
 	if uri, o := lookupProperty(cfg, p+"_URI"); o.key != "" {
 		if err := parseError(b.Parse(uri)); err != nil {
 			return o, &ConfigError{Key: o.key, Source: o.source, Err: err}
@@ -566,36 +543,36 @@ func applyConfigurationOptions(cfg *Config, section string, b *connstr.Builder, 
 		return &ConfigError{Key: section, Source: cfg.Source(section),
 			Err: errors.New("ConfigurationOptions must be a section of StackExchange.Redis ConfigurationOptions properties, not a value")}
 	}
-	for _, ch := range cfg.children(section) {
-		key := section + ":" + ch.name
-		lkey := section + ":" + ch.lower
-		src := cfg.sourceUnder(lkey)
+	for _, ch := range cfg.st().Children(section) {
+		key := section + ":" + ch.Name
+		lkey := section + ":" + ch.Lower
+		src := cfg.st().SourceUnder(lkey)
 		fail := func(err error) error { return &ConfigError{Key: key, Source: src, Err: err} }
 
-		d := connstr.PropertyDef(ch.lower)
+		d := connstr.PropertyDef(ch.Lower)
 		if d == nil {
-			b.Warn(key, fmt.Sprintf("%q is not a ConfigurationOptions property this integration binds; ignored, as .NET's configuration binder ignores properties it cannot bind", ch.name))
+			b.Warn(key, fmt.Sprintf("%q is not a ConfigurationOptions property this integration binds; ignored, as .NET's configuration binder ignores properties it cannot bind", ch.Name))
 			continue
 		}
-		if d.IsChannelPrefix() && ch.hasKids {
+		if d.IsChannelPrefix() && ch.HasKids {
 			// ChannelPrefix as an object: RedisChannel's only bindable
 			// member, UseImplicitAutoPattern, is static, so .NET sets no
 			// prefix. Validate and ignore it.
-			for _, gc := range cfg.children(lkey) {
-				gkey := key + ":" + gc.name
-				if gc.lower != "useimplicitautopattern" || gc.hasKids {
-					b.Warn(gkey, fmt.Sprintf("%q is not a property of ChannelPrefix (only UseImplicitAutoPattern is); ignored", gc.name))
+			for _, gc := range cfg.st().Children(lkey) {
+				gkey := key + ":" + gc.Name
+				if gc.Lower != "useimplicitautopattern" || gc.HasKids {
+					b.Warn(gkey, fmt.Sprintf("%q is not a property of ChannelPrefix (only UseImplicitAutoPattern is); ignored", gc.Name))
 					continue
 				}
-				v, _ := cfg.String(lkey + ":" + gc.lower)
+				v, _ := cfg.String(lkey + ":" + gc.Lower)
 				if _, err := parseBool(v); err != nil {
-					return &ConfigError{Key: gkey, Source: cfg.Source(lkey + ":" + gc.lower), Err: err}
+					return &ConfigError{Key: gkey, Source: cfg.Source(lkey + ":" + gc.Lower), Err: err}
 				}
 			}
-			if !ch.hasValue {
+			if !ch.HasValue {
 				continue
 			}
-		} else if ch.hasKids {
+		} else if ch.HasKids {
 			return fail(fmt.Errorf("%s takes a value, not a section", d.Property()))
 		}
 		v, _ := cfg.String(lkey)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/aspirego/redis/internal/configstore"
 	"github.com/aspirego/redis/internal/connstr"
 	"github.com/aspirego/redis/settings"
 )
@@ -46,7 +47,7 @@ func redactValue(key, value string) string {
 // connection string (which covers strings that do not parse, and the tail
 // of a password with a comma).
 func (d *doctor) collectSecrets() {
-	for _, k := range d.cfg.Keys() {
+	for _, k := range configstore.Of(d.cfg).Keys() {
 		v, _ := d.cfg.String(k)
 		if v == "" {
 			continue
@@ -74,7 +75,7 @@ func (d *doctor) describeKeys() []configKey {
 	general := strings.ToLower(d.generalSection()) + ":"
 	named := general + name + ":"
 	csKey := strings.ToLower(d.connectionStringKey())
-	prefix := strings.ToLower(settings.PropertyPrefix(d.opts.name))
+	prefix := strings.ToLower(configstore.PropertyPrefix(d.opts.name))
 	props := map[string]bool{prefix + "_uri": true, prefix + "_host": true, prefix + "_port": true, prefix + "_password": true}
 	redisVars := map[string]bool{"redis_host": true, "redis_port": true, "redis_password": true}
 
@@ -82,7 +83,7 @@ func (d *doctor) describeKeys() []configKey {
 	hasConnectionString := present(csKey) || present(named+"connectionstring") || present(general+"connectionstring")
 
 	var keys []configKey
-	for _, k := range d.cfg.Keys() {
+	for _, k := range configstore.Of(d.cfg).Keys() {
 		lk := strings.ToLower(k)
 		v, _ := d.cfg.String(k)
 		note := ""
@@ -130,18 +131,18 @@ func (d *doctor) describeKeys() []configKey {
 			case lk == prefix+"_uri" && !present(k):
 				note = "not used: empty"
 			case lk != prefix+"_uri" && present(prefix+"_URI"):
-				note = "not used: " + settings.PropertyPrefix(d.opts.name) + "_URI wins"
+				note = "not used: " + configstore.PropertyPrefix(d.opts.name) + "_URI wins"
 			case lk == prefix+"_port" && !present(prefix+"_HOST"):
-				note = "ignored without " + settings.PropertyPrefix(d.opts.name) + "_HOST"
+				note = "ignored without " + configstore.PropertyPrefix(d.opts.name) + "_HOST"
 			case lk == prefix+"_password" && !present(prefix+"_HOST"):
-				note = "ignored without " + settings.PropertyPrefix(d.opts.name) + "_HOST"
+				note = "ignored without " + configstore.PropertyPrefix(d.opts.name) + "_HOST"
 			default:
 				note = "used"
 			}
 		case redisVars[lk] && prefix != "redis":
 			// The last fallback of every client (Aspire's instruction for
 			// non-.NET apps).
-			p := settings.PropertyPrefix(d.opts.name)
+			p := configstore.PropertyPrefix(d.opts.name)
 			switch {
 			case hasConnectionString:
 				note = "not used: a connection string is configured"
@@ -180,7 +181,7 @@ func knownProperty(lower string) bool {
 }
 
 func isSetting(lower string) bool {
-	for _, s := range settings.SettingsKeys() {
+	for _, s := range configstore.SettingsKeys() {
 		if strings.EqualFold(s, lower) {
 			return true
 		}
@@ -193,7 +194,7 @@ func isSetting(lower string) bool {
 func (d *doctor) connectionNames() []string {
 	var names []string
 	prefix := strings.ToLower(settings.ConnectionStringsKey) + ":"
-	for _, k := range d.cfg.Keys() {
+	for _, k := range configstore.Of(d.cfg).Keys() {
 		if lk := strings.ToLower(k); strings.HasPrefix(lk, prefix) && !strings.Contains(lk[len(prefix):], ":") {
 			names = append(names, k[len(prefix):])
 		}

@@ -25,6 +25,7 @@ import (
 
 	"github.com/aspirego/redis/healthcheck"
 	"github.com/aspirego/redis/internal/clusterinfo"
+	"github.com/aspirego/redis/internal/configstore"
 	"github.com/aspirego/redis/internal/redact"
 	"github.com/aspirego/redis/rediscache"
 	"github.com/aspirego/redis/settings"
@@ -113,7 +114,7 @@ func (d *doctor) configProblem(err error) {
 		return
 	}
 	n := d.opts.name
-	p := settings.PropertyPrefix(n)
+	p := configstore.PropertyPrefix(n)
 	file := filepath.Join(d.report.Config.Dir, "appsettings.json")
 	hints := []string{
 		"Set the connection in one of these places:",
