@@ -1095,6 +1095,18 @@ func uriScheme(s string) (string, bool) {
 
 // parseURI reads a redis://, rediss://, valkey://, valkeys:// or unix://
 // URI. Errors never show the user name or password.
+//
+// It is not a call to go-redis's ParseURL, ParseClusterURL or
+// ParseFailoverURL, although it gives the same options for every URI both
+// accept (TestURIAgreesWithGoRedis), because they differ on inputs a
+// .NET-minded configuration meets (TestURIDifferencesFromGoRedis): their
+// errors quote the URI, password included (net/url's), and name no key;
+// they take a missing host for localhost, accept negative databases and
+// pool sizes, know neither the valkey schemes nor protocol names (resp3),
+// and ParseFailoverURL makes the userinfo the sentinels' credentials where
+// StackExchange.Redis's password= is the servers'. The URI's options also
+// go through the builder, which adds what .NET adds: its default timeouts,
+// Azure defaults, sslHost, clamps with warnings.
 func (b *Builder) parseURI(s, scheme string) error {
 	uriErr := func(format string, args ...any) error {
 		return &ParseError{msg: "URI: " + fmt.Sprintf(format, args...)}
