@@ -132,10 +132,10 @@ type Warning struct {
 // serviceName (the endpoints are then sentinels). One endpoint is a
 // standalone server, several are a Redis Cluster, serviceName selects
 // Sentinel. Azure host names get StackExchange.Redis's Azure defaults
-// (Connection.Azure).
+// (a printed Connection shows them as azure=...).
 //
-// [Keys] lists every key, its grammar and what it becomes; the table there
-// drives this parser. Values .NET accepts but go-redis cannot honour are
+// docs/connection-strings.md lists every key, its grammar and what it
+// becomes, from the one key table that drives this parser. Values .NET accepts but go-redis cannot honour are
 // accepted and listed in Connection.Warnings; keys with nothing to do in Go
 // are listed in Connection.Ignored. Where .NET fails, parsing fails too,
 // with .NET's wording ("Keyword 'x' is not supported"). A piece right after

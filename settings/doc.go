@@ -1,9 +1,13 @@
-// Package settings works out what a Redis client connects to and how, from
-// the same configuration the .NET Aspire integration
-// (Aspire.StackExchange.Redis) reads: appsettings.json files, the
-// environment variables an Aspire AppHost injects, and options in code.
-// It does not open connections; it returns go-redis options ready for
-// redis.NewUniversalClient.
+// Package settings resolves what a Redis client connects to, and how, from
+// .NET Aspire configuration. A service author first calls its [Option]
+// functions, passed to rediscache.Client(name, opts...): [WithConnectionString],
+// [DisableTracing], [ConfigureOptions] and the others; without fx, [Resolve]
+// over [LoadConfig] gives the go-redis options.
+//
+// It reads what the .NET Aspire integration (Aspire.StackExchange.Redis)
+// reads: appsettings.json files, the environment variables an Aspire
+// AppHost injects, and options in code. It does not open connections; it
+// returns go-redis options ready for redis.NewUniversalClient.
 //
 // # Configuration
 //
