@@ -62,7 +62,9 @@ type Check struct {
 	// wherever they turn up in its error text and Data before a handler
 	// shows them, whatever they look like: the pattern scrubbing every
 	// report gets cannot tell where a password with a comma ends. Nil
-	// means pattern scrubbing only. It is not printed by %v.
+	// means pattern scrubbing only. It is not printed by %v. rediscache sets
+	// it for its clients; a check of your own masks its secrets with
+	// [WithRedact].
 	Scrubber *redact.Scrubber
 }
 
