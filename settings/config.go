@@ -6,14 +6,6 @@ import (
 	"github.com/aspirego/redis/internal/configstore"
 )
 
-// DefaultEnvironment is the environment name used when neither
-// DOTNET_ENVIRONMENT nor ASPNETCORE_ENVIRONMENT is set, as in .NET.
-const DefaultEnvironment = configstore.DefaultEnvironment
-
-// SourceValues is what [Config.Source] reports for values passed to
-// [NewConfig].
-const SourceValues = configstore.SourceValues
-
 // Limits on one appsettings file read by [LoadConfig]. .NET's JSON reader
 // stops at 64 levels of nesting too (System.Text.Json's default MaxDepth)
 // and has no other limit; these bound what a file that is not a

@@ -271,8 +271,8 @@ func TestNewConfig(t *testing.T) {
 		if got, ok := cfg.String(key); !ok || got != want {
 			t.Errorf("String(%q) = %q, %v; want %q", key, got, ok, want)
 		}
-		if src := cfg.Source(key); src != SourceValues {
-			t.Errorf("Source(%q) = %q; want %q", key, src, SourceValues)
+		if src := cfg.Source(key); src != configstore.SourceValues {
+			t.Errorf("Source(%q) = %q; want %q", key, src, configstore.SourceValues)
 		}
 	}
 	if _, ok := cfg.String("Skipped"); ok {
@@ -329,7 +329,7 @@ func TestConfigMerge(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := base.Merge(over)
-	if v, _ := m.String("A"); v != "code" || m.Source("A") != SourceValues {
+	if v, _ := m.String("A"); v != "code" || m.Source("A") != configstore.SourceValues {
 		t.Errorf("A = %q from %q; want code from values", v, m.Source("A"))
 	}
 	if v, _ := m.String("B"); v != "file" {
@@ -362,7 +362,7 @@ func TestConfigChildren(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("children = %+v; want %+v", got, want)
 	}
-	if got := cfg.st().SourceUnder("S:TWO"); got != SourceValues {
+	if got := cfg.st().SourceUnder("S:TWO"); got != configstore.SourceValues {
 		t.Errorf("sourceUnder(S:TWO) = %q", got)
 	}
 	if got := cfg.st().SourceUnder("S:Three"); got != "" {

@@ -433,10 +433,10 @@ func lookupProperty(cfg *Config, key string) (value string, o origin) {
 	return "", origin{}
 }
 
-// RedisHostPrefix is the prefix of the last-resort fallback variables
+// redisHostPrefix is the prefix of the last-resort fallback variables
 // REDIS_HOST, REDIS_PORT and REDIS_PASSWORD, which Aspire's Redis
 // integration page tells non-.NET apps to set with WithEnvironment.
-const RedisHostPrefix = "REDIS"
+const redisHostPrefix = "REDIS"
 
 // fallback reads the connection properties an Aspire AppHost injects when
 // no connection string is configured: {P}_URI, else {P}_HOST with
@@ -453,8 +453,8 @@ func fallback(cfg *Config, name string, b *connstr.Builder) (origin, error) {
 	if o, err := hostFallback(cfg, p, b); o.source != "" || err != nil {
 		return o, err
 	}
-	if p != RedisHostPrefix {
-		return hostFallback(cfg, RedisHostPrefix, b)
+	if p != redisHostPrefix {
+		return hostFallback(cfg, redisHostPrefix, b)
 	}
 	return origin{}, nil
 }

@@ -674,8 +674,8 @@ func TestResolveErrors(t *testing.T) {
 				if !strings.Contains(msg, tt.wantKey) {
 					t.Errorf("error %q does not name %q", msg, tt.wantKey)
 				}
-				if ce.Source != SourceValues {
-					t.Errorf("Source = %q; want %q", ce.Source, SourceValues)
+				if ce.Source != configstore.SourceValues {
+					t.Errorf("Source = %q; want %q", ce.Source, configstore.SourceValues)
 				}
 			} else if errors.As(err, &ce) {
 				t.Errorf("err = %v is a *ConfigError; want another error", err)
