@@ -115,7 +115,7 @@ func (e *extension) defaultCredential() (azcore.TokenCredential, error) {
 // AzureAuthentication on it decides, as Microsoft.Azure.StackExchangeRedis
 // does, whether tokens apply:
 //
-//   - no endpoint is an Azure Redis host (connstr.AzureHostKind): nothing
+//   - no endpoint is an Azure Redis host (docs/azure.md): nothing
 //     changes, the connection's own credentials are used (local
 //     development against a container keeps its password);
 //   - the connection has a password (an access key): it is kept, as
