@@ -60,8 +60,8 @@ fmt:
 ## fuzz: run every fuzzer (connection strings, appsettings, blocking-command
 ## timeouts, ROLE replies, token claims, HybridCache payloads) for FUZZTIME each
 fuzz:
-	$(GO) test ./settings -run '^$$' -fuzz FuzzParseConnectionString -fuzztime $(FUZZTIME)
-	$(GO) test ./settings -run '^$$' -fuzz FuzzLoadConfig -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/connstr -run '^$$' -fuzz FuzzParseConnectionString -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/configstore -run '^$$' -fuzz FuzzLoadConfig -fuzztime $(FUZZTIME)
 	$(GO) test ./rediscache -run '^$$' -fuzz FuzzBlockTimeout -fuzztime $(FUZZTIME)
 	$(GO) test ./rediscache -run '^$$' -fuzz FuzzParseRole -fuzztime $(FUZZTIME)
 	$(GO) test ./azureauth -run '^$$' -fuzz FuzzObjectID -fuzztime $(FUZZTIME)

@@ -30,7 +30,7 @@
 //
 // For a client with AzureAuthentication on:
 //
-//   - an endpoint that is not an Azure Redis host (settings.AzureHostKind:
+//   - an endpoint that is not an Azure Redis host (none of the Azure suffixes:
 //     *.redis.cache.windows.net, *.redis.azure.net and their sovereign
 //     clouds) is left alone, with its own password: the same
 //     configuration runs against a local container in development;

@@ -16,6 +16,7 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/aspirego/redis/healthcheck"
+	"github.com/aspirego/redis/internal/connstr"
 	"github.com/aspirego/redis/internal/entraid"
 	"github.com/aspirego/redis/rediscache"
 	"github.com/aspirego/redis/settings"
@@ -121,7 +122,7 @@ func (e *extension) defaultCredential() (azcore.TokenCredential, error) {
 // AzureAuthentication on it decides, as Microsoft.Azure.StackExchangeRedis
 // does, whether tokens apply:
 //
-//   - no endpoint is an Azure Redis host (settings.AzureHostKind): nothing
+//   - no endpoint is an Azure Redis host (docs/azure.md): nothing
 //     changes, the connection's own credentials are used (local
 //     development against a container keeps its password);
 //   - the connection has a password (an access key): it is kept, as
@@ -151,9 +152,9 @@ func (e *extension) Extend(res *settings.Resolved, logger *slog.Logger) (redisca
 	if e.o.Logger != nil {
 		logger = e.o.Logger.With(slog.String("redis.client", res.Name))
 	}
-	host, kind := settings.AzureEndpoint(res.Connection.Endpoints)
+	host, kind := connstr.AzureEndpoint(res.Connection.Endpoints)
 	switch {
-	case kind == settings.NotAzure:
+	case kind == connstr.NotAzure:
 		logger.Info("azureauth: AzureAuthentication is on, but no endpoint is an Azure Redis host: Entra ID is not used, the connection's own credentials are",
 			slog.String("endpoints", strings.Join(res.Connection.Endpoints, ",")))
 		return rediscache.Addon{}, nil

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"time"
 
-	"github.com/aspirego/redis/settings"
+	"github.com/aspirego/redis/internal/redact"
 )
 
 // TagLive marks a check that belongs to the liveness endpoint (/alive). A
@@ -60,8 +60,10 @@ type Check struct {
 	// wherever they turn up in its error text and Data before a handler
 	// shows them, whatever they look like: the pattern scrubbing every
 	// report gets cannot tell where a password with a comma ends. Nil
-	// means pattern scrubbing only. It is not printed by %v.
-	Scrubber *settings.Scrubber
+	// means pattern scrubbing only. It is not printed by %v. rediscache sets
+	// it for its clients; a check of your own masks its secrets with
+	// [WithRedact].
+	Scrubber *redact.Scrubber
 }
 
 // hasTag reports whether c carries tag.
@@ -172,7 +174,7 @@ type result struct {
 	// reports, so read it, do not modify it.
 	Data map[string]string
 
-	scrubber *settings.Scrubber // the check's, for the handlers
+	scrubber *redact.Scrubber // the check's, for the handlers
 }
 
 // report is the outcome of one run of a set of checks.

@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/aspirego/redis/healthcheck"
+	"github.com/aspirego/redis/internal/redact"
 	"github.com/aspirego/redis/internal/secrettest"
-	"github.com/aspirego/redis/settings"
 )
 
 // TestCheckData: a check's Data is its entry's "data" in the JSON report
@@ -60,7 +60,7 @@ func TestCheckScrubber(t *testing.T) {
 			},
 		}
 		if withScrubber {
-			ch.Scrubber = settings.NewScrubber(pw)
+			ch.Scrubber = redact.NewScrubber(pw)
 		}
 		rec := serve(t, mustNew(t, ch).HealthHandler(healthcheck.WithDetails()), "GET", "/health", "Accept", "application/json")
 		return rec.Body.String()
@@ -75,7 +75,7 @@ func TestCheckScrubber(t *testing.T) {
 	if leaks == 0 {
 		t.Error("pattern scrubbing alone hid every password of the corpus: the test does not show what the Scrubber adds")
 	}
-	if s := fmt.Sprintf("%v %+v", healthcheck.Check{Name: "x", Scrubber: settings.NewScrubber("hunter2")}, healthcheck.Check{Scrubber: settings.NewScrubber("hunter2")}); containsAny(s, []string{"hunter2"}) {
+	if s := fmt.Sprintf("%v %+v", healthcheck.Check{Name: "x", Scrubber: redact.NewScrubber("hunter2")}, healthcheck.Check{Scrubber: redact.NewScrubber("hunter2")}); containsAny(s, []string{"hunter2"}) {
 		t.Errorf("a Check printed with %%v shows its secret: %s", s)
 	}
 }

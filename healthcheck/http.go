@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/aspirego/redis/settings"
+	"github.com/aspirego/redis/internal/redact"
 )
 
 // HandlerOption configures the HTTP handlers.
@@ -150,7 +150,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // redact masks the check's own secrets (sc, may be nil), then what looks
 // like a password, then applies the WithRedact steps.
-func (h *handler) redact(sc *settings.Scrubber, s string) string {
+func (h *handler) redact(sc *redact.Scrubber, s string) string {
 	s = sc.Scrub(s)
 	if h.cfg.redact != nil {
 		s = h.cfg.redact(s)
@@ -159,8 +159,8 @@ func (h *handler) redact(sc *settings.Scrubber, s string) string {
 }
 
 // scrub masks what looks like a password in an error text, with the
-// module's one scrubber (settings.Scrub).
-func scrub(s string) string { return settings.Scrub(s) }
+// module's one scrubber (redact.Scrub).
+func scrub(s string) string { return redact.Scrub(s) }
 
 // acceptsJSON reports whether an Accept header asks for application/json
 // (or any +json type) with a non-zero quality.

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/aspirego/redis/internal/configstore"
 	"github.com/aspirego/redis/internal/doctorcmd"
 	"github.com/aspirego/redis/settings"
 )
@@ -119,7 +120,7 @@ func resolveError(name string, cfg *settings.Config, err error) error {
 	if !errors.Is(err, settings.ErrNoEndpoints) {
 		return clientError(name, err)
 	}
-	p := settings.PropertyPrefix(name)
+	p := configstore.PropertyPrefix(name)
 	return clientError(name, &notConfigured{
 		name: name,
 		keys: []string{
@@ -129,8 +130,8 @@ func resolveError(name string, cfg *settings.Config, err error) error {
 			p + "_URI",
 			p + "_HOST",
 		},
-		dir:         cfg.Dir(),
-		files:       cfg.Files(),
+		dir:         configstore.Of(cfg).Dir(),
+		files:       configstore.Of(cfg).Files(),
 		environment: cfg.Environment(),
 		err:         err,
 	})

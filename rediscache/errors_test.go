@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/fx"
 
+	"github.com/aspirego/redis/internal/configstore"
 	"github.com/aspirego/redis/keyed"
 	"github.com/aspirego/redis/rediscache"
 	"github.com/aspirego/redis/settings"
@@ -37,7 +38,7 @@ func TestNotConfiguredErrorSaysWhereItLooked(t *testing.T) {
 			"in the environment or in appsettings.json (read from " + dir + ")",
 			"run `go run github.com/aspirego/redis/cmd/redis-doctor chat-1`",
 		}},
-		{"no files", empty, []string{"neither appsettings.json nor appsettings.Staging.json is in " + empty.Dir()}},
+		{"no files", empty, []string{"neither appsettings.json nor appsettings.Staging.json is in " + configstore.Of(empty).Dir()}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

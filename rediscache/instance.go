@@ -124,7 +124,7 @@ func build(name string, res *settings.Resolved, deps Deps) (*Instance, error) {
 
 	warnInsecureTLS(logger, ropts)
 	attrs := []slog.Attr{
-		slog.String("target", res.Connection.String()),
+		slog.String("target", fmt.Sprint(res.Connection)),
 		slog.String("topology", res.Connection.Topology.String()),
 		slog.String("source", res.Source),
 	}
@@ -162,14 +162,14 @@ func (i *Instance) Start(ctx context.Context) error {
 	err := i.Client.Ping(withOwnDeadline(ctx)).Err()
 	switch {
 	case err == nil:
-		i.logger.Info("redis client connected", slog.String("target", i.Resolved.Connection.String()))
+		i.logger.Info("redis client connected", slog.String("target", fmt.Sprint(i.Resolved.Connection)))
 		return nil
 	case i.Resolved.Connection.AbortConnect:
 		return clientError(i.Name, &kindError{kind: ErrConnect, cause: err,
-			msg: fmt.Sprintf("abortConnect=true and connecting to %s failed: %v", i.Resolved.Connection.String(), err)})
+			msg: fmt.Sprintf("abortConnect=true and connecting to %s failed: %v", fmt.Sprint(i.Resolved.Connection), err)})
 	default:
 		i.logger.Warn("redis client could not connect at start; it will retry on use",
-			slog.String("target", i.Resolved.Connection.String()),
+			slog.String("target", fmt.Sprint(i.Resolved.Connection)),
 			slog.String("error", err.Error()))
 		return nil
 	}

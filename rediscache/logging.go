@@ -13,7 +13,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/aspirego/redis/settings"
+	"github.com/aspirego/redis/internal/redact"
 )
 
 // go-redis has one logger for the whole process, and logs with no word of
@@ -223,5 +223,5 @@ func (l *logLimiter) allow(now time.Time) (dropped int, ok bool) {
 
 // scrub masks the secrets in msg with the module's one scrubber.
 func scrub(msg string, secrets []string) string {
-	return settings.NewScrubber(secrets...).Scrub(msg)
+	return redact.NewScrubber(secrets...).Scrub(msg)
 }

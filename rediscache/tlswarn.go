@@ -5,6 +5,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/aspirego/redis/internal/connstr"
+	"github.com/aspirego/redis/internal/redact"
 	"github.com/aspirego/redis/settings"
 )
 
@@ -41,9 +43,9 @@ func insecureTLSData(o *redis.UniversalOptions) map[string]string {
 
 // checkSecrets is the health check's Scrubber: it knows the client's
 // passwords and what may be the tail of a password with a comma in the
-// connection string (settings.Secrets), so that a report masks them whole.
-func checkSecrets(res *settings.Resolved, o *redis.UniversalOptions) *settings.Scrubber {
-	sc := settings.NewScrubber(o.Password, o.SentinelPassword)
-	sc.Add(settings.Secrets(res.Settings.ConnectionString)...)
+// connection string (connstr.Secrets), so that a report masks them whole.
+func checkSecrets(res *settings.Resolved, o *redis.UniversalOptions) *redact.Scrubber {
+	sc := redact.NewScrubber(o.Password, o.SentinelPassword)
+	sc.Add(connstr.Secrets(res.Settings.ConnectionString)...)
 	return sc
 }

@@ -62,7 +62,7 @@ func TestAzureDefaultsAgainstTLSServer(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got := r.Connection.Options.TLSConfig != nil; got != tt.wantTLS {
-				t.Fatalf("TLS = %v, want %v (Azure %v)", got, tt.wantTLS, r.Connection.Azure)
+				t.Fatalf("TLS = %v, want %v (%v)", got, tt.wantTLS, r.Connection)
 			}
 			client := redis.NewUniversalClient(r.Connection.Options)
 			t.Cleanup(func() { _ = client.Close() })

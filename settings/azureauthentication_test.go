@@ -35,7 +35,7 @@ func TestAzureAuthenticationSetting(t *testing.T) {
 	if _, err := Resolve(cfg, "bad"); err == nil || !strings.Contains(err.Error(), "Aspire:StackExchange:Redis:bad:"+AzureAuthenticationKey) {
 		t.Errorf("a value that is not a boolean: err = %v, want one naming the key", err)
 	}
-	if Defaults().AzureAuthentication {
+	if defaults().AzureAuthentication {
 		t.Error("AzureAuthentication is on by default")
 	}
 }

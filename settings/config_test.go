@@ -15,6 +15,8 @@ import (
 
 	"github.com/knadh/koanf/providers/confmap"
 	"github.com/knadh/koanf/v2"
+
+	"github.com/aspirego/redis/internal/configstore"
 )
 
 // writeFiles writes name → content into a fresh temporary directory.
@@ -113,7 +115,7 @@ func TestLoadConfigLayers(t *testing.T) {
 
 func TestLoadConfigArrayKeys(t *testing.T) {
 	cfg := mustLoad(t, map[string]string{"appsettings.json": `{"C": [1, 2,], "E": {}, "F": []}`})
-	if got, want := cfg.Keys(), []string{"C:0", "C:1"}; !slices.Equal(got, want) {
+	if got, want := cfg.st().Keys(), []string{"C:0", "C:1"}; !slices.Equal(got, want) {
 		t.Errorf("Keys() = %q; want %q (empty objects and arrays hold no value)", got, want)
 	}
 }
@@ -155,7 +157,7 @@ func TestLoadConfigNoFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := cfg.Keys(); !slices.Equal(got, []string{"A:B"}) {
+	if got := cfg.st().Keys(); !slices.Equal(got, []string{"A:B"}) {
 		t.Errorf("Keys() = %q; want [A:B]", got)
 	}
 }
@@ -269,8 +271,8 @@ func TestNewConfig(t *testing.T) {
 		if got, ok := cfg.String(key); !ok || got != want {
 			t.Errorf("String(%q) = %q, %v; want %q", key, got, ok, want)
 		}
-		if src := cfg.Source(key); src != SourceValues {
-			t.Errorf("Source(%q) = %q; want %q", key, src, SourceValues)
+		if src := cfg.Source(key); src != configstore.SourceValues {
+			t.Errorf("Source(%q) = %q; want %q", key, src, configstore.SourceValues)
 		}
 	}
 	if _, ok := cfg.String("Skipped"); ok {
@@ -312,13 +314,10 @@ func TestConfigNil(t *testing.T) {
 	if _, ok := cfg.String("a"); ok {
 		t.Error("nil Config has a value")
 	}
-	if cfg.Source("a") != "" || cfg.Environment() != "" || cfg.Keys() != nil || cfg.children("a") != nil || cfg.sourceUnder("a") != "" {
+	if cfg.Source("a") != "" || cfg.Environment() != "" || cfg.st().Keys() != nil || cfg.st().Children("a") != nil || cfg.st().SourceUnder("a") != "" {
 		t.Error("nil Config is not empty")
 	}
-	if len(cfg.Koanf().Keys()) != 0 {
-		t.Error("nil Config's koanf is not empty")
-	}
-	if len(cfg.Merge(nil).Keys()) != 0 {
+	if len(cfg.Merge(nil).st().Keys()) != 0 {
 		t.Error("nil.Merge(nil) is not empty")
 	}
 }
@@ -330,7 +329,7 @@ func TestConfigMerge(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := base.Merge(over)
-	if v, _ := m.String("A"); v != "code" || m.Source("A") != SourceValues {
+	if v, _ := m.String("A"); v != "code" || m.Source("A") != configstore.SourceValues {
 		t.Errorf("A = %q from %q; want code from values", v, m.Source("A"))
 	}
 	if v, _ := m.String("B"); v != "file" {
@@ -341,28 +340,6 @@ func TestConfigMerge(t *testing.T) {
 	}
 	if v, _ := base.String("A"); v != "file" {
 		t.Error("Merge changed its receiver")
-	}
-}
-
-func TestConfigKoanf(t *testing.T) {
-	cfg, err := NewConfig(map[string]any{
-		"ConnectionStrings:Cache": "localhost",
-		"A:B":                     "leaf",
-		"A:B:C":                   "child",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	k := cfg.Koanf()
-	if got := k.String("connectionstrings:cache"); got != "localhost" {
-		t.Errorf(`koanf String("connectionstrings:cache") = %q`, got)
-	}
-	if got := k.String("a:b:c"); got != "child" {
-		t.Errorf(`koanf String("a:b:c") = %q; want child`, got)
-	}
-	k.Delete("connectionstrings")
-	if got := cfg.Koanf().String("connectionstrings:cache"); got != "localhost" {
-		t.Error("changing the returned koanf changed the Config")
 	}
 }
 
@@ -377,18 +354,18 @@ func TestConfigChildren(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := cfg.children("s")
-	want := []child{
-		{name: "One", lower: "one", hasValue: true, hasKids: true},
-		{name: "Two", lower: "two", hasKids: true},
+	got := cfg.st().Children("s")
+	want := []configstore.Child{
+		{Name: "One", Lower: "one", HasValue: true, HasKids: true},
+		{Name: "Two", Lower: "two", HasKids: true},
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("children = %+v; want %+v", got, want)
 	}
-	if got := cfg.sourceUnder("S:TWO"); got != SourceValues {
+	if got := cfg.st().SourceUnder("S:TWO"); got != configstore.SourceValues {
 		t.Errorf("sourceUnder(S:TWO) = %q", got)
 	}
-	if got := cfg.sourceUnder("S:Three"); got != "" {
+	if got := cfg.st().SourceUnder("S:Three"); got != "" {
 		t.Errorf("sourceUnder(S:Three) = %q", got)
 	}
 }
@@ -403,7 +380,7 @@ func TestLoadConfigLimitsAccepted(t *testing.T) {
 	}
 	many := `{"a": [` + strings.Repeat("1,", MaxConfigFileValues-3) + `1]}`
 	cfg = mustLoad(t, map[string]string{"appsettings.json": many})
-	if n := len(cfg.Keys()); n != MaxConfigFileValues-2 {
+	if n := len(cfg.st().Keys()); n != MaxConfigFileValues-2 {
 		t.Errorf("%d keys; want %d", n, MaxConfigFileValues-2)
 	}
 }
@@ -435,8 +412,7 @@ func nestedBomb(levels, keyLen, n int) map[string]any {
 
 // TestConfigKeyBytesBounded: a 213 KB file whose flattened keys would take
 // 1.5 GB (it took 73 s and 3.4 GB) is rejected once its keys pass
-// MaxConfigKeyBytes, and so is the same shape given to NewConfig and
-// FromKoanf.
+// MaxConfigKeyBytes, and so is the same shape given to NewConfig.
 func TestConfigKeyBytesBounded(t *testing.T) {
 	const levels, keyLen, n = 60, 250, 99_001
 	want := fmt.Sprintf("add up to more than %d bytes", MaxConfigKeyBytes)
@@ -464,17 +440,6 @@ func TestConfigKeyBytesBounded(t *testing.T) {
 		}
 		if len(err.Error()) > 1000 {
 			t.Errorf("the error has %d bytes: %.200s...", len(err.Error()), err)
-		}
-	})
-	t.Run("FromKoanf", func(t *testing.T) {
-		// Fewer numbers: koanf flattens the keys itself when it loads.
-		k := koanf.New(".")
-		if err := k.Load(confmap.Provider(nestedBomb(levels, keyLen, 2*MaxConfigKeyBytes/(levels*keyLen)), ""), nil); err != nil {
-			t.Fatal(err)
-		}
-		_, err := FromKoanf(k, "bomb.yaml")
-		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "bomb.yaml") {
-			t.Fatalf("err = %v; want an error naming bomb.yaml saying the keys %s", err, want)
 		}
 	})
 }
@@ -578,40 +543,32 @@ func TestLoadConfigEncodingErrors(t *testing.T) {
 	}
 }
 
-func TestDecodeUTF16UnpairedSurrogate(t *testing.T) {
-	// A lone high surrogate, then 'a'; then a lone low surrogate.
-	got, err := decodeUTF16([]byte{0x00, 0xd8, 'a', 0, 0x00, 0xdc}, false)
-	if err != nil || string(got) != "\ufffda\ufffd" {
-		t.Errorf("decodeUTF16 = %q, %v; want %q", got, err, "\ufffda\ufffd")
-	}
-}
-
 func TestLoadConfigDirAndFiles(t *testing.T) {
 	dir := writeFiles(t, map[string]string{"appsettings.json": `{"A": 1}`, "appsettings.Staging.json": `{"B": 2}`})
 	cfg, err := LoadConfig(LoadOptions{Dir: dir, Environment: "Staging", Environ: []string{}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Dir() != dir {
-		t.Errorf("Dir() = %q; want %q", cfg.Dir(), dir)
+	if cfg.st().Dir() != dir {
+		t.Errorf("Dir() = %q; want %q", cfg.st().Dir(), dir)
 	}
 	want := []string{filepath.Join(dir, "appsettings.json"), filepath.Join(dir, "appsettings.Staging.json")}
-	if got := cfg.Files(); !slices.Equal(got, want) {
+	if got := cfg.st().Files(); !slices.Equal(got, want) {
 		t.Errorf("Files() = %q; want %q", got, want)
 	}
-	if m := (&Config{}).Merge(cfg); m.Dir() != dir || len(m.Files()) != 2 {
-		t.Errorf("Merge lost Dir/Files: %q %q", m.Dir(), m.Files())
+	if m := (&Config{}).Merge(cfg); m.st().Dir() != dir || len(m.st().Files()) != 2 {
+		t.Errorf("Merge lost Dir/Files: %q %q", m.st().Dir(), m.st().Files())
 	}
 	empty, err := LoadConfig(LoadOptions{Environ: []string{}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if wd, _ := os.Getwd(); empty.Dir() != wd || len(empty.Files()) != 0 {
-		t.Errorf("Dir() = %q, Files() = %q; want the working directory %q and no files", empty.Dir(), empty.Files(), wd)
+	if wd, _ := os.Getwd(); empty.st().Dir() != wd || len(empty.st().Files()) != 0 {
+		t.Errorf("Dir() = %q, Files() = %q; want the working directory %q and no files", empty.st().Dir(), empty.st().Files(), wd)
 	}
 }
 
-func TestFromKoanf(t *testing.T) {
+func TestNewConfigFromKoanf(t *testing.T) {
 	load := func(t *testing.T, delim string, values map[string]any) *koanf.Koanf {
 		t.Helper()
 		k := koanf.New(delim)
@@ -620,13 +577,13 @@ func TestFromKoanf(t *testing.T) {
 		}
 		return k
 	}
-	t.Run("keys, values and source", func(t *testing.T) {
+	t.Run("keys and values", func(t *testing.T) {
 		k := load(t, "/", map[string]any{
 			"ConnectionStrings/Cache": "a:1",
 			"list":                    []any{"x", 2, true},
 			"timeout":                 2 * time.Second,
 		})
-		cfg, err := FromKoanf(k, "vault")
+		cfg, err := NewConfig(k.Raw())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -634,35 +591,13 @@ func TestFromKoanf(t *testing.T) {
 			if got, ok := cfg.String(key); !ok || got != want {
 				t.Errorf("String(%q) = %q, %v; want %q", key, got, ok, want)
 			}
-			if src := cfg.Source(key); src != "vault" {
-				t.Errorf("Source(%q) = %q; want vault", key, src)
-			}
-		}
-	})
-	t.Run("default source", func(t *testing.T) {
-		cfg, err := FromKoanf(load(t, ".", map[string]any{"a.b": "c"}), "")
-		if err != nil || cfg.Source("A:B") != SourceKoanf {
-			t.Errorf("Source = %q, %v; want %q", cfg.Source("A:B"), err, SourceKoanf)
-		}
-	})
-	t.Run("nil", func(t *testing.T) {
-		cfg, err := FromKoanf(nil, "")
-		if err != nil || len(cfg.Keys()) != 0 {
-			t.Errorf("FromKoanf(nil) = %v, %v", cfg.Keys(), err)
 		}
 	})
 	t.Run("keys differing in case", func(t *testing.T) {
-		_, err := FromKoanf(load(t, ".", map[string]any{"a.B": "1", "a.b": "2"}), "app.yaml")
+		_, err := NewConfig(load(t, ".", map[string]any{"a.B": "1", "a.b": "2"}).Raw())
 		var ce *ConfigError
-		if !errors.As(err, &ce) || ce.Source != "app.yaml" || !strings.Contains(err.Error(), "case-insensitive") {
-			t.Errorf("err = %v; want a *ConfigError from app.yaml about case", err)
-		}
-	})
-	t.Run("unsupported value", func(t *testing.T) {
-		_, err := FromKoanf(load(t, ".", map[string]any{"a": struct{}{}}), "")
-		var ce *ConfigError
-		if !errors.As(err, &ce) || ce.Key != "a" || ce.Source != SourceKoanf {
-			t.Errorf("err = %v; want a *ConfigError for key a from koanf", err)
+		if !errors.As(err, &ce) || !strings.Contains(err.Error(), "case-insensitive") {
+			t.Errorf("err = %v; want a *ConfigError about case", err)
 		}
 	})
 }

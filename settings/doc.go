@@ -1,9 +1,13 @@
-// Package settings works out what a Redis client connects to and how, from
-// the same configuration the .NET Aspire integration
-// (Aspire.StackExchange.Redis) reads: appsettings.json files, the
-// environment variables an Aspire AppHost injects, and options in code.
-// It does not open connections; it returns go-redis options ready for
-// redis.NewUniversalClient.
+// Package settings resolves what a Redis client connects to, and how, from
+// .NET Aspire configuration. A service author first calls its [Option]
+// functions, passed to rediscache.Client(name, opts...): [WithConnectionString],
+// [DisableTracing], [ConfigureOptions] and the others; without fx, [Resolve]
+// over [LoadConfig] gives the go-redis options.
+//
+// It reads what the .NET Aspire integration (Aspire.StackExchange.Redis)
+// reads: appsettings.json files, the environment variables an Aspire
+// AppHost injects, and options in code. It does not open connections; it
+// returns go-redis options ready for redis.NewUniversalClient.
 //
 // # Configuration
 //
@@ -26,7 +30,7 @@
 // [Resolve] computes the [Settings] of the client named N with Aspire's
 // precedence, later wins:
 //
-//  1. [Defaults];
+//  1. the defaults (see [Settings]);
 //  2. section Aspire:StackExchange:Redis (applies to every client);
 //  3. section Aspire:StackExchange:Redis:N;
 //  4. ConnectionStrings:N, which replaces ConnectionString when present;
@@ -147,10 +151,7 @@
 // The go-redis options themselves (Connection.Options) hold the password
 // in clear text: log the Connection, not its Options.
 //
-// [Scrubber] is the module's one secret scrubber for free text: health
-// reports, the go-redis log bridge, redis-doctor and the test harness pass
-// their output through it. It masks every secret it was given, in every
-// spelling, and what looks like a password ([Scrub]); [Secrets] lists what
-// [Redact] hides in a connection string, for a Scrubber to mask wherever
-// else it turns up.
+// Every other output of the module that may carry text from outside
+// (health reports, the go-redis log bridge, redis-doctor) passes through
+// one secret scrubber, which also masks what looks like a password.
 package settings

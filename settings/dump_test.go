@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aspirego/redis/internal/redact"
 	"github.com/aspirego/redis/internal/secrettest"
 )
 
@@ -88,7 +89,7 @@ func secretHolders(t *testing.T, pw string) map[string]any {
 		"*Connection": conn,
 		"Resolved":    r, "*Resolved": &r,
 		"*Config":   cfg,
-		"*Scrubber": NewScrubber(pw, "localhost,password="+pw),
+		"*Scrubber": redact.NewScrubber(pw, "localhost,password="+pw),
 	}
 }
 
@@ -101,8 +102,12 @@ func TestDumpsRedact(t *testing.T) {
 	for name, v := range secretHolders(t, secrettest.Neutral) {
 		baseline[name] = dumps(t, v)
 		for how, out := range baseline[name] {
-			// A Scrubber shows only a count; the others show "***".
-			if !strings.Contains(out, "***") && how != "%x" && name != "*Scrubber" {
+			// A Scrubber shows only a count; a Config has no JSON form
+			// ({}); a *Resolved inside a struct or a slice is an address,
+			// as fmt prints pointers there; the others show "***".
+			opaque := name == "*Scrubber" || name == "*Config" && strings.Contains(strings.ToLower(how), "json") ||
+				name == "*Resolved" && (how == "%+v in a struct" || how == "%v in a slice")
+			if !strings.Contains(out, "***") && how != "%x" && !opaque {
 				t.Errorf("%s %s shows no redacted value: %s", name, how, out)
 			}
 		}
@@ -130,9 +135,5 @@ func TestConfigDump(t *testing.T) {
 	want := `{Environment: Files:[] Values:{CACHE_HOST="h" CACHE_PASSWORD="***" ConnectionStrings:cache="h:6379,password=***,ssl=true"}}`
 	if got := fmt.Sprint(cfg); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
-	}
-	j, _ := json.Marshal(cfg)
-	if want := `{"environment":"","files":null,"values":{"CACHE_HOST":"h","CACHE_PASSWORD":"***","ConnectionStrings:cache":"h:6379,password=***,ssl=true"}}`; string(j) != want {
-		t.Errorf("json %s\nwant %s", j, want)
 	}
 }

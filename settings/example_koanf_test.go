@@ -9,10 +9,11 @@ import (
 	"github.com/aspirego/redis/settings"
 )
 
-// A service that loads its configuration with koanf hands it to the SDK.
+// A service that loads its configuration with koanf hands its values to
+// NewConfig, which gives the keys the .NET shape whatever koanf's delimiter.
 // Here confmap stands in for koanf's YAML, TOML, Vault or Consul
 // providers: lower-case keys, '.' as the delimiter, as a YAML file gives.
-func ExampleFromKoanf() {
+func ExampleNewConfig_koanf() {
 	k := koanf.New(".")
 	_ = k.Load(confmap.Provider(map[string]any{
 		"connectionstrings.cache":                         "localhost:6380,password=s3cret",
@@ -20,7 +21,7 @@ func ExampleFromKoanf() {
 		"aspire.stackexchange.redis.healthchecktimeout":   "00:00:02",
 	}, "."), nil)
 
-	cfg, err := settings.FromKoanf(k, "config.yaml")
+	cfg, err := settings.NewConfig(k.Raw())
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -34,7 +35,7 @@ func ExampleFromKoanf() {
 	fmt.Println(res.Connection)
 	fmt.Println("tracing off:", res.Settings.DisableTracing, "health timeout:", res.Settings.HealthCheckTimeout)
 	// Output:
-	// ConnectionStrings:cache (config.yaml)
+	// ConnectionStrings:cache (values)
 	// standalone endpoints=[localhost:6380] password=*** dialTimeout=5s readTimeout=5s writeTimeout=5s abortConnect=false
 	// tracing off: true health timeout: 2s
 }

@@ -126,7 +126,7 @@ func ExampleParseConnectionString_warnings() {
 }
 
 // A Connection prints without its passwords, with fmt and with slog.
-func ExampleConnection_String() {
+func ExampleConnection_Format() {
 	conn, err := settings.ParseConnectionString("cache:6380,user=app,password=p@ssw0rd1,ssl=true")
 	if err != nil {
 		fmt.Println(err)
@@ -145,7 +145,7 @@ func ExampleConnection_String() {
 	logger.Info("redis", "conn", conn)
 	// Output:
 	// standalone endpoints=[cache:6380] user=app password=*** tls=true serverName=cache dialTimeout=5s readTimeout=5s writeTimeout=5s abortConnect=false
-	// level=INFO msg=redis conn.topology=standalone conn.endpoints=[cache:6380] conn.user=app conn.password=*** conn.tls=true conn.server_name=cache conn.dial_timeout=5s conn.read_timeout=5s conn.write_timeout=5s conn.abort_connect=false
+	// level=INFO msg=redis conn="standalone endpoints=[cache:6380] user=app password=*** tls=true serverName=cache dialTimeout=5s readTimeout=5s writeTimeout=5s abortConnect=false"
 }
 
 func ExampleRedact() {

@@ -1,21 +1,21 @@
 package settings
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"strconv"
 	"strings"
+
+	"github.com/aspirego/redis/internal/connstr"
+	"github.com/aspirego/redis/internal/redact"
 )
 
-// String shows the settings with the connection string's passwords
+// text is the %v form of the settings, the connection string's passwords
 // replaced by "***" (see [Redact]).
-func (s Settings) String() string {
+func (s Settings) text() string {
 	var b strings.Builder
 	b.WriteString("{ConnectionString:")
-	b.WriteString(strconv.Quote(clip(Redact(s.ConnectionString))))
+	b.WriteString(strconv.Quote(redact.Clip(Redact(s.ConnectionString))))
 	b.WriteString(" DisableHealthChecks:")
 	b.WriteString(strconv.FormatBool(s.DisableHealthChecks))
 	b.WriteString(" DisableTracing:")
@@ -49,24 +49,25 @@ func (s Settings) String() string {
 	return b.String()
 }
 
-// GoString is the %#v form of the settings, with the connection string's
+// goString is the %#v form of the settings, the connection string's
 // passwords replaced by "***".
-func (s Settings) GoString() string {
+func (s Settings) goString() string {
 	return fmt.Sprintf("settings.Settings{ConnectionString:%q, DisableHealthChecks:%t, DisableTracing:%t, "+
 		"DisableMetrics:%t, DisableAutoActivation:%t, HealthCheckTimeout:%d, ClusterMode:%t, RecordQueryText:%t, Redisotel:%t}",
-		clip(Redact(s.ConnectionString)), s.DisableHealthChecks, s.DisableTracing,
+		redact.Clip(Redact(s.ConnectionString)), s.DisableHealthChecks, s.DisableTracing,
 		s.DisableMetrics, s.DisableAutoActivation, int64(s.HealthCheckTimeout), s.ClusterMode, s.RecordQueryText, s.Redisotel)
 }
 
-// Format makes every fmt verb (%v, %+v, %#v, %s, %q, %d, ...) print the
-// redacted form, so that no verb reaches the fields.
-func (s Settings) Format(f fmt.State, verb rune) { formatRedacted(f, verb, s.String(), s.GoString) }
+// Format makes every fmt verb (%v, %+v, %#v, %s, %q, %d, ...) and slog's
+// text handler print the settings with the connection string's passwords
+// replaced by "***" (see [Redact]), so that no verb reaches the fields.
+func (s Settings) Format(f fmt.State, verb rune) { redact.Format(f, verb, s.text(), s.goString) }
 
-// LogValue makes slog log the settings as a group, the connection string
-// redacted.
-func (s Settings) LogValue() slog.Value {
+// logValue is the settings as a group with snake_case keys, the
+// connection string redacted.
+func (s Settings) logValue() slog.Value {
 	attrs := []slog.Attr{
-		slog.String("connection_string", clip(Redact(s.ConnectionString))),
+		slog.String("connection_string", redact.Clip(Redact(s.ConnectionString))),
 		slog.Bool("disable_health_checks", s.DisableHealthChecks),
 		slog.Bool("disable_tracing", s.DisableTracing),
 		slog.Bool("disable_metrics", s.DisableMetrics),
@@ -91,89 +92,25 @@ func (s Settings) LogValue() slog.Value {
 	return slog.GroupValue(attrs...)
 }
 
-// String shows the resolved client without secrets.
-func (r Resolved) String() string {
-	conn := "<nil>"
-	if r.Connection != nil {
-		conn = r.Connection.String()
-	}
-	return fmt.Sprintf("{Name:%s Source:%q Settings:%s Connection:%s}", r.Name, r.Source, r.Settings.String(), conn)
-}
+// MarshalJSON encodes the settings (and slog's JSON handler logs them) as
+// an object with snake_case keys, the connection string's passwords
+// replaced by "***".
+func (s Settings) MarshalJSON() ([]byte, error) { return redact.JSON(s.logValue()) }
 
-// GoString is the %#v form of the resolved client, without secrets.
-func (r Resolved) GoString() string {
-	conn := "nil"
-	if r.Connection != nil {
-		conn = r.Connection.GoString()
-	}
-	return fmt.Sprintf("settings.Resolved{Name:%q, Settings:%s, Connection:%s, Source:%q}",
-		r.Name, r.Settings.GoString(), conn, r.Source)
-}
+// Format makes every fmt verb (and slog's text handler) print the
+// configuration with its secrets redacted: the environment, the files read
+// and every value, passwords "***" and connection strings and URIs
+// redacted.
+func (c *Config) Format(f fmt.State, verb rune) { redact.Format(f, verb, c.text(), c.goString) }
 
-// Format makes every fmt verb print the redacted form.
-func (r Resolved) Format(f fmt.State, verb rune) { formatRedacted(f, verb, r.String(), r.GoString) }
-
-// LogValue makes slog log the resolved client as a group, without secrets.
-func (r Resolved) LogValue() slog.Value {
-	attrs := []slog.Attr{
-		slog.String("name", r.Name),
-		slog.String("source", r.Source),
-		slog.Any("settings", r.Settings),
-	}
-	if r.Connection != nil {
-		attrs = append(attrs, slog.Any("connection", r.Connection))
-	}
-	return slog.GroupValue(attrs...)
-}
-
-// formatRedacted prints s (or goString() for %#v) with the verb and flags
-// of f, so that widths and %q still work but no field is ever printed by
-// fmt's reflection.
-func formatRedacted(f fmt.State, verb rune, s string, goString func() string) {
-	if verb == 'v' && f.Flag('#') {
-		_, _ = io.WriteString(f, goString())
-		return
-	}
-	switch verb {
-	case 'v', 's', 'q', 'x', 'X':
-		// fmt.FormatString keeps width, precision and flags ('+' is
-		// meaningless for a string).
-		_, _ = fmt.Fprintf(f, fmt.FormatString(f, verb), s)
-	default:
-		_, _ = fmt.Fprintf(f, "%%!%c(%s)", verb, s)
-	}
-}
-
-// MarshalJSON encodes the settings with the connection string's passwords
-// replaced by "***", as [Settings.LogValue] shows them.
-func (s Settings) MarshalJSON() ([]byte, error) { return marshalLogValue(s.LogValue()) }
-
-// MarshalJSON encodes the resolved client without secrets, as
-// [Resolved.LogValue] shows it.
-func (r Resolved) MarshalJSON() ([]byte, error) { return marshalLogValue(r.LogValue()) }
-
-// Format makes every fmt verb print the redacted form (String, or
-// GoString for %#v): no verb reaches Options, which prints passwords.
-func (c *Connection) Format(f fmt.State, verb rune) {
-	formatRedacted(f, verb, c.String(), c.GoString)
-}
-
-// MarshalJSON encodes the connection as [Connection.LogValue] shows it,
-// passwords "***", rather than its go-redis Options.
-func (c *Connection) MarshalJSON() ([]byte, error) { return marshalLogValue(c.LogValue()) }
-
-// Format makes every fmt verb print the configuration with its secrets
-// redacted: each value as [Config.LogValue] shows it.
-func (c *Config) Format(f fmt.State, verb rune) { formatRedacted(f, verb, c.text(), c.GoString) }
-
-// GoString is the %#v form of the configuration, secrets redacted.
-func (c *Config) GoString() string {
+// goString is the %#v form of the configuration, secrets redacted.
+func (c *Config) goString() string {
 	if c == nil {
 		return "(*settings.Config)(nil)"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "&settings.Config{Environment:%q, Files:%#v, Values:map[string]string{", c.env, c.files)
-	for i, k := range c.Keys() {
+	fmt.Fprintf(&b, "&settings.Config{Environment:%q, Files:%#v, Values:map[string]string{", c.Environment(), c.st().Files())
+	for i, k := range c.st().Keys() {
 		if i > 0 {
 			b.WriteString(", ")
 		}
@@ -189,8 +126,8 @@ func (c *Config) text() string {
 		return "<nil>"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "{Environment:%s Files:%v Values:{", c.env, c.files)
-	for i, k := range c.Keys() {
+	fmt.Fprintf(&b, "{Environment:%s Files:%v Values:{", c.Environment(), c.st().Files())
+	for i, k := range c.st().Keys() {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
@@ -200,68 +137,8 @@ func (c *Config) text() string {
 	return b.String()
 }
 
-// LogValue makes slog log the configuration as a group: the environment,
-// the files read and every value, passwords "***" and connection strings
-// and URIs redacted.
-func (c *Config) LogValue() slog.Value {
-	if c == nil {
-		return slog.StringValue("<nil>")
-	}
-	keys := c.Keys()
-	values := make([]slog.Attr, len(keys))
-	for i, k := range keys {
-		values[i] = slog.String(k, c.shown(k))
-	}
-	return slog.GroupValue(
-		slog.String("environment", c.env),
-		slog.Any("files", c.files),
-		slog.Attr{Key: "values", Value: slog.GroupValue(values...)},
-	)
-}
-
-// MarshalJSON encodes the configuration as [Config.LogValue] shows it.
-func (c *Config) MarshalJSON() ([]byte, error) { return marshalLogValue(c.LogValue()) }
-
 // shown is the value of key as printed output shows it.
 func (c *Config) shown(key string) string {
 	v, _ := c.String(key)
-	return redactConfigValue(key, v)
-}
-
-// marshalLogValue encodes a LogValue as JSON: a group as an object (keys
-// in order), anything else as its JSON value.
-func marshalLogValue(v slog.Value) ([]byte, error) {
-	var b bytes.Buffer
-	if err := writeLogValue(&b, v.Resolve()); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
-}
-
-func writeLogValue(b *bytes.Buffer, v slog.Value) error {
-	if v.Kind() == slog.KindDuration {
-		v = slog.StringValue(v.Duration().String())
-	}
-	if v.Kind() != slog.KindGroup {
-		j, err := json.Marshal(v.Any())
-		if err != nil {
-			return err
-		}
-		b.Write(j)
-		return nil
-	}
-	b.WriteByte('{')
-	for i, a := range v.Group() {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		k, _ := json.Marshal(a.Key)
-		b.Write(k)
-		b.WriteByte(':')
-		if err := writeLogValue(b, a.Value.Resolve()); err != nil {
-			return err
-		}
-	}
-	b.WriteByte('}')
-	return nil
+	return connstr.RedactConfigValue(key, v)
 }

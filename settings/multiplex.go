@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/aspirego/redis/internal/connstr"
 )
 
 // parseCount reads a whole number that is zero (the default) or more.
@@ -26,7 +28,7 @@ func parseDelay(v string) (time.Duration, error) {
 	if d, err := time.ParseDuration(t); err == nil && d == 0 {
 		return 0, nil
 	}
-	if ts, err := parseTimeSpan(t); err == nil && ts == 0 {
+	if ts, err := connstr.ParseTimeSpan(t); err == nil && ts == 0 {
 		return 0, nil
 	}
 	return parseTimeout(v)

@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/aspirego/redis/internal/configstore"
+	"github.com/aspirego/redis/internal/connstr"
 )
 
 // Configuration keys read by [Resolve].
@@ -34,18 +37,18 @@ const sourceCode = "set in code"
 // client. Printing it (fmt, slog) never shows a password.
 type Resolved struct {
 	// Name is the client's connection name.
-	Name string
+	Name string `json:"name"`
 	// Settings are the final settings, after every configuration layer and
 	// the options.
-	Settings Settings
+	Settings Settings `json:"settings"`
 	// Connection holds the final go-redis options: the parsed connection
 	// string, then the ConfigurationOptions sections, then the
 	// ConfigureOptions functions.
-	Connection *Connection
+	Connection *Connection `json:"connection,omitempty"`
 	// Source says where the connection string came from, e.g.
 	// "ConnectionStrings:cache (environment variable ConnectionStrings__cache)".
 	// It never holds a secret.
-	Source string
+	Source string `json:"source"`
 }
 
 // ConfigError reports a configuration value that cannot be used: a value
@@ -145,7 +148,7 @@ func (e *unusableError) Unwrap() error { return ErrInvalidConnectionString }
 // named name from cfg (nil means an empty configuration) and opts, with
 // Aspire's precedence; later wins:
 //
-//  1. [Defaults];
+//  1. the defaults (see [Settings]);
 //  2. section Aspire:StackExchange:Redis;
 //  3. section Aspire:StackExchange:Redis:{name};
 //  4. ConnectionStrings:{name}, which replaces ConnectionString when
@@ -165,7 +168,7 @@ func Resolve(cfg *Config, name string, opts ...Option) (*Resolved, error) {
 	}
 	named := SectionKey + ":" + name
 
-	s := Defaults()
+	s := defaults()
 	var cs origin // where ConnectionString was set, if in configuration
 	for _, section := range []string{SectionKey, named} {
 		o, err := bindSettings(cfg, section, &s)
@@ -201,10 +204,10 @@ func Resolve(cfg *Config, name string, opts ...Option) (*Resolved, error) {
 		return nil, err
 	}
 
-	b := newConnBuilder()
+	b := connstr.NewBuilder()
 	switch {
 	case s.ConnectionString != "":
-		if err := b.parse(s.ConnectionString); err != nil {
+		if err := parseError(b.Parse(s.ConnectionString)); err != nil {
 			return nil, cs.wrap(name, err)
 		}
 	case cs.key != "":
@@ -227,8 +230,9 @@ func Resolve(cfg *Config, name string, opts ...Option) (*Resolved, error) {
 
 	// An endpoint may come from a ConfigureOptions function alone, as
 	// .NET's configureOptions may add EndPoints.
-	noEndpoints := len(b.endpoints) == 0 && len(s.configure) > 0
-	conn, err := b.buildConn(noEndpoints)
+	noEndpoints := b.EndpointCount() == 0 && len(s.configure) > 0
+	built, err := b.Build(noEndpoints)
+	err = parseError(err)
 	if err != nil {
 		if errors.Is(err, ErrNoEndpoints) {
 			return nil, unusable(name, cs, b)
@@ -243,6 +247,7 @@ func Resolve(cfg *Config, name string, opts ...Option) (*Resolved, error) {
 		}
 		return nil, cs.wrap(name, err)
 	}
+	conn := connectionOf(built)
 	if s.ClusterMode {
 		if err := clusterMode(conn); err != nil {
 			return nil, fmt.Errorf("settings: client %q: ClusterMode: %w", name, err)
@@ -274,11 +279,11 @@ func Resolve(cfg *Config, name string, opts ...Option) (*Resolved, error) {
 // unusable is the error for a client left without an endpoint: the
 // connection string from cs is set but unusable, or, when cs is empty,
 // nothing names a server.
-func unusable(name string, cs origin, b *connBuilder) error {
+func unusable(name string, cs origin, b *connstr.Builder) error {
 	if cs.String() == "" {
 		return &noEndpointsError{name: name}
 	}
-	return cs.wrap(name, &unusableError{skipped: b.skippedEndpoints()})
+	return cs.wrap(name, &unusableError{skipped: b.SkippedEndpoints()})
 }
 
 // topologyOf says which client redis.NewUniversalClient makes from o.
@@ -380,7 +385,7 @@ func bindSettings(cfg *Config, section string, s *Settings) (origin, error) {
 // parseBool accepts what .NET's bool.Parse accepts: "true" or "false" in
 // any case, surrounding white space ignored.
 func parseBool(v string) (bool, error) {
-	if b, ok := parseBoolText(v, true); ok {
+	if b, ok := connstr.ParseBoolText(v, true); ok {
 		return b, nil
 	}
 	return false, fmt.Errorf("%q is not a boolean (true or false)", v)
@@ -394,7 +399,7 @@ func parseTimeout(v string) (time.Duration, error) {
 	var err error
 	switch {
 	case strings.Contains(t, ":"):
-		d, err = parseTimeSpan(t)
+		d, err = connstr.ParseTimeSpan(t)
 	case t != "" && strings.Trim(t, "0123456789") == "":
 		// .NET reads a bare integer as days; a Go reader expects seconds.
 		// Neither guess is safe.
@@ -414,93 +419,7 @@ func parseTimeout(v string) (time.Duration, error) {
 	return d, nil
 }
 
-// parseTimeSpan reads the .NET TimeSpan forms that contain a colon:
-// [-][d.]hh:mm[:ss[.fffffff]] and [-]d:hh:mm:ss[.fffffff].
-func parseTimeSpan(v string) (time.Duration, error) {
-	bad := fmt.Errorf("%q is not a TimeSpan ([d.]hh:mm[:ss[.fffffff]])", v)
-	t, neg := strings.CutPrefix(v, "-")
-	var frac string
-	var days int64
-	parts := strings.Split(t, ":")
-	if len(parts) == 4 { // d:hh:mm:ss[.f]
-		n, err := parseUint(parts[0], 8)
-		if err != nil {
-			return 0, bad
-		}
-		days = n
-		parts = parts[1:]
-	} else if dot := strings.IndexByte(parts[0], '.'); dot >= 0 { // d.hh:...
-		n, err := parseUint(parts[0][:dot], 8)
-		if err != nil {
-			return 0, bad
-		}
-		days = n
-		parts[0] = parts[0][dot+1:]
-	}
-	if len(parts) < 2 || len(parts) > 3 {
-		return 0, bad
-	}
-	if len(parts) == 3 {
-		if sec, f, ok := strings.Cut(parts[2], "."); ok {
-			if f == "" || len(f) > 7 || strings.Trim(f, "0123456789") != "" {
-				return 0, bad
-			}
-			parts[2], frac = sec, f
-		}
-	}
-	limits := []int64{23, 59, 59}
-	units := []time.Duration{time.Hour, time.Minute, time.Second}
-	d := time.Duration(days) * 24 * time.Hour
-	for i, p := range parts {
-		n, err := parseUint(p, 2)
-		if err != nil || n > limits[i] {
-			return 0, bad
-		}
-		d += time.Duration(n) * units[i]
-	}
-	if frac != "" {
-		n, _ := strconv.ParseInt(frac+strings.Repeat("0", 7-len(frac)), 10, 64)
-		d += time.Duration(n) * 100 // ticks of 100ns
-	}
-	if neg {
-		d = -d
-	}
-	return d, nil
-}
-
-// parseUint parses 1 to maxDigits decimal digits.
-func parseUint(s string, maxDigits int) (int64, error) {
-	if s == "" || len(s) > maxDigits || strings.Trim(s, "0123456789") != "" {
-		return 0, strconv.ErrSyntax
-	}
-	return strconv.ParseInt(s, 10, 64)
-}
-
 // ---- connection properties fallback ----
-
-// PropertyPrefix encodes a connection name the way an Aspire AppHost names
-// the connection-property variables ({PREFIX}_URI, _HOST, _PORT,
-// _PASSWORD) that Resolve falls back to: a name that is a valid
-// identifier ([A-Za-z_][A-Za-z0-9_]*) is kept; otherwise every character
-// that is not an ASCII letter or digit becomes '_' and a leading digit gets
-// a '_' prefix. The result is upper-cased.
-func PropertyPrefix(name string) string {
-	var b strings.Builder
-	for i, r := range name {
-		switch {
-		case r >= '0' && r <= '9':
-			if i == 0 {
-				b.WriteByte('_')
-			}
-			b.WriteRune(r)
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r == '_':
-			b.WriteRune(r)
-		default:
-			b.WriteByte('_')
-		}
-	}
-	return strings.ToUpper(b.String())
-}
 
 // lookupProperty reads a connection property such as CACHE_URI. An
 // environment variable named A__B_URI lands in the configuration as
@@ -514,19 +433,19 @@ func lookupProperty(cfg *Config, key string) (value string, o origin) {
 	return "", origin{}
 }
 
-// RedisHostPrefix is the prefix of the last-resort fallback variables
+// redisHostPrefix is the prefix of the last-resort fallback variables
 // REDIS_HOST, REDIS_PORT and REDIS_PASSWORD, which Aspire's Redis
 // integration page tells non-.NET apps to set with WithEnvironment.
-const RedisHostPrefix = "REDIS"
+const redisHostPrefix = "REDIS"
 
 // fallback reads the connection properties an Aspire AppHost injects when
 // no connection string is configured: {P}_URI, else {P}_HOST with
 // {P}_PORT and {P}_PASSWORD, else, for any client, REDIS_HOST with
 // REDIS_PORT and REDIS_PASSWORD. It returns a zero origin when none is set.
-func fallback(cfg *Config, name string, b *connBuilder) (origin, error) {
-	p := PropertyPrefix(name)
+func fallback(cfg *Config, name string, b *connstr.Builder) (origin, error) {
+	p := configstore.PropertyPrefix(name)
 	if uri, o := lookupProperty(cfg, p+"_URI"); o.key != "" {
-		if err := b.parse(uri); err != nil {
+		if err := parseError(b.Parse(uri)); err != nil {
 			return o, &ConfigError{Key: o.key, Source: o.source, Err: err}
 		}
 		return o, nil
@@ -534,8 +453,8 @@ func fallback(cfg *Config, name string, b *connBuilder) (origin, error) {
 	if o, err := hostFallback(cfg, p, b); o.source != "" || err != nil {
 		return o, err
 	}
-	if p != RedisHostPrefix {
-		return hostFallback(cfg, RedisHostPrefix, b)
+	if p != redisHostPrefix {
+		return hostFallback(cfg, redisHostPrefix, b)
 	}
 	return origin{}, nil
 }
@@ -544,20 +463,20 @@ func fallback(cfg *Config, name string, b *connBuilder) (origin, error) {
 // alone is ignored, and {p}_PORT=tcp://address:port (the variable
 // Kubernetes sets for a service named p) gives its port: {p}_HOST names
 // the host.
-func hostFallback(cfg *Config, p string, b *connBuilder) (origin, error) {
+func hostFallback(cfg *Config, p string, b *connstr.Builder) (origin, error) {
 	host, ho := lookupProperty(cfg, p+"_HOST")
 	if ho.key == "" {
 		return origin{}, nil
 	}
 	host = strings.TrimSpace(host)
 	if strings.ContainsAny(host, ",= \t") || strings.HasPrefix(host, "[") || len(host) > MaxHostLength {
-		return ho, &ConfigError{Key: ho.key, Source: ho.source, Err: fmt.Errorf("%s is not a host name or IP address", show(host))}
+		return ho, &ConfigError{Key: ho.key, Source: ho.source, Err: fmt.Errorf("%s is not a host name or IP address", connstr.Show(host))}
 	}
 	endpoint := host
 	if strings.Contains(host, ":") { // IPv6
 		if _, err := netip.ParseAddr(host); err != nil {
 			return ho, &ConfigError{Key: ho.key, Source: ho.source,
-				Err: fmt.Errorf("%s is not a host name or IP address (the port goes in %s_PORT)", show(host), p)}
+				Err: fmt.Errorf("%s is not a host name or IP address (the port goes in %s_PORT)", connstr.Show(host), p)}
 		}
 		endpoint = "[" + host + "]"
 	}
@@ -565,16 +484,16 @@ func hostFallback(cfg *Config, p string, b *connBuilder) (origin, error) {
 	if port, po := lookupProperty(cfg, p+"_PORT"); po.key != "" {
 		n, ok := propertyPort(port)
 		if !ok {
-			return po, &ConfigError{Key: po.key, Source: po.source, Err: fmt.Errorf("%s is not a port number (1-65535) or tcp://address:port", show(port))}
+			return po, &ConfigError{Key: po.key, Source: po.source, Err: fmt.Errorf("%s is not a port number (1-65535) or tcp://address:port", connstr.Show(port))}
 		}
 		endpoint += ":" + strconv.Itoa(n)
 		used = append(used, po)
 	}
-	if err := b.parse(endpoint); err != nil {
+	if err := parseError(b.Parse(endpoint)); err != nil {
 		return ho, &ConfigError{Key: ho.key, Source: ho.source, Err: err}
 	}
 	if pw, po := lookupProperty(cfg, p+"_PASSWORD"); po.key != "" {
-		if err := b.set("password", pw); err != nil {
+		if err := parseError(b.Set("password", pw)); err != nil {
 			return po, &ConfigError{Key: po.key, Source: po.source, Err: err}
 		}
 		used = append(used, po)
@@ -590,7 +509,7 @@ func hostFallback(cfg *Config, p string, b *connBuilder) (origin, error) {
 // tcp://address:port form Kubernetes gives service variables.
 func propertyPort(v string) (int, bool) {
 	v = strings.TrimSpace(v)
-	if rest, ok := cutPrefixFold(v, "tcp://"); ok {
+	if rest, ok := connstr.CutPrefixFold(v, "tcp://"); ok {
 		i := strings.LastIndexByte(rest, ':')
 		if i < 0 {
 			return 0, false
@@ -619,49 +538,49 @@ type postBuild struct {
 // string's validation (with .NET's binder grammar for booleans). Unknown
 // properties are ignored, as .NET's configuration binder ignores them, and
 // listed as warnings.
-func applyConfigurationOptions(cfg *Config, section string, b *connBuilder, post *postBuild) error {
+func applyConfigurationOptions(cfg *Config, section string, b *connstr.Builder, post *postBuild) error {
 	if v, ok := cfg.String(section); ok && strings.TrimSpace(v) != "" {
 		return &ConfigError{Key: section, Source: cfg.Source(section),
 			Err: errors.New("ConfigurationOptions must be a section of StackExchange.Redis ConfigurationOptions properties, not a value")}
 	}
-	for _, ch := range cfg.children(section) {
-		key := section + ":" + ch.name
-		lkey := section + ":" + ch.lower
-		src := cfg.sourceUnder(lkey)
+	for _, ch := range cfg.st().Children(section) {
+		key := section + ":" + ch.Name
+		lkey := section + ":" + ch.Lower
+		src := cfg.st().SourceUnder(lkey)
 		fail := func(err error) error { return &ConfigError{Key: key, Source: src, Err: err} }
 
-		d := byProperty[ch.lower]
+		d := connstr.PropertyDef(ch.Lower)
 		if d == nil {
-			b.warn(key, fmt.Sprintf("%q is not a ConfigurationOptions property this integration binds; ignored, as .NET's configuration binder ignores properties it cannot bind", ch.name))
+			b.Warn(key, fmt.Sprintf("%q is not a ConfigurationOptions property this integration binds; ignored, as .NET's configuration binder ignores properties it cannot bind", ch.Name))
 			continue
 		}
-		if d.name == keyChannelPrefix && ch.hasKids {
+		if d.IsChannelPrefix() && ch.HasKids {
 			// ChannelPrefix as an object: RedisChannel's only bindable
 			// member, UseImplicitAutoPattern, is static, so .NET sets no
 			// prefix. Validate and ignore it.
-			for _, gc := range cfg.children(lkey) {
-				gkey := key + ":" + gc.name
-				if gc.lower != "useimplicitautopattern" || gc.hasKids {
-					b.warn(gkey, fmt.Sprintf("%q is not a property of ChannelPrefix (only UseImplicitAutoPattern is); ignored", gc.name))
+			for _, gc := range cfg.st().Children(lkey) {
+				gkey := key + ":" + gc.Name
+				if gc.Lower != "useimplicitautopattern" || gc.HasKids {
+					b.Warn(gkey, fmt.Sprintf("%q is not a property of ChannelPrefix (only UseImplicitAutoPattern is); ignored", gc.Name))
 					continue
 				}
-				v, _ := cfg.String(lkey + ":" + gc.lower)
+				v, _ := cfg.String(lkey + ":" + gc.Lower)
 				if _, err := parseBool(v); err != nil {
-					return &ConfigError{Key: gkey, Source: cfg.Source(lkey + ":" + gc.lower), Err: err}
+					return &ConfigError{Key: gkey, Source: cfg.Source(lkey + ":" + gc.Lower), Err: err}
 				}
 			}
-			if !ch.hasValue {
+			if !ch.HasValue {
 				continue
 			}
-		} else if ch.hasKids {
-			return fail(fmt.Errorf("%s takes a value, not a section", d.property))
+		} else if ch.HasKids {
+			return fail(fmt.Errorf("%s takes a value, not a section", d.Property()))
 		}
 		v, _ := cfg.String(lkey)
-		if err := b.apply(d, d.label(), boundText(d, v), true); err != nil {
+		if err := parseError(b.ApplyProperty(d, v)); err != nil {
 			return fail(err)
 		}
-		if d.name != "" {
-			post.setBy[strings.ToLower(d.name)] = origin{key: key, source: src}
+		if d.Keyword() != "" {
+			post.setBy[strings.ToLower(d.Keyword())] = origin{key: key, source: src}
 		}
 	}
 	return nil

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/aspirego/redis/internal/configstore"
 )
 
 const secret = "s3cr3tPa55"
@@ -112,9 +114,9 @@ func TestResolvePrecedence(t *testing.T) {
 			wantCS:     cs,
 			wantSource: "ConnectionStrings:redis (values)",
 			check: func(t *testing.T, s Settings) {
-				want := Defaults()
+				want := defaults()
 				want.ConnectionString = cs
-				if s.String() != want.String() {
+				if fmt.Sprint(s) != fmt.Sprint(want) {
 					t.Errorf("settings = %v; want %v", s, want)
 				}
 			},
@@ -409,7 +411,7 @@ func TestEnvPrefix(t *testing.T) {
 		"a.b c":              "A_B_C",
 		"café":               "CAF_",
 	} {
-		if got := PropertyPrefix(name); got != want {
+		if got := configstore.PropertyPrefix(name); got != want {
 			t.Errorf("PropertyPrefix(%q) = %q; want %q", name, got, want)
 		}
 	}
@@ -672,8 +674,8 @@ func TestResolveErrors(t *testing.T) {
 				if !strings.Contains(msg, tt.wantKey) {
 					t.Errorf("error %q does not name %q", msg, tt.wantKey)
 				}
-				if ce.Source != SourceValues {
-					t.Errorf("Source = %q; want %q", ce.Source, SourceValues)
+				if ce.Source != configstore.SourceValues {
+					t.Errorf("Source = %q; want %q", ce.Source, configstore.SourceValues)
 				}
 			} else if errors.As(err, &ce) {
 				t.Errorf("err = %v is a *ConfigError; want another error", err)
@@ -869,7 +871,7 @@ func TestRedaction(t *testing.T) {
 	if got := fmt.Sprint(nilResolved); got != "<nil>" {
 		t.Errorf("nil *Resolved prints %q", got)
 	}
-	if got := fmt.Sprint(Resolved{Name: "x"}); !strings.Contains(got, "Connection:<nil>") {
+	if got := fmt.Sprintf("%+v", Resolved{Name: "x"}); !strings.Contains(got, "Connection:<nil>") {
 		t.Errorf("Resolved without a connection prints %q", got)
 	}
 }

@@ -8,42 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aspirego/redis/internal/connstr"
+	"github.com/aspirego/redis/internal/redact"
 	"github.com/aspirego/redis/internal/secrettest"
 )
-
-func TestScrub(t *testing.T) {
-	for in, want := range map[string]string{
-		"dial: password=hunter2 refused":           "dial: password=*** refused",
-		"sentinelPassword = hunter2, ssl=true":     "sentinelPassword = ***, ssl=true",
-		"typo password:hunter2;":                   "typo password:***;",
-		"redis://user:hunter2@host:6379/0":         "redis://user:***@host:6379/0",
-		"rediss://:p@ss@host":                      "rediss://:***@host",
-		"no secret here: timeout\"":                "no secret here: timeout\"",
-		"already password=*** masked":              "already password=*** masked",
-		`{"password":"x"}`:                         `{"password":"x"}`,
-		"Error in ACL SETUSER modifier '>hunter2'": "Error in ACL SETUSER modifier '>hunter2'",
-	} {
-		if got := Scrub(in); got != want {
-			t.Errorf("Scrub(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
-func TestScrubberKnownSecrets(t *testing.T) {
-	var s Scrubber                  // the zero value works
-	s.Add("", "hunter2", "hunter2") // empty and repeated secrets are fine
-	if got := s.Scrub("ERR modifier '>hunter2'"); got != "ERR modifier '>***'" {
-		t.Errorf("got %q", got)
-	}
-	if got := (*Scrubber)(nil).Scrub("password=x y"); got != "password=*** y" {
-		t.Errorf("nil scrubber: %q", got)
-	}
-	// A secret that contains another is masked whole.
-	s2 := NewScrubber("abc", "xabcx")
-	if got := s2.Scrub("[xabcx]"); got != "[***]" {
-		t.Errorf("got %q", got)
-	}
-}
 
 // TestSecretCorpus runs the shared corpus of tricky passwords through every
 // output path of this package: Redact, Secrets + Scrubber, errors, and the
@@ -60,7 +28,7 @@ func TestSecretCorpus(t *testing.T) {
 	// outputs returns every output path's text for the connection string.
 	outputs := func(cs string) map[string]string {
 		out := map[string]string{"Redact": Redact(cs)}
-		sc := NewScrubber(Secrets(cs)...)
+		sc := redact.NewScrubber(connstr.Secrets(cs)...)
 		out["Scrubber"] = sc.Scrub("failed with " + cs + " and " + fmt.Sprintf("%q", cs))
 		c, err := ParseConnectionString(cs)
 		p := printed(c, err)
@@ -92,5 +60,20 @@ func TestSecretCorpus(t *testing.T) {
 			}
 		})
 	}
-	_ = errors.Is
+}
+
+// printed is everything a connection (or its error) shows through fmt and
+// slog's JSON handler.
+func printed(c *Connection, err error) string {
+	if err != nil {
+		var pe *ParseError
+		if errors.As(err, &pe) {
+			return fmt.Sprintf("error: %v | key=%q piece=%q index=%d", err, pe.Key, pe.Piece, pe.Index)
+		}
+		return "error: " + err.Error()
+	}
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "%v | %#v | %q | %v | %v | %v | ", c, c, c.Endpoints, c.Ignored, c.Warnings, c.CommandMap)
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("connection", "c", c)
+	return buf.String()
 }

@@ -1,6 +1,10 @@
 package settings
 
-import "time"
+import (
+	"time"
+
+	"github.com/aspirego/redis/internal/configstore"
+)
 
 // settingKind is how the value of a Settings key is read.
 type settingKind int
@@ -45,11 +49,13 @@ var settingKeys = []settingKey{
 	{AzureAuthenticationKey, kindBool, func(s *Settings) any { return &s.AzureAuthentication }},
 }
 
-// SettingsKeys returns the keys of Settings that a configuration section
+func init() { configstore.SettingsKeys = settingsKeys }
+
+// settingsKeys returns the keys of Settings that a configuration section
 // (Aspire:StackExchange:Redis or Aspire:StackExchange:Redis:{name}) binds,
 // as the Aspire configuration schema spells them. Keys are matched without
 // regard to case. The slice is a fresh copy.
-func SettingsKeys() []string {
+func settingsKeys() []string {
 	keys := make([]string, len(settingKeys))
 	for i, k := range settingKeys {
 		keys[i] = k.name

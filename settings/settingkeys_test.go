@@ -57,8 +57,8 @@ func TestSettingsKeysBind(t *testing.T) {
 			}
 		})
 	}
-	if got := SettingsKeys(); len(got) != len(settingKeys) || got[0] != keyConnectionString {
-		t.Errorf("SettingsKeys() = %v", got)
+	if got := settingsKeys(); len(got) != len(settingKeys) || got[0] != keyConnectionString {
+		t.Errorf("settingsKeys() = %v", got)
 	}
 }
 
@@ -115,7 +115,7 @@ func TestSettingsKeysDocs(t *testing.T) {
 			t.Errorf("docs/configuration.md: %s has type %q (kind %d), the table kind %d", k.name, typ, want, k.kind)
 		}
 	}
-	if want := SettingsKeys(); !slices.Equal(got, want) {
-		t.Errorf("docs/configuration.md Settings keys table lists\n%v\nsettings.SettingsKeys() is\n%v", got, want)
+	if want := settingsKeys(); !slices.Equal(got, want) {
+		t.Errorf("docs/configuration.md Settings keys table lists\n%v\nsettings.settingsKeys() is\n%v", got, want)
 	}
 }

@@ -105,8 +105,9 @@ type Settings struct {
 // so they win.
 type Option func(*Settings)
 
-// Defaults returns the settings every client starts from.
-func Defaults() Settings {
+// defaults returns the settings every client starts from: the field
+// defaults documented on Settings.
+func defaults() Settings {
 	return Settings{
 		DisableAutoActivation: true,
 		HealthCheckTimeout:    DefaultHealthCheckTimeout,

@@ -3,6 +3,7 @@ package settings_test
 import (
 	"testing"
 
+	"github.com/aspirego/redis/internal/redact"
 	"github.com/aspirego/redis/settings"
 )
 
@@ -25,7 +26,7 @@ func TestWarningsSurviveScrubbing(t *testing.T) {
 			t.Fatalf("%q: no warnings", cs)
 		}
 		for _, w := range c.Warnings {
-			if got := settings.Scrub(w.Reason); got != w.Reason {
+			if got := redact.Scrub(w.Reason); got != w.Reason {
 				t.Errorf("%q: warning for %s changes when scrubbed:\n%s\n%s", cs, w.Key, w.Reason, got)
 			}
 		}

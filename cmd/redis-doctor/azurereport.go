@@ -5,6 +5,7 @@ import (
 	"io"
 	"text/tabwriter"
 
+	"github.com/aspirego/redis/internal/connstr"
 	"github.com/aspirego/redis/rediscache"
 	"github.com/aspirego/redis/settings"
 )
@@ -33,9 +34,9 @@ type azureReport struct {
 // or with AzureAuthentication on.
 func (d *doctor) describeAzure(inst *rediscache.Instance) {
 	res := inst.Resolved
-	host, kind := settings.AzureEndpoint(res.Connection.Endpoints)
+	host, kind := connstr.AzureEndpoint(res.Connection.Endpoints)
 	on := res.Settings.AzureAuthentication
-	if kind == settings.NotAzure && !on {
+	if kind == connstr.NotAzure && !on {
 		return
 	}
 	a := &azureReport{Kind: kind.String(), Host: host, AzureAuthentication: on}
@@ -43,7 +44,7 @@ func (d *doctor) describeAzure(inst *rediscache.Instance) {
 	switch {
 	case p != nil:
 		a.EntraID = true
-	case kind == settings.NotAzure:
+	case kind == connstr.NotAzure:
 		a.Kind = "none"
 		a.Note = "AzureAuthentication is on, but no endpoint is an Azure Redis host: the connection's own credentials are used (as for a local container)"
 	case on && res.Connection.Options.Password != "":

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/aspirego/redis/internal/configstore"
+	"github.com/aspirego/redis/internal/connstr"
 	"github.com/aspirego/redis/settings"
 )
 
@@ -45,7 +47,7 @@ func redactValue(key, value string) string {
 // connection string (which covers strings that do not parse, and the tail
 // of a password with a comma).
 func (d *doctor) collectSecrets() {
-	for _, k := range d.cfg.Keys() {
+	for _, k := range configstore.Of(d.cfg).Keys() {
 		v, _ := d.cfg.String(k)
 		if v == "" {
 			continue
@@ -57,13 +59,13 @@ func (d *doctor) collectSecrets() {
 		}
 		if strings.HasPrefix(lk, "connectionstrings:") || strings.HasSuffix(lk, ":connectionstring") ||
 			strings.HasSuffix(lk, "_uri") || strings.Contains(v, "://") || strings.Contains(v, ",") {
-			d.secrets.Add(settings.Secrets(v)...)
+			d.secrets.Add(connstr.Secrets(v)...)
 		}
 	}
 }
 
 // scrub replaces every known secret in s, and what looks like a password,
-// by "***" (settings.Scrubber, the module's one scrubber).
+// by "***" (redact.Scrubber, the module's one scrubber).
 func (d *doctor) scrub(s string) string { return d.secrets.Scrub(s) }
 
 // describeKeys lists the configuration keys that concern the connection,
@@ -73,7 +75,7 @@ func (d *doctor) describeKeys() []configKey {
 	general := strings.ToLower(d.generalSection()) + ":"
 	named := general + name + ":"
 	csKey := strings.ToLower(d.connectionStringKey())
-	prefix := strings.ToLower(settings.PropertyPrefix(d.opts.name))
+	prefix := strings.ToLower(configstore.PropertyPrefix(d.opts.name))
 	props := map[string]bool{prefix + "_uri": true, prefix + "_host": true, prefix + "_port": true, prefix + "_password": true}
 	redisVars := map[string]bool{"redis_host": true, "redis_port": true, "redis_password": true}
 
@@ -81,7 +83,7 @@ func (d *doctor) describeKeys() []configKey {
 	hasConnectionString := present(csKey) || present(named+"connectionstring") || present(general+"connectionstring")
 
 	var keys []configKey
-	for _, k := range d.cfg.Keys() {
+	for _, k := range configstore.Of(d.cfg).Keys() {
 		lk := strings.ToLower(k)
 		v, _ := d.cfg.String(k)
 		note := ""
@@ -129,18 +131,18 @@ func (d *doctor) describeKeys() []configKey {
 			case lk == prefix+"_uri" && !present(k):
 				note = "not used: empty"
 			case lk != prefix+"_uri" && present(prefix+"_URI"):
-				note = "not used: " + settings.PropertyPrefix(d.opts.name) + "_URI wins"
+				note = "not used: " + configstore.PropertyPrefix(d.opts.name) + "_URI wins"
 			case lk == prefix+"_port" && !present(prefix+"_HOST"):
-				note = "ignored without " + settings.PropertyPrefix(d.opts.name) + "_HOST"
+				note = "ignored without " + configstore.PropertyPrefix(d.opts.name) + "_HOST"
 			case lk == prefix+"_password" && !present(prefix+"_HOST"):
-				note = "ignored without " + settings.PropertyPrefix(d.opts.name) + "_HOST"
+				note = "ignored without " + configstore.PropertyPrefix(d.opts.name) + "_HOST"
 			default:
 				note = "used"
 			}
 		case redisVars[lk] && prefix != "redis":
 			// The last fallback of every client (Aspire's instruction for
 			// non-.NET apps).
-			p := settings.PropertyPrefix(d.opts.name)
+			p := configstore.PropertyPrefix(d.opts.name)
 			switch {
 			case hasConnectionString:
 				note = "not used: a connection string is configured"
@@ -170,7 +172,7 @@ func (d *doctor) describeKeys() []configKey {
 // knownProperty reports whether the key table has the ConfigurationOptions
 // property (lower case).
 func knownProperty(lower string) bool {
-	for _, k := range settings.Keys() {
+	for _, k := range connstr.Keys() {
 		if k.Property != "" && strings.EqualFold(k.Property, lower) {
 			return true
 		}
@@ -179,7 +181,7 @@ func knownProperty(lower string) bool {
 }
 
 func isSetting(lower string) bool {
-	for _, s := range settings.SettingsKeys() {
+	for _, s := range configstore.SettingsKeys() {
 		if strings.EqualFold(s, lower) {
 			return true
 		}
@@ -192,7 +194,7 @@ func isSetting(lower string) bool {
 func (d *doctor) connectionNames() []string {
 	var names []string
 	prefix := strings.ToLower(settings.ConnectionStringsKey) + ":"
-	for _, k := range d.cfg.Keys() {
+	for _, k := range configstore.Of(d.cfg).Keys() {
 		if lk := strings.ToLower(k); strings.HasPrefix(lk, prefix) && !strings.Contains(lk[len(prefix):], ":") {
 			names = append(names, k[len(prefix):])
 		}
@@ -279,8 +281,8 @@ func (d *doctor) describeConnection(c *configReport, res *settings.Resolved) {
 	for _, w := range conn.Warnings {
 		c.Warnings = append(c.Warnings, d.scrub(w.String()))
 	}
-	if conn.Azure != settings.NotAzure {
-		c.Azure = conn.Azure.String()
+	if _, azure := connstr.AzureEndpoint(conn.Endpoints); azure != connstr.NotAzure {
+		c.Azure = azure.String()
 	}
 	if len(conn.CommandMap) > 0 {
 		c.CommandMap = conn.CommandMap

@@ -25,7 +25,9 @@ import (
 
 	"github.com/aspirego/redis/healthcheck"
 	"github.com/aspirego/redis/internal/clusterinfo"
+	"github.com/aspirego/redis/internal/configstore"
 	"github.com/aspirego/redis/internal/healthjson"
+	"github.com/aspirego/redis/internal/redact"
 	discovered "github.com/aspirego/redis/internal/topology"
 	"github.com/aspirego/redis/rediscache"
 	"github.com/aspirego/redis/settings"
@@ -38,7 +40,7 @@ type doctor struct {
 	cfg      *settings.Config
 	resolved *settings.Resolved
 	entra    entraProvider // the client's Entra ID tokens, if any (-tags azure)
-	secrets  settings.Scrubber
+	secrets  redact.Scrubber
 	report   report
 }
 
@@ -114,7 +116,7 @@ func (d *doctor) configProblem(err error) {
 		return
 	}
 	n := d.opts.name
-	p := settings.PropertyPrefix(n)
+	p := configstore.PropertyPrefix(n)
 	file := filepath.Join(d.report.Config.Dir, "appsettings.json")
 	hints := []string{
 		"Set the connection in one of these places:",

@@ -79,7 +79,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/aspirego/redis/settings"
+	"github.com/aspirego/redis/internal/connstr"
 )
 
 func main() {
@@ -171,7 +171,7 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 func printKeys(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "KEYWORD\tCONFIGURATIONOPTIONS\tVALUE\tSUPPORT\tIN GO")
-	for _, k := range settings.Keys() {
+	for _, k := range connstr.Keys() {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", or(k.Name, "-"), or(k.Property, "-"), k.Value, k.Support, k.Effect)
 	}
 	fmt.Fprintln(tw, "$COMMAND\tCommandMap\tnew name, or empty\thonoured\trenames (or, empty, disables) the command; unknown names are ignored")

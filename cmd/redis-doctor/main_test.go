@@ -15,6 +15,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/aspirego/redis/internal/connstr"
 	"github.com/aspirego/redis/internal/secrettest"
 	"github.com/aspirego/redis/internal/testserver"
 	"github.com/aspirego/redis/settings"
@@ -583,7 +584,7 @@ func TestKeysListing(t *testing.T) {
 	if code := run([]string{"-keys"}, nil, &out, &errOut); code != 0 || errOut.Len() > 0 {
 		t.Fatalf("exit %d, stderr %q", code, errOut.String())
 	}
-	for _, k := range settings.Keys() {
+	for _, k := range connstr.Keys() {
 		if !strings.Contains(out.String(), or(k.Name, k.Property)) || !strings.Contains(out.String(), k.Effect) {
 			t.Errorf("-keys lacks %+v", k)
 		}

@@ -86,7 +86,7 @@ func TestGettingStartedAppsettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := r.Connection.String(); !strings.HasPrefix(got, "standalone endpoints=[localhost:6379] password=*** ") {
+	if got := fmt.Sprint(r.Connection); !strings.HasPrefix(got, "standalone endpoints=[localhost:6379] password=*** ") {
 		t.Errorf("got %s", got)
 	}
 }

@@ -25,6 +25,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aspirego/redis/internal/configstore"
 	"github.com/aspirego/redis/settings"
 )
 
@@ -41,10 +42,10 @@ import (
 // The connection string holds the password as it is: Aspire escapes
 // nothing there (so a comma in it splits the string, in .NET too). The URI
 // holds it percent-encoded as .NET's Uri.EscapeDataString does (the "uri"
-// format of a ReferenceExpression). {NAME} is settings.PropertyPrefix(name),
+// format of a ReferenceExpression). {NAME} is configstore.PropertyPrefix(name),
 // Aspire's EnvironmentVariableNameEncoder upper-cased.
 func Redis(name, host string, port int, password string, tls bool) map[string]string {
-	prefix := settings.PropertyPrefix(name) + "_"
+	prefix := configstore.PropertyPrefix(name) + "_"
 	hostPort := host + ":" + strconv.Itoa(port)
 	cs, uri := hostPort, "redis://"
 	if tls {

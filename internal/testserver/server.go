@@ -20,7 +20,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/maintnotifications"
 
-	"github.com/aspirego/redis/settings"
+	"github.com/aspirego/redis/internal/redact"
 )
 
 // Defaults for Options and for the commands the harness runs itself.
@@ -129,7 +129,7 @@ type Server struct {
 
 	// secrets masks every password the server was configured with in
 	// logs and errors (the module's one scrubber).
-	secrets settings.Scrubber
+	secrets redact.Scrubber
 
 	mu      sync.Mutex
 	opts    Options

@@ -1,4 +1,4 @@
-package settings
+package connstr
 
 // redisCommands are the names of StackExchange.Redis's RedisCommand enum
 // (src/StackExchange.Redis/Enums/RedisCommand.cs, without NONE and

@@ -1,4 +1,4 @@
-package settings
+package connstr
 
 import (
 	"bytes"
@@ -57,7 +57,7 @@ func replaceSecretsAndTails(s string) (passwords string, secrets []string, tails
 		}
 		eq := strings.IndexByte(p, '=')
 		if after {
-			d := (*keyDef)(nil)
+			d := (*Def)(nil)
 			if eq > 0 {
 				d = byKeyword[strings.ToLower(strings.TrimSpace(p[:eq]))]
 			}
@@ -70,7 +70,7 @@ func replaceSecretsAndTails(s string) (passwords string, secrets []string, tails
 				tailPieces[i] = tailReplacement
 				continue
 			case d.freeText || d.grammar == gAny || d.grammar == gTunnel ||
-				newConnBuilder().apply(d, strings.TrimSpace(p[:eq]), strings.TrimSpace(p[eq+1:]), false) != nil:
+				NewBuilder().apply(d, strings.TrimSpace(p[:eq]), strings.TrimSpace(p[eq+1:]), false) != nil:
 				if d.secret {
 					break // replaced below as a password
 				}
@@ -156,7 +156,7 @@ func FuzzParseConnectionString(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		c, err := ParseConnectionString(s)
+		c, err := Parse(s)
 		if err != nil {
 			if !errors.Is(err, ErrInvalidConnectionString) {
 				t.Fatalf("error %q is not ErrInvalidConnectionString", err)
@@ -185,7 +185,7 @@ func FuzzParseConnectionString(f *testing.F) {
 		if len(secrets) == 0 && s3 == s {
 			return
 		}
-		c2, err2 := ParseConnectionString(s2)
+		c2, err2 := Parse(s2)
 		out, out2 := printed(c, err), printed(c2, err2)
 		if out != out2 {
 			t.Fatalf("output depends on the password:\n%s\n%s", out, out2)
@@ -199,7 +199,7 @@ func FuzzParseConnectionString(f *testing.F) {
 			t.Fatalf("Redact shows what may be the tail of a password:\n%q: %s\n%q: %s", s, r, s3, r3)
 		}
 		if err != nil {
-			c3, err3 := ParseConnectionString(s3)
+			c3, err3 := Parse(s3)
 			if e, e3 := printed(nil, err), printed(c3, err3); e != e3 {
 				t.Fatalf("the error depends on what may be the tail of a password:\n%s\n%s", e, e3)
 			}

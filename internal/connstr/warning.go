@@ -1,4 +1,4 @@
-package settings
+package connstr
 
 // Warning is a configuration value that was accepted, because .NET
 // accepts it, although Go cannot honour it as StackExchange.Redis does (or

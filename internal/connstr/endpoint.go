@@ -1,4 +1,4 @@
-package settings
+package connstr
 
 import (
 	"bufio"
@@ -123,7 +123,7 @@ func parsePort(s string) (int, string) {
 	}
 	n, ok := parseDotnetInt(s)
 	if !ok {
-		return 0, fmt.Sprintf("the port %s is not a number", show(s))
+		return 0, fmt.Sprintf("the port %s is not a number", Show(s))
 	}
 	if n < 0 || n > 65535 {
 		return 0, fmt.Sprintf("the port %d is out of range (1-65535)", n)

@@ -1,4 +1,4 @@
-package settings
+package connstr
 
 import (
 	"strconv"
@@ -86,8 +86,8 @@ type value struct {
 	proxy string   // gProxy, canonical name
 }
 
-// keyDef is one row of the key table.
-type keyDef struct {
+// Def is one row of the key table.
+type Def struct {
 	name     string // connection-string keyword; "" for a property only
 	property string // ConfigurationOptions property; "" for none
 	grammar  grammar
@@ -100,35 +100,35 @@ type keyDef struct {
 	support  Support
 	effect   string
 	// apply stores the value in the builder; key is the keyword as written.
-	apply func(b *connBuilder, key string, v value) error
+	apply func(b *Builder, key string, v value) error
 }
 
 func minOf(n int) *int { return &n }
 
 // keyTable is THE table of keys: adding a key is adding a row.
-var keyTable = []keyDef{
+var keyTable = []Def{
 	{name: keyAbortConnect, property: "AbortOnConnectFail", grammar: gBool, support: Honoured,
 		effect: "Connection.AbortConnect: fail start-up when the server cannot be reached (default false, as in Aspire and for Azure)",
-		apply:  func(b *connBuilder, _ string, v value) error { b.abortConnect = v.b; return nil }},
+		apply:  func(b *Builder, _ string, v value) error { b.abortConnect = v.b; return nil }},
 	{name: keyAllowAdmin, property: "AllowAdmin", grammar: gBool, support: Ignored,
 		effect: "ignored: go-redis does not restrict admin commands",
 		apply:  ignoreKey},
 	{name: keyAsyncTimeout, property: "AsyncTimeout", grammar: gInt, minValue: minOf(1), unit: "ms", support: Honoured,
 		effect: "ReadTimeout and WriteTimeout, like syncTimeout; when both are set the larger wins (go-redis has one timeout for all commands)",
-		apply: func(b *connBuilder, _ string, v value) error {
+		apply: func(b *Builder, _ string, v value) error {
 			b.asyncTimeout = some(v.n)
 			b.readTimeout, b.writeTimeout = opt[time.Duration]{}, opt[time.Duration]{}
 			return nil
 		}},
 	{name: keyChannelPrefix, property: "ChannelPrefix", grammar: gString, freeText: true, support: Warns,
 		effect: "empty: nothing to do. Otherwise a warning: go-redis cannot prefix pub/sub channel names, so add the prefix in code",
-		apply: func(b *connBuilder, key string, v value) error {
+		apply: func(b *Builder, key string, v value) error {
 			b.channelPrefix, b.channelPrefixKey = v.s, key
 			return nil
 		}},
 	{name: keyCheckCRL, property: "CheckCertificateRevocation", grammar: gBool, support: Warns,
 		effect: "false: nothing to do. true: a warning: Go's TLS does not check certificate revocation lists",
-		apply:  func(b *connBuilder, key string, v value) error { b.checkCRL, b.checkCRLKey = v.b, key; return nil }},
+		apply:  func(b *Builder, key string, v value) error { b.checkCRL, b.checkCRLKey = v.b, key; return nil }},
 	{name: keyConfigChannel, property: "ConfigurationChannel", grammar: gString, freeText: true, support: Ignored,
 		effect: "ignored: go-redis does not listen for reconfiguration broadcasts",
 		apply:  ignoreKey},
@@ -137,19 +137,19 @@ var keyTable = []keyDef{
 		apply:  ignoreKey},
 	{name: keyConnectRetry, property: "ConnectRetry", grammar: gInt, support: Honoured,
 		effect: "DialerRetries, the dial attempts per connection (3 when absent, as in StackExchange.Redis; 0 or less: one attempt; more than 100: 100 and a warning)",
-		apply: func(b *connBuilder, key string, v value) error {
+		apply: func(b *Builder, key string, v value) error {
 			b.connectRetry, b.connectRetryKey = some(v.n), key
 			return nil
 		}},
 	{name: keyConnectTimeout, property: "ConnectTimeout", grammar: gInt, unit: "ms", support: Honoured,
 		effect: "DialTimeout (default max(5 s, syncTimeout)); 0 or less: the default and a warning, since go-redis cannot dial without a time limit",
-		apply: func(b *connBuilder, key string, v value) error {
+		apply: func(b *Builder, key string, v value) error {
 			b.connectTimeout, b.connectTimeoutKey = some(time.Duration(v.n)*time.Millisecond), key
 			return nil
 		}},
 	{name: keyDefaultDatabase, property: "DefaultDatabase", grammar: gInt, support: Honoured,
 		effect: "DB; -1 is database 0, as GetDatabase() reads it; below -1 an error, as GetDatabase() fails in .NET",
-		apply: func(b *connBuilder, key string, v value) error {
+		apply: func(b *Builder, key string, v value) error {
 			if v.n < -1 {
 				return b.keyErr(key, "is %d: StackExchange.Redis accepts -1 (the default database) or a database number >= 0", v.n)
 			}
@@ -158,7 +158,7 @@ var keyTable = []keyDef{
 		}},
 	{name: keyHighIntegrity, property: "HighIntegrity", grammar: gBool, support: Warns,
 		effect: "false: nothing to do. true: a warning: go-redis has no per-command integrity check",
-		apply: func(b *connBuilder, key string, v value) error {
+		apply: func(b *Builder, key string, v value) error {
 			b.highIntegrity, b.highIntegrityKey = v.b, key
 			return nil
 		}},
@@ -170,22 +170,22 @@ var keyTable = []keyDef{
 		apply:  ignoreKey},
 	{name: keyName, property: "ClientName", grammar: gString, freeText: true, support: Honoured,
 		effect: "ClientName, with the characters outside '!'..'~' removed, as StackExchange.Redis does before CLIENT SETNAME",
-		apply: func(b *connBuilder, _ string, v value) error {
+		apply: func(b *Builder, _ string, v value) error {
 			b.clientName = some(v.s)
 			return nil
 		}},
 	{name: keyPassword, property: "Password", grammar: gString, secret: true, freeText: true, support: Honoured,
 		effect: "Password, and SentinelPassword with serviceName (StackExchange.Redis 2.x uses one password for both)",
-		apply:  func(b *connBuilder, _ string, v value) error { b.password = some(v.s); return nil }},
+		apply:  func(b *Builder, _ string, v value) error { b.password = some(v.s); return nil }},
 	{name: keyPreserveAsyncOrder, grammar: gAny, support: Ignored,
 		effect: "deprecated and ignored by StackExchange.Redis itself",
 		apply:  ignoreKey},
 	{name: keyProtocol, property: "Protocol", grammar: gProtocol, support: Honoured,
 		effect: "Protocol; when absent go-redis's default, RESP3, where StackExchange.Redis 2.x uses RESP2 (a documented deviation)",
-		apply:  func(b *connBuilder, _ string, v value) error { b.protocol = v.n; return nil }},
+		apply:  func(b *Builder, _ string, v value) error { b.protocol = v.n; return nil }},
 	{name: keyProxy, property: "Proxy", grammar: gProxy, support: Honoured,
 		effect: "None: nothing to do. Twemproxy, Envoyproxy: each endpoint is a proxy (a standalone client for one endpoint)",
-		apply:  func(b *connBuilder, key string, v value) error { b.proxy, b.proxyKey = v.proxy, key; return nil }},
+		apply:  func(b *Builder, key string, v value) error { b.proxy, b.proxyKey = v.proxy, key; return nil }},
 	{name: keyResolveDNS, property: "ResolveDns", grammar: gBool, support: Ignored,
 		effect: "ignored: Go resolves host names on each dial",
 		apply:  ignoreKey},
@@ -194,28 +194,28 @@ var keyTable = []keyDef{
 		apply:  ignoreKey},
 	{name: keySentinelPassword, property: "SentinelPassword", grammar: gString, secret: true, freeText: true, support: Honoured,
 		effect: "SentinelPassword (StackExchange.Redis 3.x); overrides password for the sentinels",
-		apply:  func(b *connBuilder, _ string, v value) error { b.sentinelPasswd = some(v.s); return nil }},
+		apply:  func(b *Builder, _ string, v value) error { b.sentinelPasswd = some(v.s); return nil }},
 	{name: keySentinelUser, property: "SentinelUser", grammar: gString, freeText: true, support: Honoured,
 		effect: "SentinelUsername (StackExchange.Redis 3.x)",
-		apply:  func(b *connBuilder, _ string, v value) error { b.sentinelUser = some(v.s); return nil }},
+		apply:  func(b *Builder, _ string, v value) error { b.sentinelUser = some(v.s); return nil }},
 	{name: keyServiceName, property: "ServiceName", grammar: gString, freeText: true, support: Honoured,
 		effect: "MasterName: Sentinel; the endpoints are sentinels (default port 26379)",
-		apply:  func(b *connBuilder, _ string, v value) error { b.serviceName = v.s; return nil }},
+		apply:  func(b *Builder, _ string, v value) error { b.serviceName = v.s; return nil }},
 	{name: keySetlib, property: "SetClientLibrary", grammar: gBool, support: Honoured,
 		effect: "false: DisableIdentity (no CLIENT SETINFO)",
-		apply:  func(b *connBuilder, _ string, v value) error { b.setlib = some(v.b); return nil }},
+		apply:  func(b *Builder, _ string, v value) error { b.setlib = some(v.b); return nil }},
 	{name: keySsl, property: "Ssl", grammar: gBool, support: Honoured,
 		effect: "TLSConfig with certificate verification, minimum TLS 1.2; default port 6380. Default true for Azure Managed Redis hosts and for Azure Cache for Redis hosts on port 6380",
-		apply:  func(b *connBuilder, key string, v value) error { b.ssl, b.sslKey = some(v.b), key; return nil }},
+		apply:  func(b *Builder, key string, v value) error { b.ssl, b.sslKey = some(v.b), key; return nil }},
 	{name: keySslHost, property: "SslHost", grammar: gString, freeText: true, support: Honoured,
 		effect: "TLSConfig.ServerName (default: the endpoints' common host name; with serviceName, each sentinel and data node is verified under its own host); alone it does not turn TLS on",
-		apply:  func(b *connBuilder, _ string, v value) error { b.sslHost = v.s; return nil }},
+		apply:  func(b *Builder, _ string, v value) error { b.sslHost = v.s; return nil }},
 	{name: keySslProtocols, property: "SslProtocols", grammar: gSslProtocols, support: Honoured,
 		effect: "TLSConfig.MinVersion/MaxVersion from Tls, Tls11, Tls12, Tls13; None and Default: Go's defaults; Ssl2, Ssl3 and sets with a gap: an error (Go's TLS takes a range)",
-		apply:  func(b *connBuilder, _ string, v value) error { b.sslProtocols = some(v.r); return nil }},
+		apply:  func(b *Builder, _ string, v value) error { b.sslProtocols = some(v.r); return nil }},
 	{name: keySyncTimeout, property: "SyncTimeout", grammar: gInt, minValue: minOf(1), unit: "ms", support: Honoured,
 		effect: "ReadTimeout and WriteTimeout (default 5 s)",
-		apply: func(b *connBuilder, _ string, v value) error {
+		apply: func(b *Builder, _ string, v value) error {
 			b.syncTimeout = some(v.n)
 			b.readTimeout, b.writeTimeout = opt[time.Duration]{}, opt[time.Duration]{}
 			return nil
@@ -228,13 +228,13 @@ var keyTable = []keyDef{
 		apply:  ignoreKey},
 	{name: keyTunnel, property: "Tunnel", grammar: gTunnel, support: Honoured,
 		effect: "Dialer through an HTTP CONNECT proxy (Connection.Tunnel); other schemes are an error, as in StackExchange.Redis",
-		apply:  func(b *connBuilder, key string, v value) error { b.tunnel, b.tunnelKey = v.s, key; return nil }},
+		apply:  func(b *Builder, key string, v value) error { b.tunnel, b.tunnelKey = v.s, key; return nil }},
 	{name: keyUser, property: "User", grammar: gString, freeText: true, support: Honoured,
 		effect: "Username",
-		apply:  func(b *connBuilder, _ string, v value) error { b.user = some(v.s); return nil }},
+		apply:  func(b *Builder, _ string, v value) error { b.user = some(v.s); return nil }},
 	{name: keyVersion, property: "DefaultVersion", grammar: gVersion, support: Honoured,
 		effect: "below 6: Protocol RESP2 when protocol is not set (no RESP3 before Redis 6), as in StackExchange.Redis; otherwise nothing to do: go-redis asks the server",
-		apply:  func(b *connBuilder, _ string, v value) error { b.versionMajor = some(v.n); return nil }},
+		apply:  func(b *Builder, _ string, v value) error { b.versionMajor = some(v.n); return nil }},
 	{name: keyWriteBuffer, grammar: gAny, support: Ignored,
 		effect: "deprecated and ignored by StackExchange.Redis itself",
 		apply:  ignoreKey},
@@ -250,10 +250,10 @@ var keyTable = []keyDef{
 		effect: "ignored: go-redis has no performance counters", apply: ignoreKey},
 	{property: "LibraryName", grammar: gString, support: Honoured,
 		effect: "IdentitySuffix (the library name in CLIENT SETINFO)",
-		apply:  func(b *connBuilder, _ string, v value) error { b.libraryName = some(v.s); return nil }},
+		apply:  func(b *Builder, _ string, v value) error { b.libraryName = some(v.s); return nil }},
 }
 
-func ignoreKey(b *connBuilder, key string, _ value) error {
+func ignoreKey(b *Builder, key string, _ value) error {
 	if d := lookupKey(key); d != nil {
 		b.ignore(d.label())
 	}
@@ -261,7 +261,7 @@ func ignoreKey(b *connBuilder, key string, _ value) error {
 }
 
 // label is the key's keyword, or its property when it has none.
-func (d *keyDef) label() string {
+func (d *Def) label() string {
 	if d.name != "" {
 		return d.name
 	}
@@ -269,7 +269,7 @@ func (d *keyDef) label() string {
 }
 
 // valueText describes the grammar of the key's value.
-func (d *keyDef) valueText() string {
+func (d *Def) valueText() string {
 	t := grammarText[d.grammar]
 	if d.unit != "" {
 		t += " (" + d.unit + ")"
@@ -282,9 +282,9 @@ func (d *keyDef) valueText() string {
 
 var (
 	// byKeyword maps lower-case keywords to their row.
-	byKeyword = map[string]*keyDef{}
+	byKeyword = map[string]*Def{}
 	// byProperty maps lower-case ConfigurationOptions properties to their row.
-	byProperty = map[string]*keyDef{}
+	byProperty = map[string]*Def{}
 )
 
 func init() {
@@ -301,7 +301,7 @@ func init() {
 
 // lookupKey returns the row of a keyword (any case), or of a
 // ConfigurationOptions property when no keyword matches, or nil.
-func lookupKey(key string) *keyDef {
+func lookupKey(key string) *Def {
 	l := strings.ToLower(key)
 	if d := byKeyword[l]; d != nil {
 		return d

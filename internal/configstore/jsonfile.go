@@ -1,4 +1,4 @@
-package settings
+package configstore
 
 import (
 	"bytes"
@@ -16,7 +16,7 @@ import (
 	"github.com/tailscale/hujson"
 )
 
-// Limits on one appsettings file read by [LoadConfig]. .NET's JSON reader
+// Limits on one appsettings file read by [Load]. .NET's JSON reader
 // stops at 64 levels of nesting too (System.Text.Json's default MaxDepth)
 // and has no other limit; these bound what a file that is not a
 // configuration file, or an attack, can cost: a file over a limit is
@@ -31,7 +31,7 @@ const (
 	// MaxConfigDepth is the deepest nesting of objects and arrays.
 	MaxConfigDepth = 64
 	// MaxConfigKeyBytes bounds the bytes of all the keys one file, or one
-	// call of [NewConfig] or [FromKoanf], produces, each counted with its
+	// call of [FromValues], produces, each counted with its
 	// full path ("a:b:0"): as many as a file may hold. Only nesting can
 	// exceed it, since every value repeats the keys of the objects around
 	// it: 60 levels of 250-byte keys around an array of 99,001 numbers is

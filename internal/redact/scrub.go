@@ -1,4 +1,10 @@
-package settings
+// Package redact is the module's one secret scrubber for free text, and the
+// fmt and JSON plumbing that keeps secrets out of printed values.
+//
+// Health reports, the go-redis log bridge, redis-doctor and the test
+// harness pass their output through a [Scrubber]; package settings prints
+// its types through [Format] and [JSON].
+package redact
 
 import (
 	"cmp"
@@ -77,7 +83,7 @@ func (s *Scrubber) Scrub(text string) string {
 	if s != nil {
 		s.mu.RLock()
 		for _, v := range s.spelling {
-			text = strings.ReplaceAll(text, v, redacted)
+			text = strings.ReplaceAll(text, v, Mask)
 		}
 		s.mu.RUnlock()
 	}
@@ -108,13 +114,13 @@ var (
 // about 0.3 µs a byte there: seconds for a 10 MB client name).
 func Scrub(text string) string {
 	text = replaceAt(text, uriStarts(text), uriPassword, func(m string, loc []int) string {
-		return m[:loc[3]] + redacted + "@"
+		return m[:loc[3]] + Mask + "@"
 	})
 	return replaceAt(text, passwordStarts(text), passwordPiece, func(m string, loc []int) string {
 		if v := m[loc[3]:]; v == "…" || v == "..." {
 			return m // a placeholder in a hint: "add password=… to ..."
 		}
-		return m[:loc[3]] + redacted
+		return m[:loc[3]] + Mask
 	})
 }
 
@@ -209,18 +215,18 @@ func hasFoldPrefix(s, w string) bool {
 // String says how many secrets the scrubber knows, never which.
 func (s *Scrubber) String() string {
 	if s == nil {
-		return "settings.Scrubber(nil)"
+		return "redact.Scrubber(nil)"
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return "settings.Scrubber{" + strconv.Itoa(len(s.spelling)) + " spellings of secrets}"
+	return "redact.Scrubber{" + strconv.Itoa(len(s.spelling)) + " spellings of secrets}"
 }
 
 // GoString is String: %#v shows no secret either.
 func (s *Scrubber) GoString() string { return s.String() }
 
 // Format makes every fmt verb print String.
-func (s *Scrubber) Format(f fmt.State, verb rune) { formatRedacted(f, verb, s.String(), s.GoString) }
+func (s *Scrubber) Format(f fmt.State, verb rune) { Format(f, verb, s.String(), s.GoString) }
 
 // MarshalJSON encodes the scrubber as String, a JSON string.
 func (s *Scrubber) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }

@@ -1,4 +1,4 @@
-package settings
+package connstr
 
 import (
 	"errors"
@@ -41,9 +41,9 @@ func (e *ParseError) Error() string {
 	return "settings: connection string: " + e.msg
 }
 
-// detail returns the description alone, for errors that say what they are
+// Detail returns the description alone, for errors that say what they are
 // about already (see ConfigError).
-func (e *ParseError) detail() string { return e.msg }
+func (e *ParseError) Detail() string { return e.msg }
 
 // Unwrap returns ErrInvalidConnectionString and the cause, so that
 // errors.Is(err, ErrInvalidConnectionString) holds for every ParseError.

@@ -1,4 +1,4 @@
-package settings
+package connstr
 
 import (
 	"crypto/tls"
@@ -99,76 +99,10 @@ type Connection struct {
 	CommandMap map[string]string
 }
 
-// ParseConnectionString parses a connection string into go-redis options.
-//
-// Two notations are accepted. The first is the StackExchange.Redis
-// configuration string that .NET Aspire puts in ConnectionStrings__{name},
-// for example
-//
-//	localhost:6379,password=secret,ssl=true,abortConnect=false
-//
-// The string is split on every comma (there is no escaping), each piece is
-// trimmed and empty pieces are skipped. A piece with '=' after its first
-// character is key=value, split at the first '=' (so password=a=b is the
-// password "a=b"); keys match in any case; when a key is repeated, the last
-// value wins; $COMMAND=name is a command-map entry (Connection.CommandMap).
-// Any other piece is an endpoint, read as StackExchange.Redis's
-// Format.TryParseEndPoint reads it:
-//
-//	host, host:port       host name or IPv4 address (127.1 is 127.0.0.1, as
-//	                      in .NET); port 1-65535, 0 for the default
-//	[v6], [v6]:port       IPv6 address
-//	v6                    two or more colons without brackets: the whole
-//	                      text is an IPv6 address without a port (so
-//	                      ::1:6379 is an address, not ::1 port 6379)
-//	!/path/redis.sock     unix socket
-//
-// An endpoint whose port is not a number is skipped with a warning, as
-// StackExchange.Redis skips it. Repeated endpoints are dropped; at most
-// MaxEndpoints endpoints and MaxHostLength bytes per host are accepted. An
-// endpoint without a port gets 6379, or 6380 with TLS, or 26379 with
-// serviceName (the endpoints are then sentinels). One endpoint is a
-// standalone server, several are a Redis Cluster, serviceName selects
-// Sentinel. Azure host names get StackExchange.Redis's Azure defaults
-// (Connection.Azure).
-//
-// [Keys] lists every key, its grammar and what it becomes; the table there
-// drives this parser. Values .NET accepts but go-redis cannot honour are
-// accepted and listed in Connection.Warnings; keys with nothing to do in Go
-// are listed in Connection.Ignored. Where .NET fails, parsing fails too,
-// with .NET's wording ("Keyword 'x' is not supported"). A piece right after
-// password= may be the rest of a password containing a comma: errors about
-// it never show it, and an endpoint there is refused rather than dialled.
-//
-// The second notation, beyond .NET, is a URI:
-//
-//	redis://[user[:password]@]host[:port][/db][?param=value&...]
-//	rediss://...                      TLS, as ssl=true
-//	valkey://..., valkeys://...       the same as redis:// and rediss://
-//	unix://[user[:password]@]/path/to/socket[?db=N&...]
-//
-// User name and password are percent-decoded; the port defaults to 6379
-// (26379 with master_name). The query parameters are a subset of
-// go-redis's ParseURL: db, protocol, client_name, dial_timeout,
-// read_timeout, write_timeout, pool_size, pool_timeout, min_idle_conns,
-// max_idle_conns, max_active_conns, max_retries, conn_max_idle_time,
-// conn_max_lifetime, skip_verify (rediss and valkeys only: skips
-// certificate verification), addr=host:port (repeatable: more endpoints,
-// so a cluster) and master_name (Sentinel: the endpoints are sentinels).
-// Durations are a whole number of seconds or a Go duration such as 500ms;
-// zero or less turns the timeout off, as in go-redis. Unknown parameters are
-// an error.
-//
-// Whatever the notation, the options start from DialTimeout, ReadTimeout
-// and WriteTimeout of 5 s and ContextTimeoutEnabled.
-//
-// Every error is a *ParseError (errors.As) that matches
-// ErrInvalidConnectionString (errors.Is), names the key or piece at fault
-// and never contains a password. A string that names no server returns an error that
-// also matches ErrNoEndpoints.
-func ParseConnectionString(s string) (*Connection, error) {
-	b := newConnBuilder()
-	if err := b.parse(s); err != nil {
+// Parse parses a connection string (see settings.ParseConnectionString).
+func Parse(s string) (*Connection, error) {
+	b := NewBuilder()
+	if err := b.Parse(s); err != nil {
 		return nil, err
 	}
 	return b.build()
@@ -182,10 +116,10 @@ type opt[T any] struct {
 
 func some[T any](v T) opt[T] { return opt[T]{v: v, ok: true} }
 
-// connBuilder collects the settings of a connection string (and of any
+// Builder collects the settings of a connection string (and of any
 // layer applied on top of it with set) and turns them into a Connection.
 // Endpoints keep port 0 ("not given") until build applies the defaults.
-type connBuilder struct {
+type Builder struct {
 	endpoints []endpoint
 	seen      map[endpointKey]bool // endpoints already added
 	index     int                  // 1-based piece position while parsing; 0 otherwise
@@ -240,7 +174,7 @@ type connBuilder struct {
 	dropped    int
 }
 
-func newConnBuilder() *connBuilder { return &connBuilder{} }
+func NewBuilder() *Builder { return &Builder{} }
 
 // Canonical spellings of every connection-string key.
 const (
@@ -282,8 +216,8 @@ const (
 
 // Defaults and bounds.
 const (
-	// defaultConnectRetry is StackExchange.Redis's ConnectRetry default.
-	defaultConnectRetry = 3
+	// DefaultConnectRetry is StackExchange.Redis's ConnectRetry default.
+	DefaultConnectRetry = 3
 	// maxConnectRetry bounds connectRetry: more dial attempts than this
 	// only multiply the time a dead server holds a caller.
 	maxConnectRetry = 100
@@ -324,7 +258,7 @@ func isSecretKey(key string) bool {
 
 // parse reads a whole connection string, StackExchange.Redis notation or
 // URI, on top of what the builder already holds.
-func (b *connBuilder) parse(s string) error {
+func (b *Builder) Parse(s string) error {
 	if strings.TrimSpace(s) == "" {
 		return &ParseError{msg: "is empty"}
 	}
@@ -353,7 +287,7 @@ func (b *connBuilder) parse(s string) error {
 				// next one suspect too, as Redact hides both.
 				prevSecret = isSecretKey(key) || tailHidden(p)
 			} else {
-				if err := b.set(key, value); err != nil {
+				if err := b.Set(key, value); err != nil {
 					return err
 				}
 				prevSecret = isSecretKey(key)
@@ -379,7 +313,7 @@ func (b *connBuilder) parse(s string) error {
 // An unknown key there fails in .NET too ("Keyword '...' is not
 // supported"); an endpoint there .NET would dial, so would send the tail
 // of the password to DNS, which Go refuses.
-func (b *connBuilder) afterSecretErr() *ParseError {
+func (b *Builder) afterSecretErr() *ParseError {
 	return &ParseError{Index: b.index, msg: fmt.Sprintf(
 		"piece %d, right after password=, is rejected (not shown: if the password contains a comma, this piece is the rest of it; "+
 			"StackExchange.Redis splits on every comma and has no escaping: use a password without commas, and write endpoints first)", b.index)}
@@ -389,17 +323,17 @@ func (b *connBuilder) afterSecretErr() *ParseError {
 // StackExchange.Redis reads it as a key of its own, and so does Go; but
 // any error names no part of it, and free text taken from it is flagged,
 // because with a comma in the password it is the password's tail.
-func (b *connBuilder) pieceAfterSecret(key, value string) error {
+func (b *Builder) pieceAfterSecret(key, value string) error {
 	d := byKeyword[strings.ToLower(key)]
 	if strings.HasPrefix(key, "$") {
 		b.mapCommand(key[1:], value)
 		return nil
 	}
-	if d == nil || b.set(key, value) != nil {
+	if d == nil || b.Set(key, value) != nil {
 		return b.afterSecretErr()
 	}
 	if d.freeText && !d.secret && value != "" {
-		b.warn(d.name, fmt.Sprintf(
+		b.Warn(d.name, fmt.Sprintf(
 			"comes right after password=, as piece %d: if the password contains a comma, its tail became %s; "+
 				"StackExchange.Redis reads it the same way; write %s before the password to silence this", b.index, d.name, d.name))
 	}
@@ -407,7 +341,7 @@ func (b *connBuilder) pieceAfterSecret(key, value string) error {
 }
 
 // endpointPiece adds the endpoint written as piece p.
-func (b *connBuilder) endpointPiece(p string, afterSecret bool) error {
+func (b *Builder) endpointPiece(p string, afterSecret bool) error {
 	if afterSecret {
 		return b.afterSecretErr()
 	}
@@ -418,9 +352,9 @@ func (b *connBuilder) endpointPiece(p string, afterSecret bool) error {
 		// StackExchange.Redis's Format.TryParseEndPoint fails and the
 		// piece is skipped.
 		if key := typoKey(p); key != "" {
-			b.warn("endpoint", fmt.Sprintf("piece %d looks like the keyword '%s' without '=' (write %s=value); skipped, as StackExchange.Redis skips it", b.index, key, key))
+			b.Warn("endpoint", fmt.Sprintf("piece %d looks like the keyword '%s' without '=' (write %s=value); skipped, as StackExchange.Redis skips it", b.index, key, key))
 		} else {
-			b.warn("endpoint", fmt.Sprintf("piece %d, %s: the port is not a number; skipped, as StackExchange.Redis skips it", b.index, show(p)))
+			b.Warn("endpoint", fmt.Sprintf("piece %d, %s: the port is not a number; skipped, as StackExchange.Redis skips it", b.index, Show(p)))
 		}
 		return nil
 	}
@@ -433,7 +367,7 @@ func (b *connBuilder) endpointPiece(p string, afterSecret bool) error {
 			"piece %d looks like the keyword '%s' without '=' (write %s=value)", b.index, key, key)}
 	}
 	return &ParseError{Piece: p, Index: b.index, msg: fmt.Sprintf(
-		"endpoint %s (piece %d): %s", show(p), b.index, problem)}
+		"endpoint %s (piece %d): %s", Show(p), b.index, problem)}
 }
 
 // dotnetSkipsEndpoint reports whether StackExchange.Redis's
@@ -477,18 +411,18 @@ func typoKey(p string) string {
 
 // addEndpoint adds one endpoint written in StackExchange.Redis notation
 // (host, host:port, [v6]:port, !path).
-func (b *connBuilder) addEndpoint(s string) error {
+func (b *Builder) addEndpoint(s string) error {
 	s = strings.TrimSpace(s)
 	ep, problem := parseEndpoint(s)
 	if problem != "" {
-		return &ParseError{Piece: s, msg: fmt.Sprintf("endpoint %s: %s", show(s), problem)}
+		return &ParseError{Piece: s, msg: fmt.Sprintf("endpoint %s: %s", Show(s), problem)}
 	}
 	return b.addParsedEndpoint(ep)
 }
 
 // addParsedEndpoint adds ep unless it is already there (linear: a map of
 // the endpoints seen), and bounds the number of endpoints.
-func (b *connBuilder) addParsedEndpoint(ep endpoint) error {
+func (b *Builder) addParsedEndpoint(ep endpoint) error {
 	if len(ep.host) > MaxHostLength {
 		return &ParseError{Index: b.index, msg: fmt.Sprintf("endpoint (piece %d): the host name is longer than %d characters", b.index, MaxHostLength)}
 	}
@@ -512,11 +446,11 @@ func (b *connBuilder) addParsedEndpoint(ep endpoint) error {
 
 // keyErr reports a problem with the value of key, in StackExchange.Redis
 // wording: "Keyword 'key' ...".
-func (b *connBuilder) keyErr(key, format string, args ...any) *ParseError {
-	return &ParseError{Key: key, Index: b.index, msg: "Keyword " + show(key) + " " + fmt.Sprintf(format, args...)}
+func (b *Builder) keyErr(key, format string, args ...any) *ParseError {
+	return &ParseError{Key: key, Index: b.index, msg: "Keyword " + Show(key) + " " + fmt.Sprintf(format, args...)}
 }
 
-func (b *connBuilder) ignore(canon string) {
+func (b *Builder) ignore(canon string) {
 	if b.ignoredSet[canon] {
 		return
 	}
@@ -530,7 +464,7 @@ func (b *connBuilder) ignore(canon string) {
 // warn records that a value was accepted although Go cannot honour it as
 // .NET does. reason must hold no secret. Past maxWarnings distinct
 // warnings, the rest are only counted (build reports how many).
-func (b *connBuilder) warn(key, reason string) {
+func (b *Builder) Warn(key, reason string) {
 	w := Warning{Key: key, Reason: reason}
 	if b.warnSet[w] {
 		return
@@ -548,7 +482,7 @@ func (b *connBuilder) warn(key, reason string) {
 
 // set applies one StackExchange.Redis key, matched in any case, exactly
 // as a key=value piece of a connection string would.
-func (b *connBuilder) set(key, value string) error {
+func (b *Builder) Set(key, value string) error {
 	key, value = strings.TrimSpace(key), strings.TrimSpace(value)
 	if strings.HasPrefix(key, "$") {
 		b.mapCommand(key[1:], value)
@@ -564,19 +498,19 @@ func (b *connBuilder) set(key, value string) error {
 // apply reads value with the grammar of row d and stores it. fromConfig
 // selects the grammar of .NET's configuration binder (bool.Parse:
 // true/false only) over the connection string's.
-func (b *connBuilder) apply(d *keyDef, key, text string, fromConfig bool) error {
+func (b *Builder) apply(d *Def, key, text string, fromConfig bool) error {
 	v := value{s: text}
 	switch d.grammar {
 	case gBool:
-		x, ok := parseBoolText(text, fromConfig)
+		x, ok := ParseBoolText(text, fromConfig)
 		if !ok {
-			return b.keyErr(key, "requires a boolean value; the value %s is not recognised", show(text))
+			return b.keyErr(key, "requires a boolean value; the value %s is not recognised", Show(text))
 		}
 		v.b = x
 	case gInt:
 		n, ok := parseDotnetInt(text)
 		if !ok {
-			return b.keyErr(key, "requires an integer value; the value %s is not recognised", show(text))
+			return b.keyErr(key, "requires an integer value; the value %s is not recognised", Show(text))
 		}
 		if d.minValue != nil && n < *d.minValue {
 			return b.keyErr(key, "has a minimum value of '%d'; the value '%d' is not permitted", *d.minValue, n)
@@ -584,7 +518,7 @@ func (b *connBuilder) apply(d *keyDef, key, text string, fromConfig bool) error 
 		v.n = n
 	case gVersion:
 		if !validVersion(text) {
-			return b.keyErr(key, "requires a version value; the value %s is not recognised (for example 7 or 7.2.4)", show(text))
+			return b.keyErr(key, "requires a version value; the value %s is not recognised (for example 7 or 7.2.4)", Show(text))
 		}
 		major, _, _ := strings.Cut(text, ".")
 		v.n, _ = parseDotnetInt(major)
@@ -595,7 +529,7 @@ func (b *connBuilder) apply(d *keyDef, key, text string, fromConfig bool) error 
 		case "resp3", "3":
 			v.n = 3
 		default:
-			return b.keyErr(key, "requires a RedisProtocol value or a known protocol version number; the value %s is not recognised (use resp2, resp3, 2 or 3)", show(text))
+			return b.keyErr(key, "requires a RedisProtocol value or a known protocol version number; the value %s is not recognised (use resp2, resp3, 2 or 3)", Show(text))
 		}
 	case gProxy:
 		switch strings.ToLower(text) {
@@ -606,7 +540,7 @@ func (b *connBuilder) apply(d *keyDef, key, text string, fromConfig bool) error 
 		case "envoyproxy", "2":
 			v.proxy = "Envoyproxy"
 		default:
-			return b.keyErr(key, "requires a proxy value; the value %s is not recognised (use None, Twemproxy or Envoyproxy)", show(text))
+			return b.keyErr(key, "requires a proxy value; the value %s is not recognised (use None, Twemproxy or Envoyproxy)", Show(text))
 		}
 	case gSslProtocols:
 		if fromConfig {
@@ -625,7 +559,7 @@ func (b *connBuilder) apply(d *keyDef, key, text string, fromConfig bool) error 
 		}
 		v.s = addr
 	case gTimeSpan:
-		if _, err := parseTimeSpan(text); err != nil {
+		if _, err := ParseTimeSpan(text); err != nil {
 			return b.keyErr(key, "requires a TimeSpan value; %v", err)
 		}
 	}
@@ -635,7 +569,7 @@ func (b *connBuilder) apply(d *keyDef, key, text string, fromConfig bool) error 
 // mapCommand records a $COMMAND=name piece: the command is sent as name,
 // or disabled when name is empty. As in StackExchange.Redis, a command it
 // does not know is ignored (Enum.TryParse fails, the entry is dropped).
-func (b *connBuilder) mapCommand(command, newName string) {
+func (b *Builder) mapCommand(command, newName string) {
 	cmd := strings.ToUpper(strings.TrimSpace(command))
 	if !redisCommands[cmd] {
 		b.ignore("$" + cmd)
@@ -657,11 +591,11 @@ func asciiUpper(s string) string {
 	}, s)
 }
 
-// parseBoolText is the one boolean parser. Both modes take what .NET's
+// ParseBoolText is the one boolean parser. Both modes take what .NET's
 // bool.TryParse takes ("true"/"false" in any case, white space around
 // ignored); the connection-string mode (fromConfig false) adds
 // StackExchange.Redis's "1", "yes", "on", "0", "no", "off".
-func parseBoolText(v string, fromConfig bool) (value, ok bool) {
+func ParseBoolText(v string, fromConfig bool) (value, ok bool) {
 	t := strings.TrimSpace(v)
 	switch {
 	case strings.EqualFold(t, "true"):
@@ -725,9 +659,9 @@ const (
 
 // parseSslProtocols reads .NET SslProtocols flags: names joined with '|',
 // in any case, or the number.
-func (b *connBuilder) parseSslProtocols(key, value string) (tlsRange, error) {
+func (b *Builder) parseSslProtocols(key, value string) (tlsRange, error) {
 	bad := func() (tlsRange, error) {
-		return tlsRange{}, b.keyErr(key, "requires an SslProtocol value (multiple values separated by '|'); the value %s is not recognised (use Tls12, Tls13, Tls12|Tls13, ...)", show(value))
+		return tlsRange{}, b.keyErr(key, "requires an SslProtocol value (multiple values separated by '|'); the value %s is not recognised (use Tls12, Tls13, Tls12|Tls13, ...)", Show(value))
 	}
 	var flags int
 	if n, err := strconv.ParseInt(strings.TrimSpace(value), 10, 32); err == nil {
@@ -762,8 +696,8 @@ func (b *connBuilder) parseSslProtocols(key, value string) (tlsRange, error) {
 	if flags&(sslSsl2|sslSsl3) != 0 {
 		// .NET accepts them (and its TLS stack refuses them at the
 		// handshake); Go has no SSL at all.
-		b.warn(key, fmt.Sprintf("is %s, which allows SSL 2 or SSL 3: Go supports only TLS, so they are left out%s",
-			show(value), map[bool]string{true: " and Go's default TLS versions apply", false: ""}[flags&^(sslSsl2|sslSsl3) == 0]))
+		b.Warn(key, fmt.Sprintf("is %s, which allows SSL 2 or SSL 3: Go supports only TLS, so they are left out%s",
+			Show(value), map[bool]string{true: " and Go's default TLS versions apply", false: ""}[flags&^(sslSsl2|sslSsl3) == 0]))
 		flags &^= sslSsl2 | sslSsl3
 	}
 	versions := []struct {
@@ -780,7 +714,7 @@ func (b *connBuilder) parseSslProtocols(key, value string) (tlsRange, error) {
 			continue
 		}
 		if gap {
-			b.warn(key, fmt.Sprintf("is %s, which leaves out a version in between: Go's TLS takes a range, so the versions in between are allowed too", show(value)))
+			b.Warn(key, fmt.Sprintf("is %s, which leaves out a version in between: Go's TLS takes a range, so the versions in between are allowed too", Show(value)))
 			gap = false
 		}
 		if r.min == 0 {
@@ -793,19 +727,19 @@ func (b *connBuilder) parseSslProtocols(key, value string) (tlsRange, error) {
 
 // parseTunnel reads tunnel=http:host:port or tunnel=http://host:port and
 // returns host:port ("" for an empty value, which means no tunnel).
-func (b *connBuilder) parseTunnel(key, value string) (string, error) {
+func (b *Builder) parseTunnel(key, value string) (string, error) {
 	if value == "" {
 		return "", nil
 	}
 	// A proxy URI may hold credentials (http://user:password@host), and a
 	// comma in the password cuts it before the '@': show the value only
 	// when it cannot be such a cut.
-	shown := show(value)
+	shown := Show(value)
 	hidden := false
 	if _, after, ok := strings.Cut(value, "//"); strings.Contains(value, "@") || ok && strings.Contains(after, ":") && !endsWithPort(after) {
 		shown, hidden = "(not shown: it may hold credentials)", true
 	}
-	rest, ok := cutPrefixFold(value, "http:")
+	rest, ok := CutPrefixFold(value, "http:")
 	if !ok {
 		return "", b.keyErr(key, "has the value %s, but only HTTP CONNECT proxies are supported (http:host:port)", shown)
 	}
@@ -841,16 +775,16 @@ func endsWithPort(s string) bool {
 	return i >= 0 && i < len(s)-1 && strings.Trim(s[i+1:], "0123456789") == ""
 }
 
-func cutPrefixFold(s, prefix string) (string, bool) {
+func CutPrefixFold(s, prefix string) (string, bool) {
 	if len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
 		return s[len(prefix):], true
 	}
 	return s, false
 }
 
-// skippedEndpoints says why each endpoint piece that StackExchange.Redis
+// SkippedEndpoints says why each endpoint piece that StackExchange.Redis
 // skips was skipped (the "endpoint" warnings).
-func (b *connBuilder) skippedEndpoints() []string {
+func (b *Builder) SkippedEndpoints() []string {
 	var skipped []string
 	for _, w := range b.warnings {
 		if w.Key == "endpoint" {
@@ -864,14 +798,14 @@ func (b *connBuilder) skippedEndpoints() []string {
 // default ports and the Azure defaults and checks the combinations that
 // only make sense once everything is known. It does not change the
 // builder.
-func (b *connBuilder) build() (*Connection, error) { return b.buildConn(false) }
+func (b *Builder) build() (*Connection, error) { return b.Build(false) }
 
-// buildConn is build; with allowNone, a builder without endpoints gives a
+// Build is build; with allowNone, a builder without endpoints gives a
 // Connection without Addrs (for ConfigureOptions functions to fill in).
-func (b *connBuilder) buildConn(allowNone bool) (*Connection, error) {
+func (b *Builder) Build(allowNone bool) (*Connection, error) {
 	if len(b.endpoints) == 0 && !allowNone {
 		msg := "no endpoints specified"
-		if skipped := b.skippedEndpoints(); len(skipped) > 0 {
+		if skipped := b.SkippedEndpoints(); len(skipped) > 0 {
 			msg += " (" + strings.Join(skipped, "; ") + ")"
 		}
 		return nil, &ParseError{msg: msg, Err: ErrNoEndpoints}
@@ -1010,7 +944,7 @@ func (b *connBuilder) buildConn(allowNone bool) (*Connection, error) {
 	// Dial attempts: StackExchange.Redis's default of 3, not go-redis's 5,
 	// which with go-redis's command retries lets a hanging connect take
 	// about 26 times connectTimeout.
-	o.DialerRetries = defaultConnectRetry
+	o.DialerRetries = DefaultConnectRetry
 	if b.connectRetry.ok {
 		n := max(b.connectRetry.v, 1)
 		if n > maxConnectRetry {
@@ -1103,7 +1037,7 @@ func commonHost(eps []endpoint) string {
 }
 
 // check rejects combinations that go-redis cannot do as asked.
-func (b *connBuilder) check(eps []endpoint, topology Topology, ssl bool) error {
+func (b *Builder) check(eps []endpoint, topology Topology, ssl bool) error {
 	if slices.ContainsFunc(eps, func(e endpoint) bool { return e.unix }) {
 		switch {
 		case len(eps) > 1:
@@ -1119,9 +1053,9 @@ func (b *connBuilder) check(eps []endpoint, topology Topology, ssl bool) error {
 	return nil
 }
 
-// show quotes a value for an error message: single quotes, at most 64
+// Show quotes a value for an error message: single quotes, at most 64
 // bytes, control characters and invalid UTF-8 escaped.
-func show(v string) string {
+func Show(v string) string {
 	const limit = 64
 	cut := false
 	if len(v) > limit {
@@ -1161,7 +1095,19 @@ func uriScheme(s string) (string, bool) {
 
 // parseURI reads a redis://, rediss://, valkey://, valkeys:// or unix://
 // URI. Errors never show the user name or password.
-func (b *connBuilder) parseURI(s, scheme string) error {
+//
+// It is not a call to go-redis's ParseURL, ParseClusterURL or
+// ParseFailoverURL, although it gives the same options for every URI both
+// accept (TestURIAgreesWithGoRedis), because they differ on inputs a
+// .NET-minded configuration meets (TestURIDifferencesFromGoRedis): their
+// errors quote the URI, password included (net/url's), and name no key;
+// they take a missing host for localhost, accept negative databases and
+// pool sizes, know neither the valkey schemes nor protocol names (resp3),
+// and ParseFailoverURL makes the userinfo the sentinels' credentials where
+// StackExchange.Redis's password= is the servers'. The URI's options also
+// go through the builder, which adds what .NET adds: its default timeouts,
+// Azure defaults, sslHost, clamps with warnings.
+func (b *Builder) parseURI(s, scheme string) error {
 	uriErr := func(format string, args ...any) error {
 		return &ParseError{msg: "URI: " + fmt.Sprintf(format, args...)}
 	}
@@ -1171,7 +1117,7 @@ func (b *connBuilder) parseURI(s, scheme string) error {
 	case "rediss", "valkeys":
 		useTLS = true
 	default:
-		return uriErr("the scheme %s is not supported (use redis, rediss, valkey, valkeys or unix)", show(scheme))
+		return uriErr("the scheme %s is not supported (use redis, rediss, valkey, valkeys or unix)", Show(scheme))
 	}
 	rest := s[len(scheme)+len("://"):]
 	end := strings.IndexAny(rest, "/?#")
@@ -1237,13 +1183,13 @@ func (b *connBuilder) parseURI(s, scheme string) error {
 		if strings.Contains(hostport, "%") { // an IPv6 zone: [fe80::1%25eth0]
 			h, err := url.PathUnescape(hostport)
 			if err != nil {
-				return uriErr("the host %s is not correctly percent-encoded", show(hostport))
+				return uriErr("the host %s is not correctly percent-encoded", Show(hostport))
 			}
 			hostport = h
 		}
 		ep, problem := parseEndpoint(hostport)
 		if problem != "" {
-			return uriErr("host %s: %s", show(hostport), problem)
+			return uriErr("host %s: %s", Show(hostport), problem)
 		}
 		if err := b.addParsedEndpoint(ep); err != nil {
 			return err
@@ -1253,7 +1199,7 @@ func (b *connBuilder) parseURI(s, scheme string) error {
 		default:
 			n, err := strconv.ParseInt(p, 10, 32)
 			if err != nil || n < 0 {
-				return uriErr("the path %s is not a database number", show(path))
+				return uriErr("the path %s is not a database number", Show(path))
 			}
 			b.db, b.dbKey = some(int(n)), "db"
 		}
@@ -1278,7 +1224,7 @@ func (b *connBuilder) parseURI(s, scheme string) error {
 }
 
 // uriQuery applies the query parameters of a URI.
-func (b *connBuilder) uriQuery(query string, useTLS bool) error {
+func (b *Builder) uriQuery(query string, useTLS bool) error {
 	q, err := url.ParseQuery(query)
 	if err != nil {
 		return &ParseError{msg: "URI: the query is malformed (bad percent-encoding or ';')"}
@@ -1291,7 +1237,7 @@ func (b *connBuilder) uriQuery(query string, useTLS bool) error {
 		}
 	})
 	paramErr := func(name, format string, args ...any) error {
-		return &ParseError{Key: name, msg: "URI parameter " + show(name) + " " + fmt.Sprintf(format, args...)}
+		return &ParseError{Key: name, msg: "URI parameter " + Show(name) + " " + fmt.Sprintf(format, args...)}
 	}
 	for _, name := range names {
 		vals := q[name]
@@ -1299,7 +1245,7 @@ func (b *connBuilder) uriQuery(query string, useTLS bool) error {
 		intParam := func(minValue int) (int, error) {
 			n, err := strconv.ParseInt(v, 10, 32)
 			if err != nil {
-				return 0, paramErr(name, "requires an integer value; the value %s is not recognised", show(v))
+				return 0, paramErr(name, "requires an integer value; the value %s is not recognised", Show(v))
 			}
 			if int(n) < minValue {
 				return 0, paramErr(name, "has a minimum value of '%d'; the value '%d' is not permitted", minValue, n)
@@ -1318,7 +1264,7 @@ func (b *connBuilder) uriQuery(query string, useTLS bool) error {
 			}
 			d, err := time.ParseDuration(v)
 			if err != nil {
-				return 0, paramErr(name, "requires a duration (seconds, or a Go duration such as 500ms); the value %s is not recognised", show(v))
+				return 0, paramErr(name, "requires a duration (seconds, or a Go duration such as 500ms); the value %s is not recognised", Show(v))
 			}
 			if d <= 0 {
 				return -1, nil
@@ -1353,7 +1299,7 @@ func (b *connBuilder) uriQuery(query string, useTLS bool) error {
 			case "3", "resp3":
 				b.protocol = 3
 			default:
-				err = paramErr(name, "requires 2 or 3; the value %s is not recognised", show(v))
+				err = paramErr(name, "requires 2 or 3; the value %s is not recognised", Show(v))
 			}
 		case "client_name":
 			b.clientName = some(v)
@@ -1391,7 +1337,7 @@ func (b *connBuilder) uriQuery(query string, useTLS bool) error {
 			case "false", "0", "":
 				b.skipVerify = false
 			default:
-				err = paramErr(name, "requires true or false; the value %s is not recognised", show(v))
+				err = paramErr(name, "requires true or false; the value %s is not recognised", Show(v))
 			}
 		case "master_name":
 			b.serviceName = v
@@ -1399,14 +1345,14 @@ func (b *connBuilder) uriQuery(query string, useTLS bool) error {
 			for _, a := range vals {
 				a = strings.TrimSpace(a)
 				if !strings.HasPrefix(a, "[") && strings.Count(a, ":") > 1 {
-					return paramErr(name, "has the value %s: write an IPv6 address in brackets, [address]:port", show(a))
+					return paramErr(name, "has the value %s: write an IPv6 address in brackets, [address]:port", Show(a))
 				}
 				ep, problem := parseEndpoint(a)
 				if problem == "" && ep.unix {
 					problem = "a unix socket cannot be an extra address"
 				}
 				if problem != "" {
-					return paramErr(name, "has the value %s: %s", show(a), problem)
+					return paramErr(name, "has the value %s: %s", Show(a), problem)
 				}
 				if err := b.addParsedEndpoint(ep); err != nil {
 					return err
@@ -1420,4 +1366,66 @@ func (b *connBuilder) uriQuery(query string, useTLS bool) error {
 		}
 	}
 	return nil
+}
+
+// ParseTimeSpan reads the .NET TimeSpan forms that contain a colon:
+// [-][d.]hh:mm[:ss[.fffffff]] and [-]d:hh:mm:ss[.fffffff].
+func ParseTimeSpan(v string) (time.Duration, error) {
+	bad := fmt.Errorf("%q is not a TimeSpan ([d.]hh:mm[:ss[.fffffff]])", v)
+	t, neg := strings.CutPrefix(v, "-")
+	var frac string
+	var days int64
+	parts := strings.Split(t, ":")
+	if len(parts) == 4 { // d:hh:mm:ss[.f]
+		n, err := parseUint(parts[0], 8)
+		if err != nil {
+			return 0, bad
+		}
+		days = n
+		parts = parts[1:]
+	} else if dot := strings.IndexByte(parts[0], '.'); dot >= 0 { // d.hh:...
+		n, err := parseUint(parts[0][:dot], 8)
+		if err != nil {
+			return 0, bad
+		}
+		days = n
+		parts[0] = parts[0][dot+1:]
+	}
+	if len(parts) < 2 || len(parts) > 3 {
+		return 0, bad
+	}
+	if len(parts) == 3 {
+		if sec, f, ok := strings.Cut(parts[2], "."); ok {
+			if f == "" || len(f) > 7 || strings.Trim(f, "0123456789") != "" {
+				return 0, bad
+			}
+			parts[2], frac = sec, f
+		}
+	}
+	limits := []int64{23, 59, 59}
+	units := []time.Duration{time.Hour, time.Minute, time.Second}
+	d := time.Duration(days) * 24 * time.Hour
+	for i, p := range parts {
+		n, err := parseUint(p, 2)
+		if err != nil || n > limits[i] {
+			return 0, bad
+		}
+		d += time.Duration(n) * units[i]
+	}
+	if frac != "" {
+		n, _ := strconv.ParseInt(frac+strings.Repeat("0", 7-len(frac)), 10, 64)
+		d += time.Duration(n) * 100 // ticks of 100ns
+	}
+	if neg {
+		d = -d
+	}
+	return d, nil
+}
+
+// parseUint parses 1 to maxDigits decimal digits.
+func parseUint(s string, maxDigits int) (int64, error) {
+	if s == "" || len(s) > maxDigits || strings.Trim(s, "0123456789") != "" {
+		return 0, strconv.ErrSyntax
+	}
+	return strconv.ParseInt(s, 10, 64)
 }

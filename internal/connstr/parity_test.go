@@ -1,4 +1,4 @@
-package settings
+package connstr
 
 import (
 	"crypto/tls"
@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
 func TestParseDotnetIPv4(t *testing.T) {
@@ -94,7 +92,7 @@ func TestAzureDefaults(t *testing.T) {
 		{"127.0.0.1:6380", NotAzure, false, "127.0.0.1:6380", "", 0},
 	}
 	for _, tt := range tests {
-		c, err := ParseConnectionString(tt.in)
+		c, err := Parse(tt.in)
 		if err != nil {
 			t.Fatalf("%q: %v", tt.in, err)
 		}
@@ -118,7 +116,7 @@ func TestEndpointBounds(t *testing.T) {
 	for i := range MaxEndpoints {
 		fmt.Fprintf(&sb, "H%d:6379,", i)
 	}
-	c, err := ParseConnectionString(sb.String())
+	c, err := Parse(sb.String())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,16 +124,16 @@ func TestEndpointBounds(t *testing.T) {
 		t.Fatalf("%d endpoints, want %d", len(c.Endpoints), MaxEndpoints)
 	}
 	sb.WriteString("one-more")
-	if _, err := ParseConnectionString(sb.String()); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("more than %d endpoints", MaxEndpoints)) {
+	if _, err := Parse(sb.String()); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("more than %d endpoints", MaxEndpoints)) {
 		t.Errorf("%d endpoints: err = %v, want the bound", MaxEndpoints+1, err)
 	}
 	long := strings.Repeat("a", MaxHostLength+1)
 	for _, in := range []string{long, long + ":6379", "redis://" + long, "!" + strings.Repeat("/", MaxHostLength+1)} {
-		if _, err := ParseConnectionString(in); err == nil || !strings.Contains(err.Error(), "longer than") {
+		if _, err := Parse(in); err == nil || !strings.Contains(err.Error(), "longer than") {
 			t.Errorf("a %d-byte host: err = %v, want the bound", len(in), err)
 		}
 	}
-	if _, err := ParseConnectionString(strings.Repeat("a", MaxHostLength)); err != nil {
+	if _, err := Parse(strings.Repeat("a", MaxHostLength)); err != nil {
 		t.Errorf("a %d-byte host: %v", MaxHostLength, err)
 	}
 }
@@ -158,7 +156,7 @@ func TestAbsurdTimeoutsAreClamped(t *testing.T) {
 		{"redis://h?read_timeout=1000000h", 5 * time.Second, 3, []string{"read_timeout"}},
 	}
 	for _, tt := range tests {
-		c, err := ParseConnectionString(tt.in)
+		c, err := Parse(tt.in)
 		if err != nil {
 			t.Fatalf("%q: %v", tt.in, err)
 		}
@@ -195,16 +193,16 @@ func TestParseBoolTextModes(t *testing.T) {
 		{"", false, false, false, false},
 		{"maybe", false, false, false, false},
 	} {
-		v, ok := parseBoolText(tt.in, false)
-		w, ok2 := parseBoolText(tt.in, true)
+		v, ok := ParseBoolText(tt.in, false)
+		w, ok2 := ParseBoolText(tt.in, true)
 		if v != tt.conn || ok != tt.connOK || w != tt.config || ok2 != tt.cfgOK {
-			t.Errorf("parseBoolText(%q) = %v,%v / %v,%v; want %v,%v / %v,%v", tt.in, v, ok, w, ok2, tt.conn, tt.connOK, tt.config, tt.cfgOK)
+			t.Errorf("ParseBoolText(%q) = %v,%v / %v,%v; want %v,%v / %v,%v", tt.in, v, ok, w, ok2, tt.conn, tt.connOK, tt.config, tt.cfgOK)
 		}
 	}
 }
 
 func TestCommandMap(t *testing.T) {
-	c, err := ParseConnectionString("h,$subscribe=,$GET=fetch, $ Set = put ,$NOSUCH=x,$KEYS=")
+	c, err := Parse("h,$subscribe=,$GET=fetch, $ Set = put ,$NOSUCH=x,$KEYS=")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +215,7 @@ func TestCommandMap(t *testing.T) {
 	}
 	// The map is the Connection's own copy.
 	c.CommandMap["GET"] = "x"
-	c2, _ := ParseConnectionString("h,$GET=fetch")
+	c2, _ := Parse("h,$GET=fetch")
 	if c2.CommandMap["GET"] != "FETCH" {
 		t.Error("CommandMap shared between connections")
 	}
@@ -262,7 +260,7 @@ func TestKeyTable(t *testing.T) {
 		gProxy: "None", gSslProtocols: "Tls12", gTunnel: "http:p:1", gAny: "x", gTimeSpan: "00:00:01"}
 	for i := range keyTable {
 		d := &keyTable[i]
-		b := newConnBuilder()
+		b := NewBuilder()
 		if err := b.apply(d, d.label(), sample[d.grammar], d.name == ""); err != nil {
 			t.Errorf("%s=%s: %v", d.label(), sample[d.grammar], err)
 		}
@@ -273,10 +271,10 @@ func TestKeyTable(t *testing.T) {
 // exactly KeyTableMarkdown, between the markers. UPDATE_DOCS=1 rewrites
 // them.
 func TestDocsKeyTables(t *testing.T) {
-	const begin, end = "<!-- key-table:begin (generated from settings.KeyTableMarkdown; do not edit) -->\n", "<!-- key-table:end -->"
+	const begin, end = "<!-- key-table:begin (generated from internal/connstr.KeyTableMarkdown; do not edit) -->\n", "<!-- key-table:end -->"
 	want := KeyTableMarkdown()
 	for _, page := range []string{"connection-strings.md", "aspire-compatibility.md"} {
-		path := filepath.Join("..", "docs", page)
+		path := filepath.Join("..", "..", "docs", page)
 		b, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
@@ -298,115 +296,7 @@ func TestDocsKeyTables(t *testing.T) {
 			t.Logf("%s: key table rewritten", page)
 			continue
 		}
-		t.Errorf("%s: the key table differs from settings.KeyTableMarkdown (run UPDATE_DOCS=1 go test ./settings -run TestDocsKeyTables)", page)
-	}
-}
-
-func TestResolveParity(t *testing.T) {
-	t.Run("endpoint from ConfigureOptions alone", func(t *testing.T) {
-		r, err := Resolve(nil, "cache", ConfigureOptions(func(o *redis.UniversalOptions) {
-			o.Addrs = []string{"127.0.0.1:6400"}
-		}))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if r.Connection.Topology != Standalone || !slices.Equal(r.Connection.Endpoints, []string{"127.0.0.1:6400"}) ||
-			r.Connection.Options.DialerRetries != defaultConnectRetry || r.Source != "ConfigureOptions (set in code)" {
-			t.Errorf("got %v", r)
-		}
-	})
-	t.Run("ConfigureOptions that add no endpoint", func(t *testing.T) {
-		_, err := Resolve(nil, "cache", ConfigureOptions(func(o *redis.UniversalOptions) {}))
-		if err == nil || !strings.Contains(err.Error(), "No endpoints specified") {
-			t.Errorf("err = %v, want Aspire's no-endpoints error", err)
-		}
-	})
-	t.Run("unknown ConfigurationOptions properties are warnings", func(t *testing.T) {
-		cfg := newConfig(t, map[string]any{
-			"ConnectionStrings:cache": "localhost",
-			"Aspire:StackExchange:Redis:cache:ConfigurationOptions:FastMode":                       true,
-			"Aspire:StackExchange:Redis:ConfigurationOptions:BacklogPolicy:QueueWhileDisconnected": true,
-			"Aspire:StackExchange:Redis:ConfigurationOptions:ChannelPrefix:Value":                  "x",
-			"Aspire:StackExchange:Redis:ConfigurationOptions:CheckCertificateRevocation":           "true",
-		})
-		r := mustResolve(t, cfg, "cache")
-		var keys []string
-		for _, w := range r.Connection.Warnings {
-			keys = append(keys, w.Key)
-		}
-		want := []string{
-			"Aspire:StackExchange:Redis:ConfigurationOptions:BacklogPolicy",
-			"Aspire:StackExchange:Redis:ConfigurationOptions:ChannelPrefix:Value",
-			"Aspire:StackExchange:Redis:cache:ConfigurationOptions:FastMode",
-			"checkCertificateRevocation",
-		}
-		slices.Sort(keys)
-		if !slices.Equal(keys, want) {
-			t.Errorf("warnings = %v\nwant keys %v", r.Connection.Warnings, want)
-		}
-	})
-	t.Run("ConfigurationOptions booleans take bool.Parse's grammar", func(t *testing.T) {
-		cfg := newConfig(t, map[string]any{
-			"ConnectionStrings:cache":                             "localhost",
-			"Aspire:StackExchange:Redis:ConfigurationOptions:Ssl": "yes",
-		})
-		if _, err := Resolve(cfg, "cache"); err == nil || !strings.Contains(err.Error(), "requires a boolean value") {
-			t.Errorf("err = %v", err)
-		}
-	})
-	t.Run("LibraryName", func(t *testing.T) {
-		cfg := newConfig(t, map[string]any{
-			"ConnectionStrings:cache":                                     "localhost",
-			"Aspire:StackExchange:Redis:ConfigurationOptions:LibraryName": "mylib",
-		})
-		if r := mustResolve(t, cfg, "cache"); r.Connection.Options.IdentitySuffix != "mylib" {
-			t.Errorf("IdentitySuffix = %q", r.Connection.Options.IdentitySuffix)
-		}
-	})
-	t.Run("REDIS_HOST never beats a connection string", func(t *testing.T) {
-		cfg := mustLoad(t, nil, "REDIS_HOST=127.0.0.9", "ConnectionStrings__cache=127.0.0.8")
-		if r := mustResolve(t, cfg, "cache"); r.Connection.Endpoints[0] != "127.0.0.8:6379" {
-			t.Errorf("Endpoints = %v", r.Connection.Endpoints)
-		}
-	})
-}
-
-// aspireVectors are the cases of Aspire's AspireRedisExtensionsTests
-// (microsoft/aspire, tests/Aspire.StackExchange.Redis.Tests) that concern
-// configuration: AbortOnConnectFailDefaults, ConnectionNameWinsOverConfigSection,
-// ConnectionStringCanBeSetInCode.
-func TestAspireVectors(t *testing.T) {
-	tests := []struct {
-		name  string
-		keyed bool
-		cfg   map[string]any
-		opts  []Option
-		addr  string
-		abort bool
-	}{
-		{"AbortOnConnectFail default", false, map[string]any{"ConnectionStrings:redis": "localhost"}, nil, "localhost:6379", false},
-		{"AbortOnConnectFail set true (general section)", false, map[string]any{"ConnectionStrings:redis": "localhost",
-			"Aspire:StackExchange:Redis:ConfigurationOptions:AbortOnConnectFail": "true"}, nil, "localhost:6379", true},
-		{"AbortOnConnectFail set true (named section)", true, map[string]any{"ConnectionStrings:redis": "localhost",
-			"Aspire:StackExchange:Redis:redis:ConfigurationOptions:AbortOnConnectFail": "true"}, nil, "localhost:6379", true},
-		{"abortConnect=true in the string", false, map[string]any{"ConnectionStrings:redis": "localhost,abortConnect=true"}, nil, "localhost:6379", true},
-		{"abortConnect=false in the string", false, map[string]any{"ConnectionStrings:redis": "localhost,abortConnect=false"}, nil, "localhost:6379", false},
-		{"connection name wins over config section", false, map[string]any{"ConnectionStrings:redis": "localhost:7000",
-			"Aspire:StackExchange:Redis:ConnectionString": "unused"}, nil, "localhost:7000", false},
-		{"connection name wins over keyed config section", true, map[string]any{"ConnectionStrings:redis": "localhost:7000",
-			"Aspire:StackExchange:Redis:redis:ConnectionString": "unused"}, nil, "localhost:7000", false},
-		{"connection string set in code", false, map[string]any{"ConnectionStrings:redis": "unused"},
-			[]Option{WithConnectionString("localhost:7001")}, "localhost:7001", false},
-	}
-	for _, tt := range tests {
-		r, err := Resolve(newConfig(t, tt.cfg), "redis", tt.opts...)
-		if err != nil {
-			t.Errorf("%s: %v", tt.name, err)
-			continue
-		}
-		if r.Connection.Endpoints[0] != tt.addr || r.Connection.AbortConnect != tt.abort {
-			t.Errorf("%s: %v abort=%v; want %s abort=%v", tt.name, r.Connection.Endpoints, r.Connection.AbortConnect, tt.addr, tt.abort)
-		}
+		t.Errorf("%s: the key table differs from KeyTableMarkdown (run UPDATE_DOCS=1 go test ./internal/connstr -run TestDocsKeyTables)", page)
 	}
 }
 
@@ -420,7 +310,7 @@ func TestSslProtocolsLeniency(t *testing.T) {
 		{"h,ssl=true,sslProtocols=12", 0, 0},
 		{"h,ssl=true,sslProtocols=Tls|Tls13", tls.VersionTLS10, tls.VersionTLS13},
 	} {
-		c, err := ParseConnectionString(tt.in)
+		c, err := Parse(tt.in)
 		if err != nil {
 			t.Fatalf("%q: %v", tt.in, err)
 		}

@@ -1,4 +1,4 @@
-package settings
+package connstr
 
 import (
 	"bufio"
@@ -100,9 +100,9 @@ func runParseCases(t *testing.T, cases []parseCase) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := ParseConnectionString(tc.in)
+			c, err := Parse(tc.in)
 			if err != nil {
-				t.Fatalf("ParseConnectionString(%q): %v", tc.in, err)
+				t.Fatalf("Parse(%q): %v", tc.in, err)
 			}
 			checkConnection(t, tc, c)
 		})
@@ -265,13 +265,13 @@ func TestParseConnectionStringKeys(t *testing.T) {
 
 func TestParseConnectionStringBooleans(t *testing.T) {
 	for _, v := range []string{"true", "TRUE", "True", "yes", "YES", "on", "On", "1"} {
-		c, err := ParseConnectionString("h,abortConnect=" + v)
+		c, err := Parse("h,abortConnect=" + v)
 		if err != nil || !c.AbortConnect {
 			t.Errorf("abortConnect=%s: %v, %v; want true", v, c, err)
 		}
 	}
 	for _, v := range []string{"false", "FALSE", "no", "No", "off", "OFF", "0"} {
-		c, err := ParseConnectionString("h,abortConnect=true,abortConnect=" + v)
+		c, err := Parse("h,abortConnect=true,abortConnect=" + v)
 		if err != nil || c.AbortConnect {
 			t.Errorf("abortConnect=%s: %v, %v; want false", v, c, err)
 		}
@@ -364,7 +364,7 @@ type errCase struct {
 func checkParseError(t *testing.T, in string, err error) *ParseError {
 	t.Helper()
 	if err == nil {
-		t.Fatalf("ParseConnectionString(%q) = nil error", in)
+		t.Fatalf("Parse(%q) = nil error", in)
 	}
 	if !errors.Is(err, ErrInvalidConnectionString) {
 		t.Errorf("error %q is not ErrInvalidConnectionString", err)
@@ -475,9 +475,9 @@ func TestParseConnectionStringErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := ParseConnectionString(tc.in)
+			c, err := Parse(tc.in)
 			if err == nil {
-				t.Fatalf("ParseConnectionString(%q) = %v, want error containing %q", tc.in, c, tc.want)
+				t.Fatalf("Parse(%q) = %v, want error containing %q", tc.in, c, tc.want)
 			}
 			pe := checkParseError(t, tc.in, err)
 			if !strings.Contains(err.Error(), tc.want) {
@@ -494,14 +494,14 @@ func TestParseConnectionStringErrors(t *testing.T) {
 }
 
 func TestParseConnectionStringNoEndpoints(t *testing.T) {
-	_, err := ParseConnectionString("password=x")
+	_, err := Parse("password=x")
 	if !errors.Is(err, ErrNoEndpoints) || !errors.Is(err, ErrInvalidConnectionString) {
 		t.Fatalf("err = %v, want ErrNoEndpoints and ErrInvalidConnectionString", err)
 	}
 }
 
 func TestParseErrorIndex(t *testing.T) {
-	_, err := ParseConnectionString("h,,ssl=true,port:99999")
+	_, err := Parse("h,,ssl=true,port:99999")
 	var pe *ParseError
 	if !errors.As(err, &pe) {
 		t.Fatalf("err = %v", err)
@@ -548,11 +548,11 @@ func TestParseErrorsNeverShowPassword(t *testing.T) {
 		"h,tunnel=socks://u:" + pw + "@p:1",
 	}
 	for _, in := range inputs {
-		c, err := ParseConnectionString(in)
+		c, err := Parse(in)
 		if err == nil {
 			// Accepted, as .NET accepts it: nothing printed may show it.
 			if out := printed(c, nil) + fmt.Sprint(c.Warnings); strings.Contains(out, pw) {
-				t.Errorf("ParseConnectionString(%q) shows the password: %s", in, out)
+				t.Errorf("Parse(%q) shows the password: %s", in, out)
 			}
 			continue
 		}
@@ -568,14 +568,14 @@ func TestParseErrorsNeverShowPassword(t *testing.T) {
 }
 
 func TestConnBuilderLayering(t *testing.T) {
-	b := newConnBuilder()
-	if err := b.parse("cache:7000,cache2,password=pw"); err != nil {
+	b := NewBuilder()
+	if err := b.Parse("cache:7000,cache2,password=pw"); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.set("SSL", "true"); err != nil {
+	if err := b.Set("SSL", "true"); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.set("connectTimeout", "2000"); err != nil {
+	if err := b.Set("connectTimeout", "2000"); err != nil {
 		t.Fatal(err)
 	}
 	c, err := b.build()
@@ -590,7 +590,7 @@ func TestConnBuilderLayering(t *testing.T) {
 		t.Errorf("options not layered: %+v", c)
 	}
 	// build does not change the builder: build again after another set.
-	if err := b.set("ssl", "false"); err != nil {
+	if err := b.Set("ssl", "false"); err != nil {
 		t.Fatal(err)
 	}
 	c2, err := b.build()
@@ -605,18 +605,18 @@ func TestConnBuilderLayering(t *testing.T) {
 	}
 
 	// set reports errors with the key and no piece index.
-	err = b.set("syncTimeout", "0")
+	err = b.Set("syncTimeout", "0")
 	pe := checkParseError(t, "set", err)
 	if pe.Key != "syncTimeout" || pe.Index != 0 {
 		t.Errorf("set error = %+v", *pe)
 	}
 
 	// A URI, then a key on top of it.
-	b = newConnBuilder()
-	if err := b.parse("redis://:pw@host:7000?read_timeout=1"); err != nil {
+	b = NewBuilder()
+	if err := b.Parse("redis://:pw@host:7000?read_timeout=1"); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.set("syncTimeout", "3000"); err != nil {
+	if err := b.Set("syncTimeout", "3000"); err != nil {
 		t.Fatal(err)
 	}
 	c, err = b.build()
@@ -628,13 +628,13 @@ func TestConnBuilderLayering(t *testing.T) {
 	}
 
 	// No endpoints.
-	_, err = newConnBuilder().build()
+	_, err = NewBuilder().build()
 	if !errors.Is(err, ErrNoEndpoints) {
 		t.Errorf("build() without endpoints = %v, want ErrNoEndpoints", err)
 	}
 
 	// addEndpoint.
-	b = newConnBuilder()
+	b = NewBuilder()
 	if err := b.addEndpoint(" [::1]:7000 "); err != nil {
 		t.Fatal(err)
 	}
@@ -693,7 +693,7 @@ func TestConnectionPrintingIsRedacted(t *testing.T) {
 		"h,password=" + pw + ",tunnel=http:proxy:3128",
 	}
 	for _, in := range inputs {
-		c, err := ParseConnectionString(in)
+		c, err := Parse(in)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -720,7 +720,7 @@ func TestConnectionPrintingIsRedacted(t *testing.T) {
 }
 
 func TestConnectionString(t *testing.T) {
-	c, err := ParseConnectionString("cache:6380,user=app,password=pw,ssl=true,defaultDatabase=2,name=svc,protocol=3,keepAlive=5")
+	c, err := Parse("cache:6380,user=app,password=pw,ssl=true,defaultDatabase=2,name=svc,protocol=3,keepAlive=5")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -753,8 +753,8 @@ func TestShow(t *testing.T) {
 		strings.Repeat("é", 40): "'" + strings.Repeat("é", 32) + "...'",
 	}
 	for in, want := range cases {
-		if got := show(in); got != want {
-			t.Errorf("show(%q) = %s, want %s", in, got, want)
+		if got := Show(in); got != want {
+			t.Errorf("Show(%q) = %s, want %s", in, got, want)
 		}
 	}
 }
@@ -776,7 +776,7 @@ func TestUnixDialer(t *testing.T) {
 			_ = conn.Close()
 		}
 	}()
-	c, err := ParseConnectionString("!" + path)
+	c, err := Parse("!" + path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -875,7 +875,7 @@ func TestTunnelDialer(t *testing.T) {
 
 	t.Run("ok", func(t *testing.T) {
 		proxy := connectProxy(t, "200", 5)
-		c, err := ParseConnectionString(srv.Addr().String() + ",tunnel=http:" + proxy)
+		c, err := Parse(srv.Addr().String() + ",tunnel=http:" + proxy)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -901,7 +901,7 @@ func TestTunnelDialer(t *testing.T) {
 	})
 	t.Run("refused", func(t *testing.T) {
 		proxy := connectProxy(t, "403", 0)
-		c, err := ParseConnectionString("127.0.0.1:1,tunnel=http://" + proxy)
+		c, err := Parse("127.0.0.1:1,tunnel=http://" + proxy)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -925,7 +925,7 @@ func TestTunnelDialer(t *testing.T) {
 			}
 			close(accepted)
 		}()
-		c, err := ParseConnectionString("127.0.0.1:1,tunnel=http:" + ln.Addr().String())
+		c, err := Parse("127.0.0.1:1,tunnel=http:" + ln.Addr().String())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -949,7 +949,7 @@ func TestTunnelDialer(t *testing.T) {
 		}
 		addr := ln.Addr().String()
 		_ = ln.Close()
-		c, err := ParseConnectionString("127.0.0.1:1,tunnel=http:" + addr)
+		c, err := Parse("127.0.0.1:1,tunnel=http:" + addr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -986,7 +986,7 @@ func TestTunnelTLS(t *testing.T) {
 		}
 	}()
 	proxy := connectProxy(t, "200", 0)
-	c, err := ParseConnectionString(srv.Addr().String() + ",ssl=true,tunnel=http:" + proxy)
+	c, err := Parse(srv.Addr().String() + ",ssl=true,tunnel=http:" + proxy)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package settings
+package connstr
 
 import "strings"
 
@@ -8,7 +8,7 @@ import "strings"
 // SslHost, ServiceName, ...) are taken verbatim; only the connection-string
 // parser trims. Numbers, booleans, enums and TimeSpans are trimmed, as
 // .NET's parsers for them ignore white space around the value.
-func boundText(d *keyDef, v string) string {
+func boundText(d *Def, v string) string {
 	if d.grammar == gString {
 		return v
 	}
