@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"time"
-
-	"github.com/aspirego/redis/internal/redact"
 )
 
 // TagLive marks a check that belongs to the liveness endpoint (/alive). A
@@ -56,14 +54,13 @@ type Check struct {
 	// it is the "data" object of the check's entry (the HealthChecks.UI
 	// shape), scrubbed like error texts. It does not change the status.
 	Data map[string]string
-	// Scrubber masks the check's own secrets (the passwords of its client)
-	// wherever they turn up in its error text and Data before a handler
+	// Redact masks the check's own secrets (the passwords of its client)
+	// wherever they turn up in its error text and Data, before a handler
 	// shows them, whatever they look like: the pattern scrubbing every
-	// report gets cannot tell where a password with a comma ends. Nil
-	// means pattern scrubbing only. It is not printed by %v. rediscache sets
-	// it for its clients; a check of your own masks its secrets with
-	// [WithRedact].
-	Scrubber *redact.Scrubber
+	// report gets cannot tell where a password with a comma ends. It runs
+	// first, then the pattern scrubbing, then [WithRedact]'s function. Nil
+	// means pattern scrubbing only. rediscache sets it for its clients.
+	Redact func(string) string
 }
 
 // hasTag reports whether c carries tag.
@@ -174,7 +171,7 @@ type result struct {
 	// reports, so read it, do not modify it.
 	Data map[string]string
 
-	scrubber *redact.Scrubber // the check's, for the handlers
+	redact func(string) string // the check's, for the handlers
 }
 
 // report is the outcome of one run of a set of checks.

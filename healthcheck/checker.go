@@ -121,7 +121,7 @@ func (c *Checker) run(ctx context.Context, tags ...string) report {
 	results := make([]result, len(selected))
 	flights := make([]*flight, len(selected))
 	for i, e := range selected {
-		results[i] = result{Name: e.check.Name, Tags: e.check.Tags, Data: e.check.Data, scrubber: e.check.Scrubber}
+		results[i] = result{Name: e.check.Name, Tags: e.check.Tags, Data: e.check.Data, redact: e.check.Redact}
 		switch {
 		case ctx.Err() != nil:
 			// Nothing to wait for: do not start runs nobody will read.

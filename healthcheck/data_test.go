@@ -46,7 +46,7 @@ func TestCheckData(t *testing.T) {
 	}
 }
 
-// TestCheckScrubber: a check's Scrubber masks its own passwords whole in
+// TestCheckScrubber: a check's Redact masks its own passwords whole in
 // the report, where pattern scrubbing stops at the first comma or
 // semicolon; tested with the shared corpus. Without it, some passwords of
 // the corpus show.
@@ -60,7 +60,7 @@ func TestCheckScrubber(t *testing.T) {
 			},
 		}
 		if withScrubber {
-			ch.Scrubber = redact.NewScrubber(pw)
+			ch.Redact = redact.NewScrubber(pw).Scrub
 		}
 		rec := serve(t, mustNew(t, ch).HealthHandler(healthcheck.WithDetails()), "GET", "/health", "Accept", "application/json")
 		return rec.Body.String()
@@ -73,9 +73,9 @@ func TestCheckScrubber(t *testing.T) {
 		}
 	}
 	if leaks == 0 {
-		t.Error("pattern scrubbing alone hid every password of the corpus: the test does not show what the Scrubber adds")
+		t.Error("pattern scrubbing alone hid every password of the corpus: the test does not show what Check.Redact adds")
 	}
-	if s := fmt.Sprintf("%v %+v", healthcheck.Check{Name: "x", Scrubber: redact.NewScrubber("hunter2")}, healthcheck.Check{Scrubber: redact.NewScrubber("hunter2")}); containsAny(s, []string{"hunter2"}) {
+	if s := fmt.Sprintf("%v %+v", healthcheck.Check{Name: "x", Redact: redact.NewScrubber("hunter2").Scrub}, healthcheck.Check{Redact: redact.NewScrubber("hunter2").Scrub}); containsAny(s, []string{"hunter2"}) {
 		t.Errorf("a Check printed with %%v shows its secret: %s", s)
 	}
 }

@@ -71,7 +71,7 @@
 //
 // "description", the check's error text, appears only with [WithDetails]
 // (off by default) and only after redaction: the check's own secrets (its
-// Scrubber) and what looks like a password are masked, then every
+// Redact) and what looks like a password are masked, then every
 // [WithRedact] function runs. With [WithDetails] too, "data" holds what a
 // check attaches to its entry whatever its status (Check.Data), such as
 // the Redis check's "tls": "TLS certificate verification is off", redacted

@@ -38,7 +38,7 @@ func WithDetails() HandlerOption {
 // URI user info); fn then receives the scrubbed text and returns what may
 // be shown. A nil fn is ignored; several WithRedact options run in order.
 //
-// A check's own Scrubber (see [Check]) runs before both.
+// A check's own Redact (see [Check]) runs before both.
 //
 // The error text is only ever what the check returned (or the checker's
 // own "timed out"/"panicked" text, which holds no data from the check).
@@ -148,10 +148,13 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// redact masks the check's own secrets (sc, may be nil), then what looks
+// redact masks the check's own secrets (own, may be nil), then what looks
 // like a password, then applies the WithRedact steps.
-func (h *handler) redact(sc *redact.Scrubber, s string) string {
-	s = sc.Scrub(s)
+func (h *handler) redact(own func(string) string, s string) string {
+	if own != nil {
+		s = own(s)
+	}
+	s = redact.Scrub(s)
 	if h.cfg.redact != nil {
 		s = h.cfg.redact(s)
 	}

@@ -19,12 +19,12 @@ func (h *handler) json(rep report) []byte {
 			e.Tags = []string{}
 		}
 		if h.cfg.details && r.Err != nil {
-			e.Description = h.redact(r.scrubber, r.Err.Error())
+			e.Description = h.redact(r.redact, r.Err.Error())
 		}
 		if h.cfg.details && len(r.Data) > 0 {
 			e.Data = make(map[string]string, len(r.Data))
 			for k, v := range r.Data {
-				e.Data[h.redact(r.scrubber, k)] = h.redact(r.scrubber, v)
+				e.Data[h.redact(r.redact, k)] = h.redact(r.redact, v)
 			}
 		}
 		out.Entries[r.Name] = e

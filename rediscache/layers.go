@@ -152,7 +152,7 @@ func (l *layers) checks(name string, client redis.UniversalClient, res *settings
 			check = order[i].wrapCheck(check)
 		}
 		o := res.Connection.Options
-		check.Scrubber, check.Data = checkSecrets(res, o), insecureTLSData(o)
+		check.Redact, check.Data = checkSecrets(res, o).Scrub, insecureTLSData(o)
 		checks = append(checks, check)
 	}
 	return append(checks, l.extensions.checks()...)

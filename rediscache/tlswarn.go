@@ -41,7 +41,7 @@ func insecureTLSData(o *redis.UniversalOptions) map[string]string {
 	return map[string]string{"tls": TLSVerificationOff}
 }
 
-// checkSecrets is the health check's Scrubber: it knows the client's
+// checkSecrets is the health check's Redact: it knows the client's
 // passwords and what may be the tail of a password with a comma in the
 // connection string (connstr.Secrets), so that a report masks them whole.
 func checkSecrets(res *settings.Resolved, o *redis.UniversalOptions) *redact.Scrubber {
