@@ -9,21 +9,15 @@ import (
 	"testing"
 
 	"github.com/aspirego/redis/healthcheck"
+	"github.com/aspirego/redis/internal/healthjson"
 	"github.com/aspirego/redis/internal/secrettest"
 	"github.com/aspirego/redis/internal/testserver"
 	"github.com/aspirego/redis/rediscache"
 )
 
-// healthEntry is one entry of /health's JSON report.
-type healthEntry struct {
-	Status      healthcheck.Status `json:"status"`
-	Description string             `json:"description"`
-	Data        map[string]string  `json:"data"`
-}
-
 // healthJSON serves /health with details for checks and returns the
 // report's body and the entry of the check "redis_cache".
-func healthJSON(t *testing.T, checks []healthcheck.Check) (string, healthEntry) {
+func healthJSON(t *testing.T, checks []healthcheck.Check) (string, healthjson.Entry) {
 	t.Helper()
 	c, err := healthcheck.New(checks...)
 	if err != nil {
@@ -34,7 +28,7 @@ func healthJSON(t *testing.T, checks []healthcheck.Check) (string, healthEntry) 
 	rec := httptest.NewRecorder()
 	c.HealthHandler(healthcheck.WithDetails()).ServeHTTP(rec, req)
 	var rep struct {
-		Entries map[string]healthEntry `json:"entries"`
+		Entries map[string]healthjson.Entry `json:"entries"`
 	}
 	if err := json.Unmarshal(rec.Body.Bytes(), &rep); err != nil {
 		t.Fatalf("%v: %s", err, rec.Body)
@@ -55,7 +49,7 @@ func TestHealthShowsTLSVerificationOff(t *testing.T) {
 		t.Fatal(err)
 	}
 	body, e := healthJSON(t, inst.Checks)
-	if e.Status != healthcheck.Healthy || e.Data["tls"] != rediscache.TLSVerificationOff {
+	if e.Status != healthcheck.Healthy.String() || e.Data["tls"] != rediscache.TLSVerificationOff {
 		t.Errorf("entry = %+v, want Healthy with data tls=%q; report:\n%s", e, rediscache.TLSVerificationOff, body)
 	}
 
@@ -87,7 +81,7 @@ func TestHealthReportScrubsClientSecrets(t *testing.T) {
 			return fmt.Errorf("connect %s: ERR invalid password %q (redis://:%s@127.0.0.1:1)", conn, pw, pw)
 		}
 		body, e := healthJSON(t, []healthcheck.Check{check})
-		if e.Status != healthcheck.Unhealthy {
+		if e.Status != healthcheck.Unhealthy.String() {
 			t.Fatalf("entry = %+v", e)
 		}
 		return body
