@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/aspirego/redis/healthcheck"
+	"github.com/aspirego/redis/internal/multiplex"
 	"github.com/aspirego/redis/settings"
 	"github.com/aspirego/redis/telemetry"
 )
@@ -17,6 +19,7 @@ import (
 // be once the topology is known.
 type multiplexing struct {
 	autoPipelining bool
+	serial         bool             // auto-pipelined batches go one at a time
 	cache          *telemetry.Cache // nil: no client-side cache
 }
 
@@ -51,6 +54,7 @@ func configureMultiplexing(s settings.Settings, conn *settings.Connection, o *re
 			MaxConcurrentBatches: conc,
 			Unordered:            conc > 1,
 		}
+		m.serial = conc <= 1
 		if o.AutoPipelineOptions.MaxBatchSize == 0 {
 			o.AutoPipelineOptions.MaxBatchSize = redis.DefaultBlockingAutoPipelineOptions().MaxBatchSize
 		}
@@ -153,6 +157,16 @@ func (l *telemetryLayer) install(c redis.UniversalClient) error {
 			_ = front.Close()
 		}
 		return fmt.Errorf("rediscache: client %q: telemetry: %w", l.cfg.Name, err)
+	}
+	// After the telemetry's hooks, which hand it the batches marked, and
+	// before the deadline's, which then find the batch's deadline set.
+	if _, standalone := c.(*redis.Client); standalone && l.mux.autoPipelining && l.mux.serial {
+		if d := commandTimeout(c); d > 0 {
+			name := l.cfg.Name
+			c.AddHook(multiplex.NewBatchDeadline(d, func(command string, limit time.Duration) error {
+				return &CommandTimeoutError{Name: name, Command: command, Limit: limit, Err: context.DeadlineExceeded}
+			}))
+		}
 	}
 	return nil
 }

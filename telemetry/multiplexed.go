@@ -299,7 +299,7 @@ func (h *engineHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 			if !isSetup(cmd, cmd.Name()) {
 				h.record(1)
 			}
-			return next(engineCtx, cmd)
+			return next(surface.Engine, cmd)
 		}
 		return next(ctx, cmd)
 	}
@@ -312,7 +312,7 @@ func (h *engineHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.P
 			if len(cmds) > 0 && !(setupNames[cmds[0].Name()] && allSetup(cmds)) {
 				h.record(len(cmds))
 			}
-			return next(engineCtx, cmds)
+			return next(surface.Engine, cmds)
 		}
 		return next(ctx, cmds)
 	}
@@ -331,12 +331,6 @@ func (h *engineHook) record(n int) {
 		h.size.Record(context.Background(), int64(n))
 	}
 }
-
-// engineCtx is context.Background() marked untraced, and as the
-// auto-pipeliner's (for nodeNoter).
-var engineCtx = context.WithValue(untraced.Context(context.Background()), engineKey{}, true)
-
-type engineKey struct{}
 
 // nodeNoter is a hook of each node of a cluster client in the multiplexed
 // mode: it notes which node runs the commands the multiplexed client
@@ -360,7 +354,7 @@ func (h nodeNoter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 
 func (h nodeNoter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
-		if ctx.Value(engineKey{}) != nil {
+		if surface.InEngine(ctx) {
 			for _, cmd := range cmds {
 				if noted(cmd) {
 					h.nodes.put(cmd, h.ep)
@@ -374,7 +368,7 @@ func (h nodeNoter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pro
 // issued reports whether ctx is that of a command the multiplexed client
 // issued: run in a batch, or on its own with its caller's context.
 func issued(ctx context.Context) bool {
-	return ctx.Value(engineKey{}) != nil || ctx.Value(opKey{}) != nil
+	return surface.InEngine(ctx) || ctx.Value(opKey{}) != nil
 }
 
 // noted reports whether a command in an issued command's context may be
