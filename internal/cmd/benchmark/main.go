@@ -45,7 +45,7 @@
 //	csc+metrics          ClientSideCaching, metrics only
 //	csc+tracing+metrics  ClientSideCaching, tracing and metrics
 //	csc+hit-spans        csc+tracing+metrics, and a span for every read
-//	                     served from the cache (telemetry.Multiplexed.TraceCacheHits)
+//	                     served from the cache (multiplex.Multiplexed.TraceCacheHits)
 //
 // go-redis's auto-pipeliner alone, without this module's wrapper: a plain
 // go-redis client with telemetry.Instrument's hooks, and the blocking face
@@ -125,6 +125,8 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/aspirego/redis/internal/instrument"
+	"github.com/aspirego/redis/internal/multiplex"
 	"github.com/aspirego/redis/rediscache"
 	"github.com/aspirego/redis/settings"
 	"github.com/aspirego/redis/telemetry"
@@ -446,15 +448,15 @@ func rediscacheVariant(o options, addr, name string) (*variant, error) {
 
 // hitSpansVariant is csc+tracing+metrics with a span for every cache hit.
 func hitSpansVariant(o options, addr string) (*variant, error) {
-	cache := telemetry.NewCache(0, 0)
+	cache := multiplex.NewCache(0, 0)
 	c := redis.NewClient(&redis.Options{
 		Addr: addr, PoolSize: o.c, DisableIdentity: true, Protocol: 3, ClientSideCache: cache,
 		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
 	})
 	tp, mp, stop := sdkProviders()
-	front, stopTel, err := telemetry.InstrumentMultiplexed(
-		telemetry.Multiplexed{Base: c, Front: c, Cache: cache, TraceCacheHits: true},
-		telemetry.Config{Name: "csc+hit-spans", TracerProvider: tp, MeterProvider: mp})
+	front, stopTel, err := multiplex.Instrument(
+		multiplex.Multiplexed{Base: c, Front: c, Cache: cache, TraceCacheHits: true},
+		instrument.Config{Name: "csc+hit-spans", TracerProvider: tp, MeterProvider: mp})
 	if err != nil {
 		_ = c.Close()
 		stop()

@@ -1,7 +1,8 @@
-package telemetry
+package multiplex
 
 import (
 	"context"
+	"github.com/aspirego/redis/internal/instrument"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -27,7 +28,7 @@ func BenchmarkCachedRead(b *testing.B) {
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			tp, mp := sdkProviders(b)
-			cfg := Config{Name: "bench", DisableTracing: !bc.tracing, DisableMetrics: !bc.metrics}
+			cfg := instrument.Config{Name: "bench", DisableTracing: !bc.tracing, DisableMetrics: !bc.metrics}
 			if bc.tracing {
 				cfg.TracerProvider = tp
 			}
@@ -39,7 +40,7 @@ func BenchmarkCachedRead(b *testing.B) {
 				Addr: srv.Addr, Protocol: 3, ClientSideCache: cache, DisableIdentity: true,
 				MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
 			})
-			c, stop, err := InstrumentMultiplexed(Multiplexed{Base: base, Front: base, Cache: cache, TraceCacheHits: bc.hitSpans}, cfg)
+			c, stop, err := Instrument(Multiplexed{Base: base, Front: base, Cache: cache, TraceCacheHits: bc.hitSpans}, cfg)
 			if err != nil {
 				b.Fatal(err)
 			}

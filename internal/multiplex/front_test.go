@@ -1,8 +1,9 @@
-package telemetry
+package multiplex
 
 import (
 	"context"
 	"errors"
+	"github.com/aspirego/redis/internal/instrument"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -156,7 +157,7 @@ func testFrontRealServer(t *testing.T, binary string) {
 		Addr: srv.Addr, Protocol: 3, ClientSideCache: cache, DisableIdentity: true, PoolSize: 8,
 		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
 	})
-	c, stop, err := InstrumentMultiplexed(Multiplexed{Base: base, Front: base, Cache: cache}, e.config("front"))
+	c, stop, err := Instrument(Multiplexed{Base: base, Front: base, Cache: cache}, configOf(e, "front"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,13 +253,13 @@ func TestFrontHitsUntimed(t *testing.T) {
 	}
 	srv := testserver.Start(t, testserver.Options{})
 	e := newEnv(t)
-	hitAllocs := func(cfg Config) float64 {
+	hitAllocs := func(cfg instrument.Config) float64 {
 		cache := NewCache(0, 0)
 		base := redis.NewClient(&redis.Options{
 			Addr: srv.Addr, Protocol: 3, ClientSideCache: cache, DisableIdentity: true,
 			MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
 		})
-		c, stop, err := InstrumentMultiplexed(Multiplexed{Base: base, Front: base, Cache: cache}, cfg)
+		c, stop, err := Instrument(Multiplexed{Base: base, Front: base, Cache: cache}, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -277,8 +278,8 @@ func TestFrontHitsUntimed(t *testing.T) {
 		}
 		return n
 	}
-	off := hitAllocs(Config{Name: "off", DisableTracing: true, DisableMetrics: true})
-	metrics := e.config("metrics")
+	off := hitAllocs(instrument.Config{Name: "off", DisableTracing: true, DisableMetrics: true})
+	metrics := configOf(e, "metrics")
 	metrics.DisableTracing = true
 	if got := hitAllocs(metrics); got > off {
 		t.Errorf("a hit with metrics on allocates %v, with telemetry off %v", got, off)
