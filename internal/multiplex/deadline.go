@@ -34,7 +34,8 @@ import (
 // no earlier than that one was taken off the queue, which is when the
 // batch before that one started, or when that one started if it did not
 // wait. Such a batch gets that time plus the timeout as its deadline when
-// that is sooner; once the deadline has passed, its commands fail at once
+// that is sooner (a batch that starts within a timeout of one that timed
+// out counts as having waited for it, however late its goroutine ran); once the deadline has passed, its commands fail at once
 // with the timeout error, without being sent. A batch that did not wait
 // holds commands issued since the last batch ended, and keeps the whole
 // timeout. With no stall the bound is a few milliseconds short of the
@@ -54,6 +55,7 @@ type BatchDeadline struct {
 	prevStart  time.Time // the start of the batch before it
 	lastWaited bool      // the last batch started as soon as the one before it ended
 	lastEnd    time.Time // the last batch's end; zero while it runs
+	lastFailed bool      // the last batch ended by a timeout, or was cut
 }
 
 // NewBatchDeadline returns the hook for a client with the given command
@@ -73,7 +75,11 @@ func (h *BatchDeadline) begin() (time.Time, bool) {
 	now := h.now()
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	waited := !h.lastEnd.IsZero() && now.Sub(h.lastEnd) <= h.waitSlack
+	since := now.Sub(h.lastEnd)
+	// Behind a batch that timed out, the next one may start late on a
+	// loaded machine (its goroutine waits to run): up to a timeout later
+	// it still counts as queued behind it.
+	waited := !h.lastEnd.IsZero() && (since <= h.waitSlack || h.lastFailed && since <= h.timeout)
 	var deadline time.Time
 	capped := false
 	if waited {
@@ -90,10 +96,11 @@ func (h *BatchDeadline) begin() (time.Time, bool) {
 	return deadline, capped
 }
 
-func (h *BatchDeadline) end() {
+// end records the end of a batch, and whether it failed by a timeout.
+func (h *BatchDeadline) end(failed bool) {
 	now := h.now()
 	h.mu.Lock()
-	h.lastEnd = now
+	h.lastEnd, h.lastFailed = now, failed
 	h.mu.Unlock()
 }
 
@@ -130,13 +137,15 @@ func (h *BatchDeadline) ProcessPipelineHook(next redis.ProcessPipelineHook) redi
 // run runs one batch under its deadline.
 func (h *BatchDeadline) run(ctx context.Context, cmds []redis.Cmder, name string, next func(context.Context) error) error {
 	deadline, capped := h.begin()
-	defer h.end()
 	ctx = context.WithValue(ctx, inBatchKey{}, true)
 	if !capped {
-		return next(ctx)
+		err := next(ctx)
+		h.end(isTimeout(err))
+		return err
 	}
 	if !h.now().Before(deadline) {
 		// Its commands have waited their timeout already.
+		h.end(true)
 		err := h.timeoutErr(name, h.timeout)
 		for _, cmd := range cmds {
 			cmd.SetErr(err)
@@ -146,6 +155,7 @@ func (h *BatchDeadline) run(ctx context.Context, cmds []redis.Cmder, name string
 	bounded, cancel := context.WithDeadline(ctx, deadline)
 	err := next(bounded)
 	cancel()
+	h.end(isTimeout(err))
 	if err == nil || bounded.Err() == nil {
 		return err
 	}

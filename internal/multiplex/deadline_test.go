@@ -16,6 +16,7 @@ func TestBatchDeadlineBounds(t *testing.T) {
 	type batch struct {
 		name       string
 		start, end time.Duration // since t0
+		failed     bool          // ended by a timeout
 		// want is the deadline since t0, or -1 for the whole timeout.
 		want time.Duration
 	}
@@ -23,24 +24,34 @@ func TestBatchDeadlineBounds(t *testing.T) {
 		name    string
 		batches []batch
 	}{
+		{"late behind a timeout", []batch{
+			{"c0", 0, time.Millisecond, false, -1},
+			{"c1, times out", time.Millisecond, time.Millisecond + timeout, true, 0 + timeout},
+			// Its goroutine ran 300 ms late: still queued since c0 started.
+			{"c2, late", 301*time.Millisecond + timeout, 301*time.Millisecond + timeout, true, 0 + timeout},
+		}},
+		{"late after success", []batch{
+			{"d0", 0, time.Millisecond, false, -1},
+			{"d1, 300 ms after d0: not queued behind it", 301 * time.Millisecond, 302 * time.Millisecond, false, -1},
+		}},
 		{"first batches", []batch{
-			{"first", 0, time.Millisecond, -1},
-			{"queued behind the first", time.Millisecond, 2 * time.Millisecond, timeout},
+			{"first", 0, time.Millisecond, false, -1},
+			{"queued behind the first", time.Millisecond, 2 * time.Millisecond, false, timeout},
 		}},
 		{"after idle", []batch{
-			{"a", 0, time.Millisecond, -1},
-			{"after a second of idle", time.Second, time.Second + time.Millisecond, -1},
-			{"queued behind it", time.Second + time.Millisecond, time.Second + 2*time.Millisecond, time.Second + timeout},
+			{"a", 0, time.Millisecond, false, -1},
+			{"after a second of idle", time.Second, time.Second + time.Millisecond, false, -1},
+			{"queued behind it", time.Second + time.Millisecond, time.Second + 2*time.Millisecond, false, time.Second + timeout},
 		}},
 		{"stall", []batch{
-			{"b0", 0, time.Millisecond, -1},
-			{"b1, times out", time.Millisecond, time.Millisecond + timeout, 0 + timeout},
+			{"b0", 0, time.Millisecond, false, -1},
+			{"b1, times out", time.Millisecond, time.Millisecond + timeout, true, 0 + timeout},
 			// Queued since b1 was taken off the queue, when b0 started.
-			{"b2, queued behind b1", time.Millisecond + timeout, time.Millisecond + timeout, 0 + timeout},
+			{"b2, queued behind b1", time.Millisecond + timeout, time.Millisecond + timeout, true, 0 + timeout},
 			// Queued since b2 was taken off the queue, when b1 started.
-			{"b3, queued behind b2", time.Millisecond + timeout, time.Millisecond + timeout, time.Millisecond + timeout},
+			{"b3, queued behind b2", time.Millisecond + timeout, time.Millisecond + timeout, true, time.Millisecond + timeout},
 			// Queued since b2 started: the whole timeout from then.
-			{"b4, queued behind b3", 2*time.Millisecond + timeout, 2*time.Millisecond + 2*timeout, time.Millisecond + 2*timeout},
+			{"b4, queued behind b3", 2*time.Millisecond + timeout, 2*time.Millisecond + 2*timeout, true, time.Millisecond + 2*timeout},
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -57,7 +68,7 @@ func TestBatchDeadlineBounds(t *testing.T) {
 					t.Errorf("%s: deadline %v after t0 (capped %v), want %v", b.name, got.Sub(t0), capped, b.want)
 				}
 				now = t0.Add(b.end)
-				h.end()
+				h.end(b.failed)
 			}
 		})
 	}
