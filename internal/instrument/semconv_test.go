@@ -2,7 +2,6 @@ package instrument
 
 import (
 	"context"
-
 	"net"
 	"strconv"
 	"strings"

@@ -3,7 +3,6 @@ package instrument
 import (
 	"context"
 	"errors"
-	"github.com/aspirego/redis/internal/oteltest"
 	"net"
 	"os"
 	"os/exec"
@@ -27,6 +26,7 @@ import (
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 	"go.uber.org/goleak"
 
+	"github.com/aspirego/redis/internal/oteltest"
 	"github.com/aspirego/redis/internal/untraced"
 )
 

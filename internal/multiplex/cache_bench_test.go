@@ -2,17 +2,17 @@ package multiplex
 
 import (
 	"context"
-	"github.com/aspirego/redis/internal/instrument"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/maintnotifications"
 
+	"github.com/aspirego/redis/internal/instrument"
 	"github.com/aspirego/redis/internal/testserver"
 )
 
 // BenchmarkCachedRead measures a GET the client-side cache serves through
-// InstrumentMultiplexed, with a hook wrapping the command's context as
+// Instrument, with a hook wrapping the command's context as
 // rediscache's command timeout does.
 func BenchmarkCachedRead(b *testing.B) {
 	srv := testserver.Start(b, testserver.Options{})

@@ -31,7 +31,7 @@ func cachedMultiplexed(t *testing.T, srv *testserver.Server, e *telemetryEnv, hi
 		t.Fatal(err)
 	}
 	if wrapCtx {
-		// After InstrumentMultiplexed's hooks, as rediscache adds its own.
+		// After Instrument's hooks, as rediscache adds its own.
 		base.AddHook(wrapHook{})
 	}
 	t.Cleanup(func() {

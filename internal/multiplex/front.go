@@ -3,7 +3,6 @@ package multiplex
 import (
 	"context"
 	"hash/maphash"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,106 +23,174 @@ const frontShards = 64
 // It holds only values go-redis's cache has just served, so every value
 // in it is one the server tracks for the client, and it drops them where
 // the cache drops its own: an invalidation of the key (DeleteByRedisKey),
-// a lost connection (EvictByConn), a flush. A fill races with those by a
-// generation per shard: a value read while an invalidation of its shard
-// ran is not stored. A cache with a TTL has no front (the front does not
-// know when go-redis fetched a value), nor does one whose keys go-redis
-// names in a form the front does not recognise (see Cache.Reserve).
+// a lost connection (EvictByConn), a flush. Each value is stored with the
+// name go-redis gave its key when it reserved the reply (Cache.Reserve),
+// which is the name its invalidation carries: the front does not build
+// that name itself. A fill races with removals by a generation: a value
+// read while any removal ran is not stored. A cache with a TTL has no
+// front (the front does not know when go-redis fetched a value).
 type front struct {
-	prefix string // go-redis's namespace of the redis keys it reports, for database 0
-	seed   maphash.Seed
-	limit  int // values per shard
-	off    atomic.Bool
+	owner *redis.Client // the client the front serves
+	seed  maphash.Seed
+	limit int // values per shard
+	off   atomic.Bool
+	// gen is incremented by every removal; a fill stores its value only
+	// if none ran since its lookup.
+	gen    atomic.Uint64
 	shards [frontShards]frontShard
+	names  [frontShards]frontNames // by go-redis's name of the key
+	// keyNames are the names go-redis gave the key of each cached GET,
+	// by its cache key, as it reserved them (Cache.Reserve).
+	keyNames [frontShards]frontNames
 }
 
 type frontShard struct {
 	mu   sync.RWMutex
-	gen  uint64 // incremented by every removal
-	m    map[string]string
+	m    map[string]frontEntry
 	hits atomic.Uint64
 	_    [64]byte // keeps shards apart in the CPU caches
 }
 
-// newFront returns the front of a cache of at most size values, for a
-// client that logs in as username (go-redis scopes cached keys by it).
-func newFront(size int, username string) *front {
-	f := &front{
-		prefix: frontPrefix(username),
-		seed:   maphash.MakeSeed(),
-		limit:  max(1, (size+frontShards-1)/frontShards),
-	}
+// frontEntry is a value and the name go-redis gave its key.
+type frontEntry struct{ value, name string }
+
+// frontNames is a part of a map of strings (go-redis's names of the keys
+// the front holds to the keys; cache keys to names).
+type frontNames struct {
+	mu sync.Mutex
+	m  map[string]string
+	_  [64]byte
+}
+
+// newFront returns the front of a cache of at most size values, for the
+// client owner.
+func newFront(size int, owner *redis.Client) *front {
+	f := &front{owner: owner, seed: maphash.MakeSeed(), limit: max(1, (size+frontShards-1)/frontShards)}
 	for i := range f.shards {
-		f.shards[i].m = make(map[string]string)
+		f.shards[i].m = make(map[string]frontEntry)
+		f.names[i].m = make(map[string]string)
+		f.keyNames[i].m = make(map[string]string)
 	}
 	return f
 }
 
-// frontPrefix is how go-redis's client-side cache prefixes the redis keys
-// it reports for a client logging in as username, in database 0 (its
-// cscNamespacePrefix; rediscache keeps the cache for database 0 only).
-// Cache.Reserve turns the front off if go-redis ever names keys otherwise.
-func frontPrefix(username string) string {
-	return "0\x00" + strconv.Itoa(len(username)) + ":" + username + "\x00"
+// reserved notes name, go-redis's name of the one key of the command
+// whose reply it reserved under cacheKey.
+func (f *front) reserved(cacheKey, name string) {
+	kn := &f.keyNames[maphash.String(f.seed, cacheKey)%frontShards]
+	kn.mu.Lock()
+	if _, ok := kn.m[cacheKey]; !ok && len(kn.m) >= f.limit {
+		for k := range kn.m { // make room: drop any one
+			delete(kn.m, k)
+			break
+		}
+	}
+	kn.m[strings.Clone(cacheKey)] = strings.Clone(name) // go-redis may reuse their bytes
+	kn.mu.Unlock()
+}
+
+// nameOf returns the name reserved with cacheKey, or "".
+func (f *front) nameOf(cacheKey string) string {
+	kn := &f.keyNames[maphash.String(f.seed, cacheKey)%frontShards]
+	kn.mu.Lock()
+	defer kn.mu.Unlock()
+	return kn.m[cacheKey]
 }
 
 func (f *front) shard(key string) *frontShard {
 	return &f.shards[maphash.String(f.seed, key)%frontShards]
 }
 
-// lookup returns the value of key and, when there is none, the shard's
+func (f *front) namesOf(name string) *frontNames {
+	return &f.names[maphash.String(f.seed, name)%frontShards]
+}
+
+// lookup returns the value of key and, when there is none, the
 // generation for a later fill.
-func (f *front) lookup(key string) (string, bool, *frontShard, uint64) {
+func (f *front) lookup(key string) (string, bool, uint64) {
+	gen := f.gen.Load()
 	sh := f.shard(key)
 	sh.mu.RLock()
-	v, ok := sh.m[key]
-	gen := sh.gen
+	e, ok := sh.m[key]
 	sh.mu.RUnlock()
 	if ok {
 		sh.hits.Add(1)
 	}
-	return v, ok, sh, gen
+	return e.value, ok, gen
 }
 
-// fill stores a value go-redis's cache served, unless the shard lost a
-// value since gen was read.
-func (f *front) fill(sh *frontShard, gen uint64, key, value string) {
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	if sh.gen != gen || f.off.Load() {
+// fill stores a value go-redis's cache served for key, which go-redis
+// names name, unless a removal ran since gen was read.
+func (f *front) fill(gen uint64, key, name, value string) {
+	if name == "" {
 		return
 	}
-	if _, ok := sh.m[key]; !ok && len(sh.m) >= f.limit {
-		for k := range sh.m { // make room: drop any one
-			delete(sh.m, k)
-			break
+	ns := f.namesOf(name)
+	ns.mu.Lock()
+	ns.m[name] = key
+	ns.mu.Unlock()
+	sh := f.shard(key)
+	sh.mu.Lock()
+	stored := f.gen.Load() == gen && !f.off.Load()
+	if stored {
+		if _, ok := sh.m[key]; !ok && len(sh.m) >= f.limit {
+			for k, e := range sh.m { // make room: drop any one
+				delete(sh.m, k)
+				f.forget(e.name, k)
+				break
+			}
 		}
+		sh.m[key] = frontEntry{value: value, name: name}
 	}
-	sh.m[key] = value
+	sh.mu.Unlock()
+	if !stored {
+		f.forget(name, key)
+	}
 }
 
-// invalidate drops the value of a redis key as go-redis names it.
-func (f *front) invalidate(nsKey string) {
-	key, ok := strings.CutPrefix(nsKey, f.prefix)
+// forget drops the name of key.
+func (f *front) forget(name, key string) {
+	ns := f.namesOf(name)
+	ns.mu.Lock()
+	if ns.m[name] == key {
+		delete(ns.m, name)
+	}
+	ns.mu.Unlock()
+}
+
+// invalidate drops the value of the key go-redis names name.
+func (f *front) invalidate(name string) {
+	f.gen.Add(1)
+	ns := f.namesOf(name)
+	ns.mu.Lock()
+	key, ok := ns.m[name]
+	delete(ns.m, name)
+	ns.mu.Unlock()
 	if !ok {
-		f.disable()
 		return
 	}
 	sh := f.shard(key)
 	sh.mu.Lock()
-	delete(sh.m, key)
-	sh.gen++
+	if e, ok := sh.m[key]; ok && e.name == name {
+		delete(sh.m, key)
+	}
 	sh.mu.Unlock()
 }
 
 // flush drops every value.
 func (f *front) flush() {
+	f.gen.Add(1)
 	for i := range f.shards {
 		sh := &f.shards[i]
 		sh.mu.Lock()
 		clear(sh.m)
-		sh.gen++
 		sh.mu.Unlock()
+		// keyNames stay: a cache key names its key the same way after
+		// a flush (it carries go-redis's namespace of the key).
+		ns := &f.names[i]
+		ns.mu.Lock()
+		clear(ns.m)
+		ns.mu.Unlock()
 	}
 }
 
@@ -131,17 +198,6 @@ func (f *front) flush() {
 func (f *front) disable() {
 	f.off.Store(true)
 	f.flush()
-}
-
-// checkKeys disables the front when go-redis names a redis key in a form
-// it does not know: then it could not match invalidations to its values.
-func (f *front) checkKeys(nsKeys []string) {
-	for _, k := range nsKeys {
-		if !strings.HasPrefix(k, f.prefix) {
-			f.disable()
-			return
-		}
-	}
 }
 
 func (f *front) hits() uint64 {
@@ -160,10 +216,11 @@ type cachedReads struct {
 }
 
 // fillCtx marks a GET the front may store: Cache.Get sets hit when
-// go-redis's cache served it.
+// go-redis's cache served it, and name to go-redis's name of the key.
 type fillCtx struct {
 	context.Context
-	hit bool
+	hit  bool
+	name string
 }
 
 func (c *fillCtx) Value(key any) any {
@@ -178,7 +235,7 @@ func (f *front) serve(ctx context.Context, key string) (*redis.StringCmd, bool) 
 	if f.off.Load() {
 		return nil, false
 	}
-	v, ok, _, _ := f.lookup(key)
+	v, ok, _ := f.lookup(key)
 	if !ok {
 		return nil, false
 	}
@@ -205,22 +262,17 @@ func (r cachedReads) Get(ctx context.Context, key string) *redis.StringCmd {
 	if r.f.off.Load() {
 		return r.UniversalClient.Get(ctx, key)
 	}
-	v, ok, sh, gen := r.f.lookup(key)
+	v, ok, gen := r.f.lookup(key)
 	if ok {
 		return served(ctx, key, v)
 	}
-	var cmd *redis.StringCmd
-	hit := false
-	if op := asOpCtx(ctx); op != nil {
-		cmd = r.UniversalClient.Get(ctx, key)
-		hit = op.hit
-	} else {
-		fc := &fillCtx{Context: ctx}
-		cmd = r.UniversalClient.Get(fc, key)
-		hit = fc.hit
-	}
-	if hit && cmd.Err() == nil {
-		r.f.fill(sh, gen, key, cmd.Val())
+	fc := &fillCtx{Context: ctx}
+	cmd := r.UniversalClient.Get(fc, key)
+	if fc.hit {
+		markHit(ctx) // for the observer, under the fill's marker
+		if cmd.Err() == nil {
+			r.f.fill(gen, key, fc.name, cmd.Val())
+		}
 	}
 	return cmd
 }

@@ -17,7 +17,7 @@ import (
 	"github.com/aspirego/redis/internal/untraced"
 )
 
-// Multiplexed is what InstrumentMultiplexed instruments: a client in the
+// Multiplexed is what Instrument instruments: a client in the
 // multiplexed mode.
 type Multiplexed struct {
 	// Base is the client redis.NewUniversalClient returned.
@@ -45,7 +45,7 @@ var cacheHitAttrs = []attribute.KeyValue{CacheHitKey.Bool(true)}
 // batch the auto-pipeliner sends.
 const BatchSizeMetric = "redis.client.autopipeline.batch.size"
 
-// InstrumentMultiplexed instruments a client in the multiplexed mode and
+// Instrument instruments a client in the multiplexed mode and
 // returns the client to hand out in place of m.Front. Its Close closes
 // m.Front and then m.Base.
 //
@@ -56,10 +56,10 @@ const BatchSizeMetric = "redis.client.autopipeline.batch.size"
 // than the one it was generated from goes through Process, and is recorded
 // the same way), and records the command once it has run, under the
 // caller's context: its own span, a child of the caller's, with the
-// attributes Instrument gives it, and its own db.client.operation.duration
+// attributes instrument.Instrument gives it, and its own db.client.operation.duration
 // sample. The batches themselves produce no spans; their sizes go to the
 // BatchSizeMetric histogram. Pipelines,
-// transactions and Watch are recorded by Instrument's hooks on m.Base as
+// transactions and Watch are recorded by instrument.Instrument's hooks on m.Base as
 // without multiplexing, and so are the commands they carry.
 //
 // A read served from the client-side cache is not an operation against

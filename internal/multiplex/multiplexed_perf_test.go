@@ -2,18 +2,19 @@ package multiplex
 
 import (
 	"context"
-	"github.com/aspirego/redis/internal/instrument"
-	"github.com/aspirego/redis/internal/oteltest"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/aspirego/redis/internal/instrument"
+	"github.com/aspirego/redis/internal/oteltest"
 )
 
 // BenchmarkMultiplexed measures one GET through the multiplexed client's
-// observer (InstrumentMultiplexed), stopped before the network.
+// observer (Instrument), stopped before the network.
 func BenchmarkMultiplexed(b *testing.B) {
 	ctx := context.Background()
 	run := func(b *testing.B, cfg instrument.Config) {

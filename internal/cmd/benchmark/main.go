@@ -46,6 +46,10 @@
 //	csc+tracing+metrics  ClientSideCaching, tracing and metrics
 //	csc+hit-spans        csc+tracing+metrics, and a span for every read
 //	                     served from the cache (multiplex.Multiplexed.TraceCacheHits)
+//	csc-nofront          csc without GET's fast path (ClientSideCacheTTL 1h,
+//	                     which turns it off): go-redis's cache alone behind
+//	                     the wrapper
+//	csc-nofront+metrics  csc+metrics without GET's fast path
 //
 // go-redis's auto-pipeliner alone, without this module's wrapper: a plain
 // go-redis client with telemetry.Instrument's hooks, and the blocking face
@@ -305,7 +309,7 @@ func sdkProviders() (*sdktrace.TracerProvider, *sdkmetric.MeterProvider, func())
 
 func buildVariants(o options, addr string) ([]*variant, error) {
 	all := []string{"raw", "disabled", "rediscache", "metrics", "tracing+metrics", "no-sdk", "redisotel",
-		"ap", "ap+metrics", "ap+tracing+metrics", "fd", "fd+metrics", "fd+tracing+metrics", "hd+tracing+metrics", "rueidis-ap", "csc-go-redis", "csc", "csc+metrics", "csc+tracing+metrics", "csc+hit-spans"}
+		"ap", "ap+metrics", "ap+tracing+metrics", "fd", "fd+metrics", "fd+tracing+metrics", "hd+tracing+metrics", "rueidis-ap", "csc-go-redis", "csc", "csc+metrics", "csc+tracing+metrics", "csc+hit-spans", "csc-nofront", "csc-nofront+metrics"}
 	want := all
 	if o.variants != "" {
 		want = []string{"raw"}
@@ -427,6 +431,11 @@ func rediscacheVariant(o options, addr, name string) (*variant, error) {
 	}
 	if strings.HasPrefix(name, "csc") {
 		opts = append(opts, settings.EnableClientSideCaching())
+	}
+	if strings.HasPrefix(name, "csc-nofront") {
+		// GET's fast path is off with a TTL (internal/multiplex, front.go);
+		// an hour never expires within a run.
+		opts = append(opts, func(s *settings.Settings) { s.ClientSideCacheTTL = time.Hour })
 	}
 	inst, err := rediscache.New(name, deps, opts...)
 	if err != nil {
