@@ -10,15 +10,13 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
-// This file is what internal/multiplex records the commands of a
-// multiplexed client with, one span and one duration sample per command
-// under its caller's context, exactly as the hooks record them.
-
 // SpanKindClient is the span-kind start option of a command span.
 var SpanKindClient = spanKindClient[0]
 
 // New sets up the tracer and the operation-duration histogram cfg asks
-// for. meter is nil when no metrics are recorded.
+// for, for the multiplexed mode's observer (internal/multiplex), which
+// records each command through the methods below as the hooks record
+// them. meter is nil when no metrics are recorded.
 func New(cfg Config) (in *Instrumentation, meter metric.Meter, err error) {
 	return newInstrumentation(cfg)
 }
