@@ -1,10 +1,9 @@
 package telemetry
 
 import (
+	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/aspirego/redis/internal/instrument"
 )
