@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/aspirego/redis/internal/multiplex"
 	"github.com/aspirego/redis/internal/testserver"
 	"github.com/aspirego/redis/rediscache"
 	"github.com/aspirego/redis/settings"
-	"github.com/aspirego/redis/telemetry"
 )
 
 // TestClientSideCacheHitsNotRecorded: a read the client-side cache serves
@@ -47,7 +47,7 @@ func TestClientSideCacheHitsNotRecorded(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if hits := cacheCounter(t, reader, telemetry.CacheHitsMetric); hits != 9 {
+			if hits := cacheCounter(t, reader, multiplex.CacheHitsMetric); hits != 9 {
 				t.Fatalf("%d cache hits of 10 reads, want 9", hits)
 			}
 			gets := 0

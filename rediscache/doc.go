@@ -75,7 +75,7 @@
 // With Settings.AutoPipelining or Settings.ClientSideCaching, Client is a
 // redis.UniversalClient in front of go-redis's auto-pipeliner and/or
 // client-side cache that still records every command under its caller
-// (see telemetry.InstrumentMultiplexed and docs/multiplexing.md). The
+// (see docs/multiplexing.md). The
 // health check PINGs the client underneath, and the log line "redis
 // client built" names the mode.
 //

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/aspirego/redis/internal/multiplex"
 	"strings"
 	"sync"
 	"testing"
@@ -18,7 +19,6 @@ import (
 	"github.com/aspirego/redis/internal/testserver"
 	"github.com/aspirego/redis/rediscache"
 	"github.com/aspirego/redis/settings"
-	"github.com/aspirego/redis/telemetry"
 )
 
 // cachedClient builds the client "cache" for conn with the client-side
@@ -108,7 +108,7 @@ func TestClientSideCacheRealServer(t *testing.T) {
 					t.Fatalf("GET = %q, %v", v, err)
 				}
 			}
-			if hits := cacheCounter(t, reader, telemetry.CacheHitsMetric); hits < 40 {
+			if hits := cacheCounter(t, reader, multiplex.CacheHitsMetric); hits < 40 {
 				t.Fatalf("%d cache hits of 50 reads", hits)
 			}
 
@@ -124,8 +124,8 @@ func TestClientSideCacheRealServer(t *testing.T) {
 					t.Fatalf("stale read %q after the invalidation", v)
 				}
 			}
-			if inv := cacheCounter(t, reader, telemetry.CacheInvalidationsMetric); inv < 1 {
-				t.Errorf("%s = %d", telemetry.CacheInvalidationsMetric, inv)
+			if inv := cacheCounter(t, reader, multiplex.CacheInvalidationsMetric); inv < 1 {
+				t.Errorf("%s = %d", multiplex.CacheInvalidationsMetric, inv)
 			}
 
 			// A lost connection flushes what it fetched: kill every
@@ -169,7 +169,7 @@ func checkWithoutTracking(t *testing.T, inst *rediscache.Instance, reader *sdkme
 			t.Fatalf("GET = %d, %v; want %d", v, err, i)
 		}
 	}
-	if hits := cacheCounter(t, reader, telemetry.CacheHitsMetric); hits != 0 {
+	if hits := cacheCounter(t, reader, multiplex.CacheHitsMetric); hits != 0 {
 		t.Errorf("%d cache hits without CLIENT TRACKING", hits)
 	}
 	if n := strings.Count(logs.String(), "disabling client-side caching"); n != 1 {
@@ -291,7 +291,7 @@ func testClientSideCacheServerCrash(t *testing.T, ap bool) {
 			t.Fatalf("GET = %q, %v", v, err)
 		}
 	}
-	if hits := cacheCounter(t, reader, telemetry.CacheHitsMetric); hits < 18 {
+	if hits := cacheCounter(t, reader, multiplex.CacheHitsMetric); hits < 18 {
 		t.Fatalf("%d cache hits of 20 reads", hits)
 	}
 	srv.Kill()

@@ -1,5 +1,8 @@
-// Package telemetry traces and measures go-redis clients with OpenTelemetry,
-// following the current database semantic conventions, at a cost close to
+// Package telemetry traces and measures a go-redis client you build yourself
+// with OpenTelemetry: telemetry.Instrument(client, telemetry.Config{...}).
+// Clients from package rediscache are instrumented already.
+//
+// It follows the current database semantic conventions, at a cost close to
 // that of the OpenTelemetry SDK itself.
 //
 // [Instrument] installs go-redis hooks on a client; [Config] chooses the
@@ -210,12 +213,13 @@
 //
 // go-redis's auto-pipeliner sends the commands of concurrent callers as
 // shared batches from a goroutine of its own, on context.Background():
-// hooks see one PIPELINE per batch and no caller. [InstrumentMultiplexed]
-// records each command where it is issued instead, through a generated
-// wrapper of redis.UniversalClient: its own span under the caller's, its
-// own duration sample; batch sizes go to the [BatchSizeMetric] histogram.
-// A client-side [Cache] adds hit, miss, eviction and invalidation counters;
-// reads it serves get no span unless Multiplexed.TraceCacheHits is set.
+// hooks see one PIPELINE per batch and no caller. A client of package
+// rediscache in the multiplexed mode (Settings.AutoPipelining) records
+// each command where it is issued instead: its own span under the
+// caller's, its own duration sample; batch sizes go to the
+// redis.client.autopipeline.batch.size histogram. Its client-side cache
+// (Settings.ClientSideCaching) adds hit, miss, eviction and invalidation
+// counters; reads it serves get no span.
 // See docs/multiplexing.md and docs/observability.md.
 //
 // # Performance

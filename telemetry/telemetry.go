@@ -1,16 +1,11 @@
 package telemetry
 
 import (
-	"context"
-	"fmt"
-	"strconv"
-	"sync"
-
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel/metric"
-	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
-	"go.opentelemetry.io/otel/semconv/v1.43.0/dbconv"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/aspirego/redis/internal/instrument"
 )
 
 // Config selects what Instrument records for one client and where it
@@ -55,10 +50,6 @@ type Config struct {
 	Redisotel bool
 }
 
-// durationBuckets are the advisory bucket boundaries of
-// db.client.operation.duration from the semantic conventions.
-var durationBuckets = []float64{0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10}
-
 // Instrument installs tracing and metrics hooks on client, which must be a
 // *redis.Client (standalone or sentinel-managed), a *redis.ClusterClient or
 // a *redis.Ring, as returned by redis.NewUniversalClient. Call it right
@@ -74,185 +65,49 @@ var durationBuckets = []float64{0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10}
 // With DisableTracing and DisableMetrics both set nothing is installed and
 // stop does nothing.
 func Instrument(client redis.UniversalClient, cfg Config) (stop func() error, err error) {
-	if client == nil {
-		return nil, fmt.Errorf("telemetry: client %q: nil client", cfg.Name)
-	}
-	switch client.(type) {
-	case *redis.Client, *redis.ClusterClient, *redis.Ring:
-	default:
-		return nil, fmt.Errorf("telemetry: client %q: %w %T", cfg.Name, ErrUnsupportedClient, client)
-	}
-	if cfg.DisableTracing && cfg.DisableMetrics {
-		return func() error { return nil }, nil
-	}
-	if cfg.Redisotel {
-		return instrumentRedisotel(client, cfg)
-	}
-
-	in, meter, err := newInstrumentation(cfg)
-	if err != nil {
-		return nil, err
-	}
-	var reg metric.Registration
-	var nodes *nodeSet // cluster pool statistics
-	if meter != nil {
-		var stats poolStatser
-		switch c := client.(type) {
-		case *redis.ClusterClient:
-			nodes = &nodeSet{}
-			stats = nodes
-		case poolStatser:
-			stats = c
-		}
-		reg, err = registerPoolMetrics(meter, client, stats, poolName(client, cfg.Name))
-		if err != nil {
-			return nil, fmt.Errorf("telemetry: client %q: %w", cfg.Name, err)
-		}
-	}
-	if in.tracing || in.metrics {
-		addHooks(client, in, nodes)
-	}
-
-	var once sync.Once
-	var stopErr error
-	return func() error {
-		once.Do(func() {
-			in.stopped.Store(true)
-			if reg != nil {
-				if err := reg.Unregister(); err != nil {
-					stopErr = fmt.Errorf("telemetry: client %q: unregistering pool metrics: %w", cfg.Name, err)
-				}
-			}
-		})
-		return stopErr
-	}, nil
+	return instrument.Instrument(client, instrument.Config(cfg))
 }
 
-// newInstrumentation sets up the tracer and the operation-duration
-// histogram cfg asks for. meter is nil when no metrics are recorded.
-func newInstrumentation(cfg Config) (in *instrumentation, meter metric.Meter, err error) {
-	in = &instrumentation{queryText: cfg.QueryText, setup: cfg.ConnectionSetup, conv: cfg.Conventions.resolve()}
-	if !cfg.DisableTracing {
-		in.tracer = newTracerSource(cfg.TracerProvider)
-		in.tracing = in.tracer.tracer != nil
-	}
-	if cfg.DisableMetrics {
-		return in, nil, nil
-	}
-	mp, noop, src := resolveMeterProvider(cfg.MeterProvider)
-	if noop {
-		return in, nil, nil
-	}
-	meter = mp.Meter(ScopeName, metric.WithInstrumentationVersion(Version()), metric.WithSchemaURL(semconv.SchemaURL))
-	d, err := dbconv.NewClientOperationDuration(meter, metric.WithExplicitBucketBoundaries(durationBuckets...))
-	if err != nil {
-		return nil, nil, fmt.Errorf("telemetry: client %q: creating %s: %w", cfg.Name, d.Name(), err)
-	}
-	in.metrics, in.meter, in.duration = true, src, d.Inst()
-	return in, meter, nil
-}
+// Conventions selects which database semantic-convention names spans
+// carry, besides the current ones (db.system.name, db.operation.name,
+// db.namespace, db.query.text, server.*), which are always there. Its
+// String method returns the value of OTEL_SEMCONV_STABILITY_OPT_IN that
+// selects it.
+type Conventions = instrument.Conventions
 
-// addHooks installs the hooks for the client's topology; cluster nodes are
-// also added to nodes, when not nil.
-func addHooks(client redis.UniversalClient, in *instrumentation, nodes *nodeSet) {
-	switch c := client.(type) {
-	case *redis.Client:
-		opt := c.Options()
-		h := &hook{in: in, db: opt.DB}
-		if isFailover(opt) {
-			h.primary = newPrimaryTracker(opt.DB, in.conv)
-			h.t.cur = &h.primary.cur
-		} else {
-			h.t.fixed = newEndpoint(opt.Addr, opt.DB, in.conv)
-		}
-		c.AddHook(h)
-	case *redis.ClusterClient:
-		var seed string
-		if addrs := c.Options().Addrs; len(addrs) > 0 {
-			seed = addrs[0]
-		}
-		addMultiNodeHooks(c, in, seed, 0, nodes)
-	case *redis.Ring:
-		var seed string
-		for _, a := range c.Options().Addrs {
-			seed = a
-			break
-		}
-		addMultiNodeHooks(c, in, seed, c.Options().DB, nil)
-	}
-}
+const (
+	// ConventionsEnv, the zero value, lets the environment variable
+	// OTEL_SEMCONV_STABILITY_OPT_IN choose when Instrument runs: database
+	// = ConventionsStable, database/dup = ConventionsDup (it wins when
+	// both are listed), otherwise ConventionsAspire.
+	ConventionsEnv = instrument.ConventionsEnv
+	// ConventionsAspire, the default, adds db.system=redis, the one old
+	// name the Aspire dashboard needs: it builds its span summary
+	// ("DATA redis GET") and database icon from db.system only.
+	ConventionsAspire = instrument.ConventionsAspire
+	// ConventionsStable records the current names only
+	// (OTEL_SEMCONV_STABILITY_OPT_IN=database).
+	ConventionsStable = instrument.ConventionsStable
+	// ConventionsDup records the current names and, beside them, the
+	// names of semantic conventions v1.24 that the database migration
+	// guide maps to them: db.system, db.operation,
+	// db.redis.database_index and, with Config.QueryText, db.statement
+	// (OTEL_SEMCONV_STABILITY_OPT_IN=database/dup).
+	ConventionsDup = instrument.ConventionsDup
+)
 
-// multiNode is what cluster and ring clients have in common.
-type multiNode interface {
-	AddHook(redis.Hook)
-	OnNewNode(func(*redis.Client))
-}
+// ScopeName is the instrumentation scope of every span and metric this
+// package records.
+const ScopeName = instrument.ScopeName
 
-// addMultiNodeHooks puts one hook on the cluster (or ring) client, which
-// sees every command exactly once, and one on every node client, which
-// reports through the context which node ran it (and records commands sent
-// to the node directly, such as those of ForEachMaster). Cluster nodes are
-// hooked as they are created; a ring creates its shards up front, so those
-// are hooked here too.
-func addMultiNodeHooks(c multiNode, in *instrumentation, seed string, db int, nodes *nodeSet) {
-	var mu sync.Mutex
-	seen := map[*redis.Client]bool{} // during Instrument only: no node hooked twice
-	hookNode := func(node *redis.Client) {
-		mu.Lock()
-		if seen != nil {
-			if seen[node] {
-				mu.Unlock()
-				return
-			}
-			seen[node] = true
-		}
-		mu.Unlock()
-		if nodes != nil {
-			nodes.add(node)
-		}
-		opt := node.Options()
-		node.AddHook(&hook{in: in, db: opt.DB, node: true, t: target{fixed: newEndpoint(opt.Addr, opt.DB, in.conv)}})
-	}
-	c.OnNewNode(hookNode)
-	if r, ok := c.(*redis.Ring); ok {
-		_ = r.ForEachShard(context.Background(), func(_ context.Context, node *redis.Client) error {
-			hookNode(node)
-			return nil
-		})
-	}
-	mu.Lock()
-	seen = nil
-	mu.Unlock()
-	c.AddHook(&hook{in: in, db: db, t: target{
-		fixed:   newEndpoint("", db, in.conv),
-		cluster: &clusterTarget{seed: newEndpoint(seed, db, in.conv)},
-	}})
-}
+// Version is the version of this module as the Go toolchain recorded it
+// in the running binary (for example v0.4.0, or a pseudo-version, or
+// "(devel)" when built inside the module itself); it is the
+// instrumentation scope version of every span and metric this package
+// records. Empty when the binary carries no build information.
+func Version() string { return instrument.Version() }
 
-// isFailover reports whether opt belongs to a sentinel-managed client
-// (redis.NewFailoverClient), whose Addr is a placeholder.
-func isFailover(opt *redis.Options) bool {
-	return opt.Addr == "FailoverClient" && opt.Dialer != nil
-}
-
-// poolName is db.client.connection.pool.name: the client name, else the
-// address in the form the semantic conventions suggest.
-func poolName(client redis.UniversalClient, name string) string {
-	if name != "" {
-		return name
-	}
-	switch c := client.(type) {
-	case *redis.Client:
-		opt := c.Options()
-		return opt.Addr + "/" + strconv.Itoa(opt.DB)
-	case *redis.ClusterClient:
-		if addrs := c.Options().Addrs; len(addrs) > 0 {
-			return addrs[0]
-		}
-	case *redis.Ring:
-		for _, a := range c.Options().Addrs {
-			return a
-		}
-	}
-	return "redis"
-}
+// ErrUnsupportedClient is returned by Instrument for a client type it
+// cannot instrument (anything but *redis.Client, *redis.ClusterClient and
+// *redis.Ring).
+var ErrUnsupportedClient = instrument.ErrUnsupportedClient

@@ -5,6 +5,8 @@ import (
 	"errors"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/aspirego/redis/internal/untraced"
 )
 
 // Observer records the commands run through a Client.
@@ -103,6 +105,17 @@ type userBackgroundKey struct{}
 // context.Background() never gets that far through a Client: commands
 // carry the Observer's context, other calls pass.
 func IsEngine(ctx context.Context) bool { return ctx == context.Background() }
+
+// Engine is the context a hook that saw IsEngine passes on in place of
+// context.Background(): marked untraced (the batch is not a caller's
+// operation) and as the auto-pipeliner's, for the hooks after it
+// (InEngine).
+var Engine = context.WithValue(untraced.Context(context.Background()), engineKey{}, true)
+
+type engineKey struct{}
+
+// InEngine reports whether ctx is Engine or a context derived from it.
+func InEngine(ctx context.Context) bool { return ctx.Value(engineKey{}) != nil }
 
 // pass returns the context for a call that is not a command.
 func (c *Client) pass(ctx context.Context) context.Context {

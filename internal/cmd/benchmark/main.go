@@ -45,7 +45,11 @@
 //	csc+metrics          ClientSideCaching, metrics only
 //	csc+tracing+metrics  ClientSideCaching, tracing and metrics
 //	csc+hit-spans        csc+tracing+metrics, and a span for every read
-//	                     served from the cache (telemetry.Multiplexed.TraceCacheHits)
+//	                     served from the cache (multiplex.Multiplexed.TraceCacheHits)
+//	csc-nofront          csc without GET's fast path (ClientSideCacheTTL 1h,
+//	                     which turns it off): go-redis's cache alone behind
+//	                     the wrapper
+//	csc-nofront+metrics  csc+metrics without GET's fast path
 //
 // go-redis's auto-pipeliner alone, without this module's wrapper: a plain
 // go-redis client with telemetry.Instrument's hooks, and the blocking face
@@ -125,6 +129,8 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/aspirego/redis/internal/instrument"
+	"github.com/aspirego/redis/internal/multiplex"
 	"github.com/aspirego/redis/rediscache"
 	"github.com/aspirego/redis/settings"
 	"github.com/aspirego/redis/telemetry"
@@ -303,7 +309,7 @@ func sdkProviders() (*sdktrace.TracerProvider, *sdkmetric.MeterProvider, func())
 
 func buildVariants(o options, addr string) ([]*variant, error) {
 	all := []string{"raw", "disabled", "rediscache", "metrics", "tracing+metrics", "no-sdk", "redisotel",
-		"ap", "ap+metrics", "ap+tracing+metrics", "fd", "fd+metrics", "fd+tracing+metrics", "hd+tracing+metrics", "rueidis-ap", "csc-go-redis", "csc", "csc+metrics", "csc+tracing+metrics", "csc+hit-spans"}
+		"ap", "ap+metrics", "ap+tracing+metrics", "fd", "fd+metrics", "fd+tracing+metrics", "hd+tracing+metrics", "rueidis-ap", "csc-go-redis", "csc", "csc+metrics", "csc+tracing+metrics", "csc+hit-spans", "csc-nofront", "csc-nofront+metrics"}
 	want := all
 	if o.variants != "" {
 		want = []string{"raw"}
@@ -426,6 +432,11 @@ func rediscacheVariant(o options, addr, name string) (*variant, error) {
 	if strings.HasPrefix(name, "csc") {
 		opts = append(opts, settings.EnableClientSideCaching())
 	}
+	if strings.HasPrefix(name, "csc-nofront") {
+		// GET's fast path is off with a TTL (internal/multiplex, front.go);
+		// an hour never expires within a run.
+		opts = append(opts, func(s *settings.Settings) { s.ClientSideCacheTTL = time.Hour })
+	}
 	inst, err := rediscache.New(name, deps, opts...)
 	if err != nil {
 		return nil, err
@@ -446,15 +457,15 @@ func rediscacheVariant(o options, addr, name string) (*variant, error) {
 
 // hitSpansVariant is csc+tracing+metrics with a span for every cache hit.
 func hitSpansVariant(o options, addr string) (*variant, error) {
-	cache := telemetry.NewCache(0, 0)
+	cache := multiplex.NewCache(0, 0)
 	c := redis.NewClient(&redis.Options{
 		Addr: addr, PoolSize: o.c, DisableIdentity: true, Protocol: 3, ClientSideCache: cache,
 		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
 	})
 	tp, mp, stop := sdkProviders()
-	front, stopTel, err := telemetry.InstrumentMultiplexed(
-		telemetry.Multiplexed{Base: c, Front: c, Cache: cache, TraceCacheHits: true},
-		telemetry.Config{Name: "csc+hit-spans", TracerProvider: tp, MeterProvider: mp})
+	front, stopTel, err := multiplex.Instrument(
+		multiplex.Multiplexed{Base: c, Front: c, Cache: cache, TraceCacheHits: true},
+		instrument.Config{Name: "csc+hit-spans", TracerProvider: tp, MeterProvider: mp})
 	if err != nil {
 		_ = c.Close()
 		stop()

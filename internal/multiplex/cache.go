@@ -1,4 +1,4 @@
-package telemetry
+package multiplex
 
 import (
 	"context"
@@ -20,9 +20,9 @@ const (
 )
 
 // Cache is a client-side cache for Options.ClientSideCache: go-redis's
-// LocalCache, counted for the cache metrics and able to tell
-// InstrumentMultiplexed which reads it served. Through the client
-// InstrumentMultiplexed returns, a GET of a value the cache holds is
+// LocalCache, counted for the cache metrics and able to tell Instrument
+// which reads it served. Through the client Instrument returns, a GET of a
+// value the cache holds is
 // served by a fast path in front of it, which loses the value wherever
 // the cache does (see docs/multiplexing.md, "GET's fast path").
 type Cache struct {
@@ -74,15 +74,14 @@ func (c *Cache) reads(base redis.UniversalClient) redis.UniversalClient {
 	if size <= 0 {
 		size = defaultCacheSize
 	}
-	user := rc.Options().Username
 	f := c.front.Load()
 	if f == nil {
-		c.front.CompareAndSwap(nil, newFront(size, user))
+		c.front.CompareAndSwap(nil, newFront(size, rc))
 		f = c.front.Load()
 	}
-	// A cache shared by clients has one front for all of them, as long as
-	// they name keys alike.
-	if f.prefix != frontPrefix(user) {
+	// A cache shared by clients (of other users, or servers) has no front:
+	// a key's value may differ between them.
+	if f.owner != rc {
 		f.disable()
 	}
 	return cachedReads{UniversalClient: base, f: f}
@@ -97,10 +96,7 @@ func markHit(ctx context.Context) {
 	// A fill of GET's fast path, or a context that hooks between the
 	// multiplexed client and the cache (rediscache's command timeout, say)
 	// wrapped: both find the marker through opKey.
-	switch op := ctx.Value(opKey{}).(type) {
-	case *opCtx:
-		op.hit = true
-	case *fillCtx:
+	if op, ok := ctx.Value(opKey{}).(*opCtx); ok {
 		op.hit = true
 	}
 }
@@ -117,16 +113,28 @@ func (c *Cache) Flushes() uint64 { return c.flushed.Load() }
 // Get serves a cached reply and marks the command as served from the cache.
 func (c *Cache) Get(ctx context.Context, key string) ([]byte, bool) {
 	v, ok := c.lc.Get(ctx, key)
-	if ok {
-		markHit(ctx)
+	if !ok {
+		return v, ok
 	}
+	if fc, isFill := ctx.Value(opKey{}).(*fillCtx); isFill {
+		// A GET of the fast path: it may store the value under the name
+		// go-redis gave its key.
+		fc.hit = true
+		if f := c.front.Load(); f != nil {
+			fc.name = f.nameOf(key)
+		}
+		return v, ok
+	}
+	markHit(ctx)
 	return v, ok
 }
 
-// Reserve, FulfillOwned and Cancel are go-redis's LocalCache's.
+// Reserve is go-redis's LocalCache's; the fast path notes the name
+// go-redis gives the key of a command of one key, which its invalidation
+// will carry. FulfillOwned and Cancel are go-redis's LocalCache's.
 func (c *Cache) Reserve(cacheKey string, redisKeys []string) (uint64, bool) {
-	if f := c.front.Load(); f != nil {
-		f.checkKeys(redisKeys)
+	if f := c.front.Load(); f != nil && len(redisKeys) == 1 {
+		f.reserved(cacheKey, redisKeys[0])
 	}
 	return c.lc.Reserve(cacheKey, redisKeys)
 }

@@ -1,4 +1,4 @@
-package telemetry_test
+package multiplex_test
 
 import (
 	"context"
@@ -11,12 +11,13 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
-	"github.com/aspirego/redis/telemetry"
+	"github.com/aspirego/redis/internal/instrument"
+	"github.com/aspirego/redis/internal/multiplex"
 )
 
 // An auto-pipelined client whose commands are traced one by one under
 // their callers, although go-redis sends them in shared batches.
-func ExampleInstrumentMultiplexed() {
+func ExampleInstrument() {
 	mr, _ := miniredis.Run()
 	defer mr.Close()
 
@@ -34,8 +35,8 @@ func ExampleInstrumentMultiplexed() {
 		fmt.Println(err)
 		return
 	}
-	rdb, stop, err := telemetry.InstrumentMultiplexed(telemetry.Multiplexed{Base: base, Front: ap},
-		telemetry.Config{Name: "cache", TracerProvider: tp, DisableMetrics: true})
+	rdb, stop, err := multiplex.Instrument(multiplex.Multiplexed{Base: base, Front: ap},
+		instrument.Config{Name: "cache", TracerProvider: tp, DisableMetrics: true})
 	if err != nil {
 		fmt.Println(err)
 		return

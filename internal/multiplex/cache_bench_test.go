@@ -1,4 +1,4 @@
-package telemetry
+package multiplex
 
 import (
 	"context"
@@ -7,11 +7,12 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/maintnotifications"
 
+	"github.com/aspirego/redis/internal/instrument"
 	"github.com/aspirego/redis/internal/testserver"
 )
 
 // BenchmarkCachedRead measures a GET the client-side cache serves through
-// InstrumentMultiplexed, with a hook wrapping the command's context as
+// Instrument, with a hook wrapping the command's context as
 // rediscache's command timeout does.
 func BenchmarkCachedRead(b *testing.B) {
 	srv := testserver.Start(b, testserver.Options{})
@@ -27,7 +28,7 @@ func BenchmarkCachedRead(b *testing.B) {
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			tp, mp := sdkProviders(b)
-			cfg := Config{Name: "bench", DisableTracing: !bc.tracing, DisableMetrics: !bc.metrics}
+			cfg := instrument.Config{Name: "bench", DisableTracing: !bc.tracing, DisableMetrics: !bc.metrics}
 			if bc.tracing {
 				cfg.TracerProvider = tp
 			}
@@ -39,7 +40,7 @@ func BenchmarkCachedRead(b *testing.B) {
 				Addr: srv.Addr, Protocol: 3, ClientSideCache: cache, DisableIdentity: true,
 				MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
 			})
-			c, stop, err := InstrumentMultiplexed(Multiplexed{Base: base, Front: base, Cache: cache, TraceCacheHits: bc.hitSpans}, cfg)
+			c, stop, err := Instrument(Multiplexed{Base: base, Front: base, Cache: cache, TraceCacheHits: bc.hitSpans}, cfg)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -1,4 +1,4 @@
-package telemetry
+package instrument
 
 import (
 	"context"
@@ -26,6 +26,7 @@ import (
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 	"go.uber.org/goleak"
 
+	"github.com/aspirego/redis/internal/oteltest"
 	"github.com/aspirego/redis/internal/untraced"
 )
 
@@ -49,23 +50,6 @@ func instrument(t testing.TB, c redis.UniversalClient, cfg Config) func() error 
 	return stop
 }
 
-// spanNamed returns the only span called name.
-func spanNamed(t testing.TB, spans tracetest.SpanStubs, name string) tracetest.SpanStub {
-	t.Helper()
-	var found []tracetest.SpanStub
-	var names []string
-	for _, s := range spans {
-		names = append(names, s.Name)
-		if s.Name == name {
-			found = append(found, s)
-		}
-	}
-	if len(found) != 1 {
-		t.Fatalf("want one span %q, got %d among %q", name, len(found), names)
-	}
-	return found[0]
-}
-
 func TestSpanAttributes(t *testing.T) {
 	env := newEnv(t)
 	mr, _ := newMini(t)
@@ -73,7 +57,7 @@ func TestSpanAttributes(t *testing.T) {
 	opt.DB = 3
 	c := redis.NewClient(opt)
 	t.Cleanup(func() { _ = c.Close() })
-	instrument(t, c, env.config("cache"))
+	instrument(t, c, configOf(env, "cache"))
 
 	ctx := context.Background()
 	if err := c.Set(ctx, "k", "v", 0).Err(); err != nil {
@@ -85,7 +69,7 @@ func TestSpanAttributes(t *testing.T) {
 
 	host, port := hostPort(t, mr.Addr())
 	for _, name := range []string{"SET", "GET"} {
-		s := spanNamed(t, env.spans.GetSpans(), name)
+		s := spanNamed(t, env.Spans.GetSpans(), name)
 		if s.SpanKind != trace.SpanKindClient {
 			t.Errorf("%s: kind %v, want client", name, s.SpanKind)
 		}
@@ -118,13 +102,13 @@ func TestSpanAttributes(t *testing.T) {
 func TestSpanParent(t *testing.T) {
 	env := newEnv(t)
 	_, c := newMini(t)
-	instrument(t, c, env.config("cache"))
+	instrument(t, c, configOf(env, "cache"))
 
-	ctx, parent := env.tp.Tracer("test").Start(context.Background(), "parent")
+	ctx, parent := env.TP.Tracer("test").Start(context.Background(), "parent")
 	_ = c.Get(ctx, "missing").Err()
 	parent.End()
 
-	get := spanNamed(t, env.spans.GetSpans(), "GET")
+	get := spanNamed(t, env.Spans.GetSpans(), "GET")
 	if get.Parent.SpanID() != parent.SpanContext().SpanID() {
 		t.Errorf("GET parent = %v, want %v", get.Parent.SpanID(), parent.SpanContext().SpanID())
 	}
@@ -267,13 +251,13 @@ func TestErrors(t *testing.T) {
 			env := newEnv(t)
 			c := redis.NewClient(tt.setup(t))
 			t.Cleanup(func() { _ = c.Close() })
-			instrument(t, c, env.config("cache"))
+			instrument(t, c, configOf(env, "cache"))
 
 			err := tt.run(context.Background(), c)
 			if tt.wantType == "" && err != nil && err != redis.Nil {
 				t.Fatalf("unexpected error %v", err)
 			}
-			s := spanNamed(t, env.spans.GetSpans(), tt.span)
+			s := spanNamed(t, env.Spans.GetSpans(), tt.span)
 			got := attrMap(s.Attributes)
 			if tt.wantType == "" {
 				if s.Status.Code != codes.Unset {
@@ -295,7 +279,7 @@ func TestErrors(t *testing.T) {
 			}
 
 			// The metric carries the same outcome.
-			m := env.metrics(t)["db.client.operation.duration"]
+			m := env.Metrics(t)["db.client.operation.duration"]
 			h, ok := m.Data.(metricdata.Histogram[float64])
 			if !ok {
 				t.Fatalf("duration data %T", m.Data)
@@ -352,13 +336,13 @@ func (redisErr) RedisError()     {}
 func TestDurationMetric(t *testing.T) {
 	env := newEnv(t)
 	mr, c := newMini(t)
-	instrument(t, c, Config{Name: "cache", MeterProvider: env.mp, DisableTracing: true})
+	instrument(t, c, Config{Name: "cache", MeterProvider: env.MP, DisableTracing: true})
 	ctx := context.Background()
 	for range 3 {
 		_ = c.Get(ctx, "k").Err()
 	}
 
-	m, ok := env.metrics(t)["db.client.operation.duration"]
+	m, ok := env.Metrics(t)["db.client.operation.duration"]
 	if !ok {
 		t.Fatal("no db.client.operation.duration")
 	}
@@ -396,8 +380,8 @@ func TestDurationMetric(t *testing.T) {
 			break
 		}
 	}
-	if len(env.spans.GetSpans()) != 0 {
-		t.Errorf("tracing disabled but %d spans", len(env.spans.GetSpans()))
+	if len(env.Spans.GetSpans()) != 0 {
+		t.Errorf("tracing disabled but %d spans", len(env.Spans.GetSpans()))
 	}
 }
 
@@ -456,12 +440,12 @@ func TestPipelines(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			env := newEnv(t)
 			_, c := newMini(t)
-			instrument(t, c, env.config("cache"))
+			instrument(t, c, configOf(env, "cache"))
 			err := tt.run(c)
 			if (err != nil) != tt.failed {
 				t.Fatalf("err = %v", err)
 			}
-			spans := env.spans.GetSpans()
+			spans := env.Spans.GetSpans()
 			if len(spans) != 1 {
 				t.Fatalf("want 1 span, got %d", len(spans))
 			}
@@ -488,28 +472,28 @@ func TestDisabled(t *testing.T) {
 	t.Run("both", func(t *testing.T) {
 		env := newEnv(t)
 		_, c := newMini(t)
-		cfg := env.config("cache")
+		cfg := configOf(env, "cache")
 		cfg.DisableTracing, cfg.DisableMetrics = true, true
 		instrument(t, c, cfg)
 		_ = c.Get(context.Background(), "k").Err()
-		if n := len(env.spans.GetSpans()); n != 0 {
+		if n := len(env.Spans.GetSpans()); n != 0 {
 			t.Errorf("%d spans", n)
 		}
-		if m := env.metrics(t); len(m) != 0 {
+		if m := env.Metrics(t); len(m) != 0 {
 			t.Errorf("metrics %v", m)
 		}
 	})
 	t.Run("tracing only", func(t *testing.T) {
 		env := newEnv(t)
 		_, c := newMini(t)
-		cfg := env.config("cache")
+		cfg := configOf(env, "cache")
 		cfg.DisableMetrics = true
 		instrument(t, c, cfg)
 		_ = c.Get(context.Background(), "k").Err()
-		if n := len(env.spans.GetSpans()); n != 1 {
+		if n := len(env.Spans.GetSpans()); n != 1 {
 			t.Errorf("%d spans, want 1", n)
 		}
-		if m := env.metrics(t); len(m) != 0 {
+		if m := env.Metrics(t); len(m) != 0 {
 			t.Errorf("metrics disabled, got %d instruments", len(m))
 		}
 	})
@@ -534,7 +518,7 @@ func TestNoHookAllocations(t *testing.T) {
 	raw := allocs(nil)
 	for name, cfg := range map[string]Config{
 		"disabled":     {DisableTracing: true, DisableMetrics: true},
-		"metrics only": {MeterProvider: env.mp, DisableTracing: true},
+		"metrics only": {MeterProvider: env.MP, DisableTracing: true},
 		"noop":         {TracerProvider: tracenoop.NewTracerProvider(), MeterProvider: metricnoop.NewMeterProvider()},
 		// This process never installs an SDK globally (TestGlobalProviders
 		// does so in a child process).
@@ -547,7 +531,7 @@ func TestNoHookAllocations(t *testing.T) {
 	// Tracing pays for the SDK's span; our part must stay small.
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()), sdktrace.WithBatcher(discard{}))
 	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
-	cfg := Config{TracerProvider: tp, MeterProvider: env.mp}
+	cfg := Config{TracerProvider: tp, MeterProvider: env.MP}
 	if got := allocs(&cfg); got-raw > 6 {
 		t.Errorf("tracing+metrics: %v extra allocs per command, want <= 6", got-raw)
 	}
@@ -557,31 +541,16 @@ func TestNoHookAllocations(t *testing.T) {
 // network, on a client instrumented with cfg (nil: not instrumented).
 func plainGetAllocs(t *testing.T, cfg *Config) float64 {
 	t.Helper()
-	c := redis.NewClient(testOptions("127.0.0.1:1"))
-	defer c.Close()
-	if cfg != nil {
-		stop, err := Instrument(c, *cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer stop()
+	if cfg == nil {
+		return oteltest.StoppedGetAllocs(t, nil)
 	}
-	c.AddHook(stopHook{})
-	return getAllocs(c)
-}
-
-// getAllocs returns the allocations of one GET on c, after a first one
-// that warms its caches.
-func getAllocs(c redis.UniversalClient) float64 {
-	ctx := context.Background()
-	_ = c.Get(ctx, "k").Err()
-	return testing.AllocsPerRun(1000, func() { _ = c.Get(ctx, "k").Err() })
+	return oteltest.StoppedGetAllocs(t, func(c *redis.Client) (func() error, error) { return Instrument(c, *cfg) })
 }
 
 func TestUntraced(t *testing.T) {
 	env := newEnv(t)
 	_, c := newMini(t)
-	instrument(t, c, env.config("cache"))
+	instrument(t, c, configOf(env, "cache"))
 	ctx := untraced.Context(context.Background())
 	if err := c.Ping(ctx).Err(); err != nil {
 		t.Fatal(err)
@@ -589,10 +558,10 @@ func TestUntraced(t *testing.T) {
 	if _, err := c.Pipelined(ctx, func(p redis.Pipeliner) error { p.Ping(ctx); p.Ping(ctx); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(env.spans.GetSpans()); n != 0 {
+	if n := len(env.Spans.GetSpans()); n != 0 {
 		t.Errorf("%d spans for untraced commands", n)
 	}
-	if m, ok := env.metrics(t)["db.client.operation.duration"]; ok {
+	if m, ok := env.Metrics(t)["db.client.operation.duration"]; ok {
 		if h := m.Data.(metricdata.Histogram[float64]); len(h.DataPoints) != 0 {
 			t.Errorf("duration recorded for untraced commands: %+v", h.DataPoints)
 		}
@@ -650,7 +619,7 @@ func TestQueryTextNeverRecordsPasswords(t *testing.T) {
 		opt := testOptions(mr.Addr())
 		opt.Username, opt.Password, opt.Protocol = "alice", password, proto
 		c := redis.NewClient(opt)
-		cfg := env.config("cache")
+		cfg := configOf(env, "cache")
 		cfg.QueryText, cfg.ConnectionSetup = true, true
 		instrument(t, c, cfg)
 		ctx := context.Background()
@@ -660,7 +629,7 @@ func TestQueryTextNeverRecordsPasswords(t *testing.T) {
 		_ = c.Do(ctx, "auth", "alice", password).Err()
 		_ = c.Close()
 	}
-	spans := env.spans.GetSpans()
+	spans := env.Spans.GetSpans()
 	sawHandshake := false
 	for _, s := range spans {
 		if s.Name == "HELLO" || s.Name == "AUTH" {
@@ -685,7 +654,7 @@ func TestQueryTextNeverRecordsPasswords(t *testing.T) {
 			}
 		}
 	}
-	for _, m := range env.metrics(t) {
+	for _, m := range env.Metrics(t) {
 		if strings.Contains(m.Name, password) {
 			t.Errorf("metric %s", m.Name)
 		}
@@ -699,12 +668,12 @@ func TestPoolMetrics(t *testing.T) {
 	opt.PoolSize, opt.MaxIdleConns, opt.MinIdleConns = 7, 5, 0
 	c := redis.NewClient(opt)
 	t.Cleanup(func() { _ = c.Close() })
-	stop := instrument(t, c, Config{Name: "cache", MeterProvider: env.mp, DisableTracing: true})
+	stop := instrument(t, c, Config{Name: "cache", MeterProvider: env.MP, DisableTracing: true})
 	if err := c.Ping(context.Background()).Err(); err != nil {
 		t.Fatal(err)
 	}
 
-	m := env.metrics(t)
+	m := env.Metrics(t)
 	pool := attribute.String("db.client.connection.pool.name", "cache")
 	gauge := func(name string, extra ...attribute.KeyValue) (int64, bool) {
 		t.Helper()
@@ -759,7 +728,7 @@ func TestPoolMetrics(t *testing.T) {
 		t.Fatalf("second stop: %v", err)
 	}
 	_ = c.Get(context.Background(), "k").Err()
-	after := env.metrics(t)
+	after := env.Metrics(t)
 	for _, name := range []string{"db.client.connection.count", "db.client.connection.max", "db.client.connection.timeouts"} {
 		if mm, ok := after[name]; ok {
 			if d, ok := mm.Data.(metricdata.Sum[int64]); ok && len(d.DataPoints) > 0 {
@@ -805,14 +774,14 @@ func TestGlobalProviders(t *testing.T) {
 	_ = c.Get(ctx, "before").Err()
 
 	env := newEnv(t)
-	otel.SetTracerProvider(env.tp)
-	otel.SetMeterProvider(env.mp)
+	otel.SetTracerProvider(env.TP)
+	otel.SetMeterProvider(env.MP)
 	_ = c.Get(ctx, "after").Err()
 
-	if n := len(env.spans.GetSpans()); n != 1 {
+	if n := len(env.Spans.GetSpans()); n != 1 {
 		t.Errorf("%d spans, want 1 (only the command after SetTracerProvider)", n)
 	}
-	h := env.metrics(t)["db.client.operation.duration"].Data.(metricdata.Histogram[float64])
+	h := env.Metrics(t)["db.client.operation.duration"].Data.(metricdata.Histogram[float64])
 	var n uint64
 	for _, dp := range h.DataPoints {
 		n += dp.Count
@@ -820,7 +789,7 @@ func TestGlobalProviders(t *testing.T) {
 	if n != 1 {
 		t.Errorf("%d durations, want 1", n)
 	}
-	if _, ok := env.metrics(t)["db.client.connection.count"]; !ok {
+	if _, ok := env.Metrics(t)["db.client.connection.count"]; !ok {
 		t.Error("pool metrics registered on the global provider are not delegated")
 	}
 }
@@ -850,14 +819,14 @@ func TestRing(t *testing.T) {
 		DisableIdentity: true,
 	})
 	t.Cleanup(func() { _ = r.Close() })
-	instrument(t, r, env.config("ring"))
+	instrument(t, r, configOf(env, "ring"))
 	ctx := context.Background()
 	for i := range 8 {
 		if err := r.Set(ctx, "k"+strconv.Itoa(i), "v", 0).Err(); err != nil {
 			t.Fatal(err)
 		}
 	}
-	spans := env.spans.GetSpans()
+	spans := env.Spans.GetSpans()
 	if len(spans) != 8 {
 		t.Fatalf("%d spans for 8 SETs", len(spans))
 	}
@@ -883,14 +852,14 @@ func TestConnectionSetup(t *testing.T) {
 		opt.ClientName, opt.DB = "app", 1
 		c := redis.NewClient(opt)
 		t.Cleanup(func() { _ = c.Close() })
-		cfg := env.config("cache")
+		cfg := configOf(env, "cache")
 		cfg.ConnectionSetup = record
 		instrument(t, c, cfg)
 		if err := c.Get(context.Background(), "k").Err(); err != redis.Nil {
 			t.Fatal(err)
 		}
 		var names []string
-		for _, s := range env.spans.GetSpans() {
+		for _, s := range env.Spans.GetSpans() {
 			names = append(names, s.Name)
 		}
 		want := []string{"GET"}
@@ -939,8 +908,8 @@ func TestHooksInstalled(t *testing.T) {
 	}{
 		{"disabled", Config{DisableTracing: true, DisableMetrics: true}, 0},
 		{"noop providers", Config{TracerProvider: tracenoop.NewTracerProvider(), MeterProvider: metricnoop.NewMeterProvider()}, 0},
-		{"tracing and metrics", env.config("x"), 1},
-		{"metrics only", Config{MeterProvider: env.mp, DisableTracing: true}, 1},
+		{"tracing and metrics", configOf(env, "x"), 1},
+		{"metrics only", Config{MeterProvider: env.MP, DisableTracing: true}, 1},
 	}
 	for _, tt := range tests {
 		c := redis.NewClient(testOptions("127.0.0.1:1"))
@@ -978,8 +947,8 @@ func TestClusterPoolMetricsDoNotConnect(t *testing.T) {
 	env := newEnv(t)
 	c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{ln.Addr().String()}, DisableIdentity: true})
 	t.Cleanup(func() { _ = c.Close() })
-	instrument(t, c, Config{Name: "cluster", MeterProvider: env.mp, DisableTracing: true})
-	m := env.metrics(t)
+	instrument(t, c, Config{Name: "cluster", MeterProvider: env.MP, DisableTracing: true})
+	m := env.Metrics(t)
 	if _, ok := m["db.client.connection.count"]; !ok {
 		t.Error("no db.client.connection.count")
 	}

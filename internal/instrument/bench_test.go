@@ -1,20 +1,12 @@
-package telemetry
+package instrument
 
 import (
 	"context"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 )
-
-// discard is a span exporter that drops everything.
-type discard struct{}
-
-func (discard) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
-func (discard) Shutdown(context.Context) error                             { return nil }
 
 // benchClient returns a client whose commands never reach the network,
 // instrumented with cfg unless raw.
@@ -31,20 +23,6 @@ func benchClient(b *testing.B, raw bool, cfg Config) *redis.Client {
 	}
 	c.AddHook(stopHook{})
 	return c
-}
-
-func sdkProviders(b *testing.B) (*sdktrace.TracerProvider, *sdkmetric.MeterProvider) {
-	b.Helper()
-	tp := sdktrace.NewTracerProvider(
-		sdktrace.WithSampler(sdktrace.AlwaysSample()),
-		sdktrace.WithBatcher(discard{}),
-	)
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
-	b.Cleanup(func() {
-		_ = tp.Shutdown(context.Background())
-		_ = mp.Shutdown(context.Background())
-	})
-	return tp, mp
 }
 
 // BenchmarkHook measures one GET through the hooks, stopped before the

@@ -1,4 +1,4 @@
-package telemetry
+package multiplex
 
 import (
 	"context"
@@ -26,12 +26,12 @@ func cachedMultiplexed(t *testing.T, srv *testserver.Server, e *telemetryEnv, hi
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, stop, err := InstrumentMultiplexed(Multiplexed{Base: base, Front: ap, Cache: cache, TraceCacheHits: hitSpans}, e.config("csc"))
+	c, stop, err := Instrument(Multiplexed{Base: base, Front: ap, Cache: cache, TraceCacheHits: hitSpans}, configOf(e, "csc"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if wrapCtx {
-		// After InstrumentMultiplexed's hooks, as rediscache adds its own.
+		// After Instrument's hooks, as rediscache adds its own.
 		base.AddHook(wrapHook{})
 	}
 	t.Cleanup(func() {
@@ -76,7 +76,7 @@ func TestCacheTelemetry(t *testing.T) {
 			}
 		}
 		gets, hits := 0, 0
-		for _, s := range e.spans.GetSpans() {
+		for _, s := range e.Spans.GetSpans() {
 			if s.Name != "GET" {
 				continue
 			}
@@ -85,7 +85,7 @@ func TestCacheTelemetry(t *testing.T) {
 				hits++
 			}
 		}
-		m := e.metrics(t)
+		m := e.Metrics(t)
 		value := func(name string) int64 {
 			t.Helper()
 			d, ok := m[name].Data.(metricdata.Sum[int64])

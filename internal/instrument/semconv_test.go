@@ -1,8 +1,7 @@
-package telemetry
+package instrument
 
 import (
 	"context"
-
 	"net"
 	"strconv"
 	"strings"
@@ -62,14 +61,14 @@ func TestConventions(t *testing.T) {
 			opt.DB = 2
 			c := redis.NewClient(opt)
 			t.Cleanup(func() { _ = c.Close() })
-			cfg := env.config("cache")
+			cfg := configOf(env, "cache")
 			cfg.QueryText = true
 			cfg.Conventions = tc.conv
 			instrument(t, c, cfg)
 			if err := c.Set(context.Background(), "k", "v", 0).Err(); err != nil {
 				t.Fatal(err)
 			}
-			got := attrMap(spanNamed(t, env.spans.GetSpans(), "SET").Attributes)
+			got := attrMap(spanNamed(t, env.Spans.GetSpans(), "SET").Attributes)
 			for _, k := range current {
 				if _, ok := got[k]; !ok {
 					t.Errorf("%s missing: %v", k, got)
@@ -83,7 +82,7 @@ func TestConventions(t *testing.T) {
 					t.Errorf("%s = %v, want %v", k, got[k], v)
 				}
 			}
-			m := env.metrics(t)["db.client.operation.duration"]
+			m := env.Metrics(t)["db.client.operation.duration"]
 			h, ok := m.Data.(metricdata.Histogram[float64])
 			if !ok || len(h.DataPoints) == 0 {
 				t.Fatalf("no duration data: %+v", m)
@@ -105,7 +104,7 @@ func TestConventionsOnErrors(t *testing.T) {
 	t.Setenv(SemconvStabilityEnv, "database/dup")
 	env := newEnv(t)
 	_, c := newMini(t)
-	instrument(t, c, env.config("cache"))
+	instrument(t, c, configOf(env, "cache"))
 	ctx := context.Background()
 	_ = c.Set(ctx, "s", "v", 0).Err()
 	for range 2 { // the second uses the cached outcome
@@ -113,7 +112,7 @@ func TestConventionsOnErrors(t *testing.T) {
 			t.Fatal("LPUSH on a string succeeded")
 		}
 	}
-	for _, s := range env.spans.GetSpans() {
+	for _, s := range env.Spans.GetSpans() {
 		if s.Name != "LPUSH" {
 			continue
 		}
@@ -141,12 +140,12 @@ func TestDashboardPeerResolution(t *testing.T) {
 	// The address as an AppHost writes it into the connection string.
 	c := redis.NewClient(testOptions("localhost:" + port))
 	t.Cleanup(func() { _ = c.Close() })
-	instrument(t, c, env.config("cache"))
+	instrument(t, c, configOf(env, "cache"))
 	if err := c.Ping(context.Background()).Err(); err != nil {
 		t.Fatal(err)
 	}
 	resource := "localhost:" + port // the Redis resource's endpoint
-	a := attrMap(spanNamed(t, env.spans.GetSpans(), "PING").Attributes)
+	a := attrMap(spanNamed(t, env.Spans.GetSpans(), "PING").Attributes)
 	peer, ok := a["server.address"].(string)
 	if !ok {
 		t.Fatalf("no server.address: %v", a)

@@ -1,4 +1,4 @@
-package telemetry
+package instrument
 
 import (
 	"context"
@@ -16,9 +16,9 @@ import (
 	"github.com/aspirego/redis/internal/untraced"
 )
 
-// instrumentation is the state shared by every hook installed by one
+// Instrumentation is the state shared by every hook installed by one
 // Instrument call.
-type instrumentation struct {
+type Instrumentation struct {
 	conv      Conventions
 	queryText bool
 	setup     bool // record connection set-up commands
@@ -34,7 +34,7 @@ type instrumentation struct {
 
 // active returns the tracer to use (nil = no span) and whether to record
 // the duration metric, for one command.
-func (in *instrumentation) active() (trace.Tracer, bool) {
+func (in *Instrumentation) active() (trace.Tracer, bool) {
 	var tr trace.Tracer
 	if in.tracing {
 		tr = in.tracer.get()
@@ -52,7 +52,7 @@ type call struct {
 
 // begin starts the span (when tr is not nil) and the clock (when metrics
 // are recorded).
-func (in *instrumentation) begin(ctx context.Context, tr trace.Tracer, rec bool, oi *opInfo) call {
+func (in *Instrumentation) begin(ctx context.Context, tr trace.Tracer, rec bool, oi *opInfo) call {
 	c := call{metrics: rec}
 	if tr != nil {
 		// The span's context is deliberately not passed on to go-redis:
@@ -82,7 +82,7 @@ func (in *instrumentation) begin(ctx context.Context, tr trace.Tracer, rec bool,
 // hide (a command whose arguments can hold a secret, see hidesReply)
 // withholds the error's text from the span status, and an error.type that
 // is not a known error code.
-func (in *instrumentation) end(ctx context.Context, c *call, oi *opInfo, err error, hide bool) {
+func (in *Instrumentation) end(ctx context.Context, c *call, oi *opInfo, err error, hide bool) {
 	var errType, status string
 	if err != nil && err != redis.Nil {
 		errType, status = classifyError(err)
@@ -112,7 +112,7 @@ func (in *instrumentation) end(ctx context.Context, c *call, oi *opInfo, err err
 // processCmd runs one command through next and records it against the
 // endpoint t names once the command is done: the configured server, the
 // current sentinel primary or the cluster node that ran it.
-func (in *instrumentation) processCmd(ctx context.Context, cmd redis.Cmder, next redis.ProcessHook, t *target) error {
+func (in *Instrumentation) processCmd(ctx context.Context, cmd redis.Cmder, next redis.ProcessHook, t *target) error {
 	if in.stopped.Load() {
 		return next(ctx, cmd)
 	}
@@ -140,7 +140,7 @@ func (in *instrumentation) processCmd(ctx context.Context, cmd redis.Cmder, next
 }
 
 // cmdExtras adds the per-call attributes of a recorded command span.
-func (in *instrumentation) cmdExtras(span trace.Span, cmd redis.Cmder, oi *opInfo) {
+func (in *Instrumentation) cmdExtras(span trace.Span, cmd redis.Cmder, oi *opInfo) {
 	if oi.procArg {
 		if args := cmd.Args(); len(args) > 1 {
 			if s, ok := args[1].(string); ok {
@@ -155,7 +155,7 @@ func (in *instrumentation) cmdExtras(span trace.Span, cmd redis.Cmder, oi *opInf
 
 // setQueryText records db.query.text (and db.statement with
 // ConventionsDup).
-func (in *instrumentation) setQueryText(span trace.Span, q string) {
+func (in *Instrumentation) setQueryText(span trace.Span, q string) {
 	if in.conv == ConventionsDup {
 		span.SetAttributes(semconv.DBQueryText(q), oldDBStatement.String(q))
 		return
@@ -164,7 +164,7 @@ func (in *instrumentation) setQueryText(span trace.Span, q string) {
 }
 
 // processBatch is processCmd for a pipeline or a MULTI/EXEC transaction.
-func (in *instrumentation) processBatch(ctx context.Context, cmds []redis.Cmder, next redis.ProcessPipelineHook, t *target) error {
+func (in *Instrumentation) processBatch(ctx context.Context, cmds []redis.Cmder, next redis.ProcessPipelineHook, t *target) error {
 	if in.stopped.Load() {
 		return next(ctx, cmds)
 	}
@@ -246,10 +246,10 @@ func firstError(cmds []redis.Cmder) error {
 type target struct {
 	// fixed is the endpoint of a standalone client or of one cluster node;
 	// for a cluster client, the endpoint spans start with (no server.*).
-	fixed *endpoint
+	fixed *Endpoint
 	// cur, when not nil, holds the endpoint of the server the client
 	// currently talks to (a sentinel-managed client: the current primary).
-	cur *atomic.Pointer[endpoint]
+	cur *atomic.Pointer[Endpoint]
 	// cluster, when not nil, marks the cluster client's own hook: the node
 	// hooks report the node each command went to through the context.
 	cluster *clusterTarget
@@ -257,10 +257,10 @@ type target struct {
 
 // clusterTarget is the extra state of a cluster client's hook.
 type clusterTarget struct {
-	seed *endpoint // used when no node reported (node created before Instrument)
+	seed *Endpoint // used when no node reported (node created before Instrument)
 }
 
-func (t *target) startEndpoint() *endpoint {
+func (t *target) startEndpoint() *Endpoint {
 	if t.cur != nil {
 		return t.cur.Load()
 	}
@@ -277,7 +277,7 @@ func (t *target) wrap(ctx context.Context) (context.Context, *nodeCapture) {
 	return c, c
 }
 
-func (t *target) finalEndpoint(start *endpoint, capt *nodeCapture) *endpoint {
+func (t *target) finalEndpoint(start *Endpoint, capt *nodeCapture) *Endpoint {
 	switch {
 	case t.cur != nil:
 		return t.cur.Load()
@@ -294,7 +294,7 @@ func (t *target) finalEndpoint(start *endpoint, capt *nodeCapture) *endpoint {
 // of the node client that runs the command stores its endpoint in it.
 type nodeCapture struct {
 	context.Context
-	node atomic.Pointer[endpoint]
+	node atomic.Pointer[Endpoint]
 }
 
 type captureKey struct{}
@@ -311,11 +311,11 @@ func (c *nodeCapture) Value(key any) any {
 // hook is the redis.Hook of a standalone or sentinel-managed client, and
 // of each node of a cluster.
 type hook struct {
-	in *instrumentation
+	in *Instrumentation
 	t  target
 	// primary is set for a sentinel-managed client: its dial hook tracks
 	// the address of the primary each new connection goes to (t.cur).
-	primary *primaryTracker
+	primary *PrimaryTracker
 	db      int
 	// node is set on a cluster node's hook: commands that came through the
 	// cluster client only report the node; others are recorded here.
@@ -333,25 +333,25 @@ func (h *hook) DialHook(next redis.DialHook) redis.DialHook {
 	return h.primary.DialHook(next)
 }
 
-// primaryTracker follows the primary a sentinel-managed client dials: cur
+// PrimaryTracker follows the primary a sentinel-managed client dials: cur
 // is the endpoint of the connection dialled last. It is the dial hook of
 // the client's telemetry hook and, in the multiplexed mode, a hook of its
 // own.
-type primaryTracker struct {
+type PrimaryTracker struct {
 	db   int
 	conv Conventions
-	cur  atomic.Pointer[endpoint]
+	cur  atomic.Pointer[Endpoint]
 	mu   sync.Mutex
-	eps  map[string]*endpoint // endpoints seen so far, at most maxCachedOps
+	eps  map[string]*Endpoint // endpoints seen so far, at most maxCachedOps
 }
 
-func newPrimaryTracker(db int, conv Conventions) *primaryTracker {
-	d := &primaryTracker{db: db, conv: conv, eps: make(map[string]*endpoint)}
+func newPrimaryTracker(db int, conv Conventions) *PrimaryTracker {
+	d := &PrimaryTracker{db: db, conv: conv, eps: make(map[string]*Endpoint)}
 	d.cur.Store(newEndpoint("", db, conv))
 	return d
 }
 
-func (d *primaryTracker) DialHook(next redis.DialHook) redis.DialHook {
+func (d *PrimaryTracker) DialHook(next redis.DialHook) redis.DialHook {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		conn, err := next(ctx, network, addr)
 		if err == nil && conn != nil {
@@ -364,7 +364,7 @@ func (d *primaryTracker) DialHook(next redis.DialHook) redis.DialHook {
 }
 
 // observe makes addr the endpoint of the client's commands.
-func (d *primaryTracker) observe(addr string) {
+func (d *PrimaryTracker) observe(addr string) {
 	if cur := d.cur.Load(); cur != nil && cur.hostport == addr {
 		return
 	}
@@ -380,9 +380,9 @@ func (d *primaryTracker) observe(addr string) {
 	d.cur.Store(ep)
 }
 
-func (d *primaryTracker) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+func (d *PrimaryTracker) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
 
-func (d *primaryTracker) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+func (d *PrimaryTracker) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return next
 }
 

@@ -1,4 +1,4 @@
-package telemetry
+package instrument
 
 import (
 	"context"
@@ -52,17 +52,17 @@ func TestInstrumentationScope(t *testing.T) {
 	}
 	env := newEnv(t)
 	_, c := newMini(t)
-	instrument(t, c, env.config("cache"))
+	instrument(t, c, configOf(env, "cache"))
 	if err := c.Ping(context.Background()).Err(); err != nil {
 		t.Fatal(err)
 	}
-	s := spanNamed(t, env.spans.GetSpans(), "PING")
+	s := spanNamed(t, env.Spans.GetSpans(), "PING")
 	if s.InstrumentationScope.Name != ScopeName || s.InstrumentationScope.Version != Version() || s.InstrumentationScope.SchemaURL == "" {
 		t.Errorf("span scope = %+v, want %s %s", s.InstrumentationScope, ScopeName, Version())
 	}
 	var found bool
 	var rm metricdata.ResourceMetrics
-	if err := env.reader.Collect(context.Background(), &rm); err != nil {
+	if err := env.Reader.Collect(context.Background(), &rm); err != nil {
 		t.Fatal(err)
 	}
 	for _, sm := range rm.ScopeMetrics {
@@ -89,10 +89,10 @@ func TestNoopProviders(t *testing.T) {
 		}
 	}
 	env := newEnv(t)
-	if isNoopTracerProvider(env.tp) || isNoopTracerProvider(otel.GetTracerProvider()) {
+	if isNoopTracerProvider(env.TP) || isNoopTracerProvider(otel.GetTracerProvider()) {
 		t.Error("a real or the global provider taken for a no-op")
 	}
-	if !isNoopMeterProvider(metricnoop.NewMeterProvider()) || isNoopMeterProvider(env.mp) {
+	if !isNoopMeterProvider(metricnoop.NewMeterProvider()) || isNoopMeterProvider(env.MP) {
 		t.Error("meter providers misrecognised")
 	}
 }
@@ -115,7 +115,7 @@ func TestGlobalDelegateDetected(t *testing.T) {
 		t.Errorf("otel's default global meter provider %T not detected", initialMeterProvider)
 	}
 	env := newEnv(t)
-	if isGlobalDelegate(env.tp, "tracerProvider") || isGlobalDelegate(env.mp, "meterProvider") {
+	if isGlobalDelegate(env.TP, "tracerProvider") || isGlobalDelegate(env.MP, "meterProvider") {
 		t.Error("an SDK provider taken for the delegate")
 	}
 }

@@ -1,4 +1,4 @@
-package telemetry
+package multiplex
 
 import (
 	"context"
@@ -8,15 +8,20 @@ import (
 	"github.com/redis/go-redis/v9"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/aspirego/redis/internal/instrument"
+	"github.com/aspirego/redis/internal/oteltest"
 )
 
 // BenchmarkMultiplexed measures one GET through the multiplexed client's
-// observer (InstrumentMultiplexed), stopped before the network.
+// observer (Instrument), stopped before the network.
 func BenchmarkMultiplexed(b *testing.B) {
 	ctx := context.Background()
-	run := func(b *testing.B, cfg Config) {
-		base := benchClient(b, true, Config{})
-		c, stop, err := InstrumentMultiplexed(Multiplexed{Base: base, Front: base}, cfg)
+	run := func(b *testing.B, cfg instrument.Config) {
+		base := redis.NewClient(testOptions("127.0.0.1:1"))
+		b.Cleanup(func() { _ = base.Close() })
+		base.AddHook(stopHook{})
+		c, stop, err := Instrument(Multiplexed{Base: base, Front: base}, cfg)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -29,15 +34,15 @@ func BenchmarkMultiplexed(b *testing.B) {
 		}
 	}
 	b.Run("off", func(b *testing.B) {
-		run(b, Config{DisableTracing: true, DisableMetrics: true})
+		run(b, instrument.Config{DisableTracing: true, DisableMetrics: true})
 	})
 	b.Run("metrics", func(b *testing.B) {
 		_, mp := sdkProviders(b)
-		run(b, Config{MeterProvider: mp, DisableTracing: true})
+		run(b, instrument.Config{MeterProvider: mp, DisableTracing: true})
 	})
 	b.Run("tracing+metrics", func(b *testing.B) {
 		tp, mp := sdkProviders(b)
-		run(b, Config{TracerProvider: tp, MeterProvider: mp})
+		run(b, instrument.Config{TracerProvider: tp, MeterProvider: mp})
 	})
 }
 
@@ -51,9 +56,9 @@ func TestMultiplexedAllocations(t *testing.T) {
 		t.Skip("allocation counts")
 	}
 	env := newEnv(t)
-	multiplexed := func(cfg Config) float64 {
+	multiplexed := func(cfg instrument.Config) float64 {
 		base := redis.NewClient(testOptions("127.0.0.1:1"))
-		c, stop, err := InstrumentMultiplexed(Multiplexed{Base: base, Front: base}, cfg)
+		c, stop, err := Instrument(Multiplexed{Base: base, Front: base}, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,13 +66,18 @@ func TestMultiplexedAllocations(t *testing.T) {
 		base.AddHook(stopHook{})
 		return getAllocs(c)
 	}
-	plain := func(cfg *Config) float64 { return plainGetAllocs(t, cfg) }
+	plain := func(cfg *instrument.Config) float64 {
+		if cfg == nil {
+			return oteltest.StoppedGetAllocs(t, nil)
+		}
+		return oteltest.StoppedGetAllocs(t, func(c *redis.Client) (func() error, error) { return instrument.Instrument(c, *cfg) })
+	}
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()), sdktrace.WithBatcher(discard{}))
 	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
-	traced := Config{TracerProvider: tp, MeterProvider: env.mp}
+	traced := instrument.Config{TracerProvider: tp, MeterProvider: env.MP}
 
-	off := multiplexed(Config{DisableTracing: true, DisableMetrics: true})
-	if got := multiplexed(Config{MeterProvider: env.mp, DisableTracing: true}); got-off > 1 {
+	off := multiplexed(instrument.Config{DisableTracing: true, DisableMetrics: true})
+	if got := multiplexed(instrument.Config{MeterProvider: env.MP, DisableTracing: true}); got-off > 1 {
 		t.Errorf("metrics only: %v extra allocs per command, want <= 1", got-off)
 	}
 	hook := plain(&traced) - plain(nil)
@@ -99,14 +109,14 @@ func TestObserverSpanStart(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env := newEnv(t)
-			in, _, err := newInstrumentation(env.config("obs"))
+			in, _, err := instrument.New(configOf(env, "obs"))
 			if err != nil {
 				t.Fatal(err)
 			}
-			o := &observer{in: in, fixed: newEndpoint("127.0.0.1:6379", 0, in.conv)}
+			o := &observer{in: in, fixed: in.NewEndpoint("127.0.0.1:6379", 0)}
 			ctx := tc.ctx(o)
 			o.End(ctx, redis.NewStringCmd(ctx, "get", "k"))
-			spans := env.spans.GetSpans()
+			spans := env.Spans.GetSpans()
 			if len(spans) != 1 {
 				t.Fatalf("%d spans, want 1", len(spans))
 			}

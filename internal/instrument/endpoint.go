@@ -1,4 +1,4 @@
-package telemetry
+package instrument
 
 import (
 	"net"
@@ -27,12 +27,12 @@ const (
 // commands; anything beyond is built per call (correct, just slower).
 const maxCachedOps = 512
 
-// endpoint is one server as telemetry names it: server.address,
+// Endpoint is one server as telemetry names it: server.address,
 // server.port and db.namespace, plus the per-operation caches of span
 // attributes and metric attribute sets built from them. An endpoint is
 // immutable apart from its caches and is shared by every command sent to
 // that server.
-type endpoint struct {
+type Endpoint struct {
 	hostport string               // as dialled or configured; "" = not known yet
 	base     []attribute.KeyValue // db.system.name, db.namespace, server.*
 	old      []attribute.KeyValue // span only: db.system (and v1.24 names with database/dup)
@@ -43,8 +43,8 @@ type endpoint struct {
 // newEndpoint describes the server at addr (host:port, a unix socket path,
 // or "" when not known) using database index db, with the span attribute
 // names conv selects.
-func newEndpoint(addr string, db int, conv Conventions) *endpoint {
-	ep := &endpoint{hostport: addr, conv: conv, old: conv.oldEndpointAttrs(db)}
+func newEndpoint(addr string, db int, conv Conventions) *Endpoint {
+	ep := &Endpoint{hostport: addr, conv: conv, old: conv.oldEndpointAttrs(db)}
 	ep.base = []attribute.KeyValue{semconv.DBSystemNameRedis, semconv.DBNamespace(strconv.Itoa(db))}
 	if addr != "" {
 		host, port, err := net.SplitHostPort(addr)
@@ -64,7 +64,7 @@ func newEndpoint(addr string, db int, conv Conventions) *endpoint {
 // op returns the cached description of operation name (a lower-case
 // command name as go-redis reports it; for batches the common command of
 // all entries, or "" when they differ) of the given kind.
-func (ep *endpoint) op(kind opKind, name string) *opInfo {
+func (ep *Endpoint) op(kind opKind, name string) *opInfo {
 	c := &ep.ops[kind]
 	if m := c.m.Load(); m != nil {
 		if oi := (*m)[name]; oi != nil {
@@ -81,7 +81,7 @@ type opCache struct {
 	mu sync.Mutex
 }
 
-func (c *opCache) add(ep *endpoint, kind opKind, name string) *opInfo {
+func (c *opCache) add(ep *Endpoint, kind opKind, name string) *opInfo {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	old := c.m.Load()
@@ -153,7 +153,7 @@ func newOutcome(kvs, old []attribute.KeyValue) *outcome {
 	return &outcome{spanAttrs: span, rec: []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(kvs...))}}
 }
 
-func newOpInfo(ep *endpoint, kind opKind, cmd string) *opInfo {
+func newOpInfo(ep *Endpoint, kind opKind, cmd string) *opInfo {
 	name := strings.ToUpper(cmd)
 	switch kind {
 	case kindPipeline:

@@ -1,11 +1,10 @@
-package telemetry
+package multiplex
 
 import (
 	"context"
 	"fmt"
 	"hash/maphash"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -13,11 +12,12 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/aspirego/redis/internal/instrument"
 	"github.com/aspirego/redis/internal/surface"
 	"github.com/aspirego/redis/internal/untraced"
 )
 
-// Multiplexed is what InstrumentMultiplexed instruments: a client in the
+// Multiplexed is what Instrument instruments: a client in the
 // multiplexed mode.
 type Multiplexed struct {
 	// Base is the client redis.NewUniversalClient returned.
@@ -45,7 +45,7 @@ var cacheHitAttrs = []attribute.KeyValue{CacheHitKey.Bool(true)}
 // batch the auto-pipeliner sends.
 const BatchSizeMetric = "redis.client.autopipeline.batch.size"
 
-// InstrumentMultiplexed instruments a client in the multiplexed mode and
+// Instrument instruments a client in the multiplexed mode and
 // returns the client to hand out in place of m.Front. Its Close closes
 // m.Front and then m.Base.
 //
@@ -56,16 +56,16 @@ const BatchSizeMetric = "redis.client.autopipeline.batch.size"
 // than the one it was generated from goes through Process, and is recorded
 // the same way), and records the command once it has run, under the
 // caller's context: its own span, a child of the caller's, with the
-// attributes Instrument gives it, and its own db.client.operation.duration
+// attributes instrument.Instrument gives it, and its own db.client.operation.duration
 // sample. The batches themselves produce no spans; their sizes go to the
 // BatchSizeMetric histogram. Pipelines,
-// transactions and Watch are recorded by Instrument's hooks on m.Base as
+// transactions and Watch are recorded by instrument.Instrument's hooks on m.Base as
 // without multiplexing, and so are the commands they carry.
 //
 // A read served from the client-side cache is not an operation against
 // the server: it gets no span and no duration sample, and is counted by
 // the cache metrics (see Cache).
-func InstrumentMultiplexed(m Multiplexed, cfg Config) (redis.UniversalClient, func() error, error) {
+func Instrument(m Multiplexed, cfg instrument.Config) (redis.UniversalClient, func() error, error) {
 	var fr *front
 	closeBase := func() error {
 		if fr != nil {
@@ -97,14 +97,14 @@ func InstrumentMultiplexed(m Multiplexed, cfg Config) (redis.UniversalClient, fu
 		return c
 	}
 	if cfg.DisableTracing && cfg.DisableMetrics || cfg.Redisotel {
-		stop, err := Instrument(m.Base, cfg)
+		stop, err := instrument.Instrument(m.Base, cfg)
 		if err != nil {
 			return nil, nil, err
 		}
 		return wrap(nil), stop, nil
 	}
 
-	in, meter, err := newInstrumentation(cfg)
+	in, meter, err := instrument.New(cfg)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -120,7 +120,7 @@ func InstrumentMultiplexed(m Multiplexed, cfg Config) (redis.UniversalClient, fu
 		}
 		eng.size = h
 		if m.Cache != nil {
-			reg, err := m.Cache.register(meter, poolName(m.Base, cfg.Name))
+			reg, err := m.Cache.register(meter, instrument.PoolName(m.Base, cfg.Name))
 			if err != nil {
 				return nil, nil, fmt.Errorf("telemetry: client %q: %w", cfg.Name, err)
 			}
@@ -131,7 +131,7 @@ func InstrumentMultiplexed(m Multiplexed, cfg Config) (redis.UniversalClient, fu
 	// auto-pipeliner's batches from them.
 	m.Base.AddHook(eng)
 
-	stopHooks, err := Instrument(m.Base, cfg)
+	stopHooks, err := instrument.Instrument(m.Base, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -139,32 +139,32 @@ func InstrumentMultiplexed(m Multiplexed, cfg Config) (redis.UniversalClient, fu
 	switch c := m.Base.(type) {
 	case *redis.Client:
 		opt := c.Options()
-		if isFailover(opt) {
-			d := newPrimaryTracker(opt.DB, in.conv)
-			obs.cur = &d.cur
+		if instrument.IsFailover(opt) {
+			d := in.NewPrimaryTracker(opt.DB)
+			obs.primary = d
 			c.AddHook(d)
 		} else {
-			obs.fixed = newEndpoint(opt.Addr, opt.DB, in.conv)
+			obs.fixed = in.NewEndpoint(opt.Addr, opt.DB)
 		}
 	case *redis.ClusterClient:
 		// The node that ran a command is known only to the node client's
 		// hooks, which see the batch without the caller: they note it per
 		// command for End.
-		obs.fixed = newEndpoint("", 0, in.conv)
+		obs.fixed = in.NewEndpoint("", 0)
 		obs.nodes = &cmdNodes{seed: maphash.MakeSeed()}
 		c.OnNewNode(func(node *redis.Client) {
 			opt := node.Options()
-			node.AddHook(nodeNoter{ep: newEndpoint(opt.Addr, opt.DB, in.conv), nodes: obs.nodes})
+			node.AddHook(nodeNoter{ep: in.NewEndpoint(opt.Addr, opt.DB), nodes: obs.nodes})
 		})
 	default:
-		obs.fixed = newEndpoint("", 0, in.conv)
+		obs.fixed = in.NewEndpoint("", 0)
 	}
 
 	var once sync.Once
 	var stopErr error
 	stop := func() error {
 		once.Do(func() {
-			in.stopped.Store(true)
+			in.Stop()
 			stopErr = stopHooks()
 			for _, r := range regs {
 				if err := r.Unregister(); err != nil && stopErr == nil {
@@ -218,25 +218,25 @@ func (o *opCtx) Value(key any) any {
 
 // observer records each command of the multiplexed client.
 type observer struct {
-	in       *instrumentation
+	in       *instrument.Instrumentation
 	hitSpans bool // spans for reads the cache served
-	fixed    *endpoint
-	cur      *atomic.Pointer[endpoint] // sentinel: the current primary
-	nodes    *cmdNodes                 // cluster: the node each command ran on
+	fixed    *instrument.Endpoint
+	primary  *instrument.PrimaryTracker // sentinel: the current primary
+	nodes    *cmdNodes                  // cluster: the node each command ran on
 }
 
 func (o *observer) Begin(ctx context.Context) context.Context {
-	if o.in.stopped.Load() {
+	if o.in.Stopped() {
 		return ctx
 	}
-	if o.in.tracing && o.in.tracer.get() != nil {
+	if o.in.Tracing() {
 		return &tracedOpCtx{opCtx: opCtx{Context: ctx, start: time.Now()}}
 	}
 	return &opCtx{Context: ctx, start: time.Now()}
 }
 
 func (o *observer) End(ctx context.Context, cmd redis.Cmder) {
-	var node *endpoint
+	var node *instrument.Endpoint
 	if o.nodes != nil {
 		node = o.nodes.take(cmd) // on every path: the note must not stay
 	}
@@ -244,7 +244,7 @@ func (o *observer) End(ctx context.Context, cmd redis.Cmder) {
 	if op == nil || op.hit && !o.hitSpans {
 		return
 	}
-	tr, rec := o.in.active()
+	tr, rec := o.in.Active()
 	if op.hit {
 		// Not an operation against the server: no duration sample.
 		rec = false
@@ -256,37 +256,31 @@ func (o *observer) End(ctx context.Context, cmd redis.Cmder) {
 	switch {
 	case node != nil:
 		ep = node
-	case o.cur != nil:
-		ep = o.cur.Load()
+	case o.primary != nil:
+		ep = o.primary.Current()
 	}
-	oi := ep.op(kindCommand, cmd.Name())
-	c := call{start: op.start, metrics: rec}
+	var opts []trace.SpanStartOption
+	var extra []attribute.KeyValue
 	if tr != nil {
-		var opts []trace.SpanStartOption
 		if t, ok := ctx.(*tracedOpCtx); ok {
-			t.opts = [2]trace.SpanStartOption{spanKindClient[0], trace.WithTimestamp(op.start)}
+			t.opts = [2]trace.SpanStartOption{instrument.SpanKindClient, trace.WithTimestamp(op.start)}
 			opts = t.opts[:]
 		} else {
 			// The tracer became active after Begin.
-			opts = []trace.SpanStartOption{spanKindClient[0], trace.WithTimestamp(op.start)}
+			opts = []trace.SpanStartOption{instrument.SpanKindClient, trace.WithTimestamp(op.start)}
 		}
-		_, c.span = tr.Start(op.Context, oi.name, opts...)
-		c.recording = c.span.IsRecording()
-		if c.recording {
-			o.in.cmdExtras(c.span, cmd, oi)
-			if op.hit {
-				c.span.SetAttributes(cacheHitAttrs...)
-			}
+		if op.hit {
+			extra = cacheHitAttrs
 		}
 	}
-	o.in.end(op.Context, &c, oi, cmd.Err(), cmd.Err() != nil && oi.hideReply)
+	o.in.RecordCommand(op.Context, tr, rec, op.start, ep, cmd, opts, extra)
 }
 
 // engineHook hides the auto-pipeliner's own batches, which go-redis runs
 // on context.Background(), from Instrument's hooks, and records their
 // sizes.
 type engineHook struct {
-	in   *instrumentation
+	in   *instrument.Instrumentation
 	size metric.Int64Histogram
 }
 
@@ -296,10 +290,10 @@ func (h *engineHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
 		if surface.IsEngine(ctx) {
 			// A batch of one.
-			if !isSetup(cmd, cmd.Name()) {
+			if !instrument.IsSetup(cmd) {
 				h.record(1)
 			}
-			return next(engineCtx, cmd)
+			return next(surface.Engine, cmd)
 		}
 		return next(ctx, cmd)
 	}
@@ -309,10 +303,10 @@ func (h *engineHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.P
 	return func(ctx context.Context, cmds []redis.Cmder) error {
 		if surface.IsEngine(ctx) && !isTransaction(cmds) {
 			// Not the handshake of a connection the batch opened.
-			if len(cmds) > 0 && !(setupNames[cmds[0].Name()] && allSetup(cmds)) {
+			if len(cmds) > 0 && !instrument.IsSetupBatch(cmds) {
 				h.record(len(cmds))
 			}
-			return next(engineCtx, cmds)
+			return next(surface.Engine, cmds)
 		}
 		return next(ctx, cmds)
 	}
@@ -327,23 +321,17 @@ func isTransaction(cmds []redis.Cmder) bool {
 }
 
 func (h *engineHook) record(n int) {
-	if h.size != nil && !h.in.stopped.Load() && h.in.meter.active() {
+	if h.size != nil && !h.in.Stopped() && h.in.MeterActive() {
 		h.size.Record(context.Background(), int64(n))
 	}
 }
-
-// engineCtx is context.Background() marked untraced, and as the
-// auto-pipeliner's (for nodeNoter).
-var engineCtx = context.WithValue(untraced.Context(context.Background()), engineKey{}, true)
-
-type engineKey struct{}
 
 // nodeNoter is a hook of each node of a cluster client in the multiplexed
 // mode: it notes which node runs the commands the multiplexed client
 // issued, those of the auto-pipeliner's batches and those it sent on
 // their own.
 type nodeNoter struct {
-	ep    *endpoint
+	ep    *instrument.Endpoint
 	nodes *cmdNodes
 }
 
@@ -360,7 +348,7 @@ func (h nodeNoter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 
 func (h nodeNoter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
-		if ctx.Value(engineKey{}) != nil {
+		if surface.InEngine(ctx) {
 			for _, cmd := range cmds {
 				if noted(cmd) {
 					h.nodes.put(cmd, h.ep)
@@ -374,7 +362,7 @@ func (h nodeNoter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pro
 // issued reports whether ctx is that of a command the multiplexed client
 // issued: run in a batch, or on its own with its caller's context.
 func issued(ctx context.Context) bool {
-	return ctx.Value(engineKey{}) != nil || ctx.Value(opKey{}) != nil
+	return surface.InEngine(ctx) || ctx.Value(opKey{}) != nil
 }
 
 // noted reports whether a command in an issued command's context may be
@@ -383,8 +371,8 @@ func issued(ctx context.Context) bool {
 func noted(cmd redis.Cmder) bool {
 	name := cmd.Name()
 	switch {
-	case setupNames[name]:
-		return !isSetup(cmd, name)
+	case instrument.IsSetup(cmd):
+		return false
 	case name == "cluster" || name == "command":
 		return false
 	}
@@ -401,7 +389,7 @@ type cmdNodes struct {
 
 type cmdNodeShard struct {
 	mu        sync.Mutex
-	cur, prev map[redis.Cmder]*endpoint
+	cur, prev map[redis.Cmder]*instrument.Endpoint
 	_         [40]byte // keeps shards apart in the CPU caches
 }
 
@@ -413,17 +401,17 @@ func (t *cmdNodes) shard(cmd redis.Cmder) *cmdNodeShard {
 	return &t.shards[maphash.Comparable(t.seed, cmd)%uint64(len(t.shards))]
 }
 
-func (t *cmdNodes) put(cmd redis.Cmder, ep *endpoint) {
+func (t *cmdNodes) put(cmd redis.Cmder, ep *instrument.Endpoint) {
 	sh := t.shard(cmd)
 	sh.mu.Lock()
 	if sh.cur == nil || len(sh.cur) >= cmdNodesGeneration {
-		sh.prev, sh.cur = sh.cur, make(map[redis.Cmder]*endpoint)
+		sh.prev, sh.cur = sh.cur, make(map[redis.Cmder]*instrument.Endpoint)
 	}
 	sh.cur[cmd] = ep
 	sh.mu.Unlock()
 }
 
-func (t *cmdNodes) take(cmd redis.Cmder) *endpoint {
+func (t *cmdNodes) take(cmd redis.Cmder) *instrument.Endpoint {
 	sh := t.shard(cmd)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()

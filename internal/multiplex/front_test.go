@@ -1,4 +1,4 @@
-package telemetry
+package multiplex
 
 import (
 	"context"
@@ -12,60 +12,61 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/redis/go-redis/v9/maintnotifications"
 
+	"github.com/aspirego/redis/internal/instrument"
 	"github.com/aspirego/redis/internal/testserver"
 )
 
-// frontOf returns the front c.reads gives a client logging in as username
-// (the client never dials).
-func frontOf(t *testing.T, c *Cache, username string) (*front, redis.UniversalClient) {
+// frontOf returns the front c.reads gives a client (which never dials).
+func frontOf(t *testing.T, c *Cache) (*front, *redis.Client) {
 	t.Helper()
-	base := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", Username: username, Protocol: 3, DisableIdentity: true,
+	base := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", Protocol: 3, DisableIdentity: true,
 		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}})
 	t.Cleanup(func() { _ = base.Close() })
 	reads, ok := c.reads(base).(cachedReads)
 	if !ok {
 		t.Fatalf("reads: %T, want cachedReads", c.reads(base))
 	}
-	return reads.f, reads
+	return reads.f, base
 }
 
 // TestFrontRemovals: every way go-redis's cache loses a value, the front
-// loses it too, and a value read before a removal of its shard is not
-// stored after it.
+// loses it too, and a value read before a removal is not stored after it.
+// The front matches an invalidation to its value by the name go-redis
+// gave the key when it reserved the reply, whatever its form.
 func TestFrontRemovals(t *testing.T) {
-	ns := frontPrefix("")
+	const name = "some\x00name of k"
 	for _, tc := range []struct {
 		name   string
 		remove func(c *Cache)
 	}{
-		{"invalidation", func(c *Cache) { c.DeleteByRedisKey(ns + "k") }},
+		{"invalidation", func(c *Cache) { c.DeleteByRedisKey(name) }},
 		{"lost connection", func(c *Cache) { c.EvictByConn(7) }},
 		{"flush", func(c *Cache) { c.Flush() }},
 		{"undecodable reply", func(c *Cache) { c.DeleteByCacheKey("whatever") }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := NewCache(100, 0)
-			f, _ := frontOf(t, c, "")
+			f, _ := frontOf(t, c)
 
-			_, ok, sh, gen := f.lookup("k")
+			_, ok, gen := f.lookup("k")
 			if ok {
 				t.Fatal("a value in a new front")
 			}
-			f.fill(sh, gen, "k", "v1")
-			if v, ok, _, _ := f.lookup("k"); !ok || v != "v1" {
+			f.fill(gen, "k", name, "v1")
+			if v, ok, _ := f.lookup("k"); !ok || v != "v1" {
 				t.Fatalf("after fill: %q, %v", v, ok)
 			}
 			tc.remove(c)
-			if v, ok, _, _ := f.lookup("k"); ok {
+			if v, ok, _ := f.lookup("k"); ok {
 				t.Fatalf("value %q still served after the removal", v)
 			}
 
 			// A GET that read "old" from go-redis's cache before the removal
 			// ran must not store it after.
-			_, _, sh, gen = f.lookup("k")
+			_, _, gen = f.lookup("k")
 			tc.remove(c)
-			f.fill(sh, gen, "k", "old")
-			if v, ok, _, _ := f.lookup("k"); ok {
+			f.fill(gen, "k", name, "old")
+			if v, ok, _ := f.lookup("k"); ok {
 				t.Fatalf("value %q, read before a removal, stored after it", v)
 			}
 			if f.off.Load() {
@@ -75,60 +76,59 @@ func TestFrontRemovals(t *testing.T) {
 	}
 }
 
-// TestFrontOffForUnknownKeys: keys go-redis names in a form the front does
-// not know (another database, another user, a new format) turn it off, so
-// it never serves a value it could not match invalidations to.
-func TestFrontOffForUnknownKeys(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		do   func(c *Cache)
-	}{
-		{"reserve", func(c *Cache) { c.Reserve("ck", []string{frontPrefix("") + "a", "1\x000:\x00b"}) }},
-		{"invalidation", func(c *Cache) { c.DeleteByRedisKey("b") }},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			c := NewCache(100, 0)
-			f, _ := frontOf(t, c, "")
-			_, _, sh, gen := f.lookup("k")
-			f.fill(sh, gen, "k", "v")
-			tc.do(c)
-			if !f.off.Load() {
-				t.Fatal("front still on")
-			}
-			if _, ok, _, _ := f.lookup("k"); ok {
-				t.Fatal("a value still served")
-			}
-		})
+// TestFrontNames: a value is stored only with the name go-redis reserved
+// its key under; another key's invalidation leaves it.
+func TestFrontNames(t *testing.T) {
+	c := NewCache(100, 0)
+	f, _ := frontOf(t, c)
+	c.Reserve("cache key of GET k", []string{"name of k"})
+	if got := f.nameOf("cache key of GET k"); got != "name of k" {
+		t.Fatalf("nameOf = %q, want the reserved name", got)
 	}
-	t.Run("username", func(t *testing.T) {
-		c := NewCache(100, 0)
-		f, _ := frontOf(t, c, "app")
-		c.Reserve("ck", []string{frontPrefix("app") + "a"})
-		if f.off.Load() {
-			t.Fatal("keys of the client's own user turned the front off")
-		}
-		// A second client, as another user, on the same cache.
-		frontOf(t, c, "other")
-		if !f.off.Load() {
-			t.Fatal("a second user's client left the shared front on")
-		}
-	})
+	c.Reserve("cache key of MGET a b", []string{"name of a", "name of b"})
+	if got := f.nameOf("cache key of MGET a b"); got != "" {
+		t.Errorf("nameOf a command of two keys = %q, want none", got)
+	}
+	_, _, gen := f.lookup("k")
+	f.fill(gen, "k", "", "v")
+	if _, ok, _ := f.lookup("k"); ok {
+		t.Fatal("a value without a name stored: no invalidation could reach it")
+	}
+	_, _, gen = f.lookup("k")
+	f.fill(gen, "k", "name of k", "v")
+	c.DeleteByRedisKey("name of j")
+	if _, ok, _ := f.lookup("k"); !ok {
+		t.Error("another key's invalidation removed the value")
+	}
+}
+
+// TestFrontOneClient: a cache shared by two clients has no front.
+func TestFrontOneClient(t *testing.T) {
+	c := NewCache(100, 0)
+	f, _ := frontOf(t, c)
+	frontOf(t, c)
+	if !f.off.Load() {
+		t.Fatal("a second client left the shared front on")
+	}
 }
 
 func TestFrontBounded(t *testing.T) {
 	c := NewCache(frontShards*2, 0)
-	f, _ := frontOf(t, c, "")
+	f, _ := frontOf(t, c)
 	for i := range 10000 {
 		k := strconv.Itoa(i)
-		_, _, sh, gen := f.lookup(k)
-		f.fill(sh, gen, k, k)
+		_, _, gen := f.lookup(k)
+		f.fill(gen, k, "name "+k, k)
+		f.reserved("cache key "+k, "name "+k)
 	}
-	n := 0
+	n, names, keyNames := 0, 0, 0
 	for i := range f.shards {
 		n += len(f.shards[i].m)
+		names += len(f.names[i].m)
+		keyNames += len(f.keyNames[i].m)
 	}
-	if n > frontShards*2 {
-		t.Errorf("%d values in a front of %d", n, frontShards*2)
+	if n > frontShards*2 || names > n || keyNames > frontShards*2 {
+		t.Errorf("%d values, %d names, %d reserved names in a front of %d", n, names, keyNames, frontShards*2)
 	}
 }
 
@@ -156,7 +156,7 @@ func testFrontRealServer(t *testing.T, binary string) {
 		Addr: srv.Addr, Protocol: 3, ClientSideCache: cache, DisableIdentity: true, PoolSize: 8,
 		MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
 	})
-	c, stop, err := InstrumentMultiplexed(Multiplexed{Base: base, Front: base, Cache: cache}, e.config("front"))
+	c, stop, err := Instrument(Multiplexed{Base: base, Front: base, Cache: cache}, configOf(e, "front"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +175,6 @@ func testFrontRealServer(t *testing.T, binary string) {
 	}
 	f := cache.front.Load()
 	if f == nil || f.off.Load() || f.hits() < 10 {
-		// go-redis names its keys in a way frontPrefix no longer matches.
 		t.Fatalf("the front served %d of 20 GETs (off: %v)", f.hits(), f.off.Load())
 	}
 	if st := cache.Stats(); st.Hits < 19 {
@@ -252,13 +251,13 @@ func TestFrontHitsUntimed(t *testing.T) {
 	}
 	srv := testserver.Start(t, testserver.Options{})
 	e := newEnv(t)
-	hitAllocs := func(cfg Config) float64 {
+	hitAllocs := func(cfg instrument.Config) float64 {
 		cache := NewCache(0, 0)
 		base := redis.NewClient(&redis.Options{
 			Addr: srv.Addr, Protocol: 3, ClientSideCache: cache, DisableIdentity: true,
 			MaintNotificationsConfig: &maintnotifications.Config{Mode: maintnotifications.ModeDisabled},
 		})
-		c, stop, err := InstrumentMultiplexed(Multiplexed{Base: base, Front: base, Cache: cache}, cfg)
+		c, stop, err := Instrument(Multiplexed{Base: base, Front: base, Cache: cache}, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -277,8 +276,8 @@ func TestFrontHitsUntimed(t *testing.T) {
 		}
 		return n
 	}
-	off := hitAllocs(Config{Name: "off", DisableTracing: true, DisableMetrics: true})
-	metrics := e.config("metrics")
+	off := hitAllocs(instrument.Config{Name: "off", DisableTracing: true, DisableMetrics: true})
+	metrics := configOf(e, "metrics")
 	metrics.DisableTracing = true
 	if got := hitAllocs(metrics); got > off {
 		t.Errorf("a hit with metrics on allocates %v, with telemetry off %v", got, off)

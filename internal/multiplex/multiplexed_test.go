@@ -1,4 +1,4 @@
-package telemetry
+package multiplex
 
 import (
 	"context"
@@ -32,7 +32,7 @@ func multiplexedOf(t *testing.T, e *telemetryEnv, base *redis.Client) redis.Univ
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, stop, err := InstrumentMultiplexed(Multiplexed{Base: base, Front: ap}, e.config("mux"))
+	c, stop, err := Instrument(Multiplexed{Base: base, Front: ap}, configOf(e, "mux"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func TestMultiplexedSpansPerCommand(t *testing.T) {
 }
 
 func testSpansPerCommand(t *testing.T, e *telemetryEnv, c redis.UniversalClient) {
-	tracer := e.tp.Tracer("test")
+	tracer := e.TP.Tracer("test")
 
 	const callers, each = 20, 5
 	parents := make([]trace.SpanContext, callers)
@@ -88,7 +88,7 @@ func testSpansPerCommand(t *testing.T, e *telemetryEnv, c redis.UniversalClient)
 		bySpan[p.SpanID()] = g
 	}
 	perCaller := make([]int, callers)
-	for _, s := range e.spans.GetSpans() {
+	for _, s := range e.Spans.GetSpans() {
 		switch s.Name {
 		case "SET", "GET":
 			g, ok := bySpan[s.Parent.SpanID()]
@@ -118,7 +118,7 @@ func testSpansPerCommand(t *testing.T, e *telemetryEnv, c redis.UniversalClient)
 		}
 	}
 
-	m := e.metrics(t)
+	m := e.Metrics(t)
 	var samples uint64
 	for _, dp := range m["db.client.operation.duration"].Data.(metricdata.Histogram[float64]).DataPoints {
 		samples += dp.Count
@@ -177,10 +177,10 @@ func TestMultiplexedPipelinesAndTransactions(t *testing.T) {
 		t.Fatal(err)
 	}
 	names := map[string]int{}
-	for _, s := range e.spans.GetSpans() {
+	for _, s := range e.Spans.GetSpans() {
 		names[s.Name]++
 	}
-	if m := e.metrics(t)[BatchSizeMetric]; m.Data != nil {
+	if m := e.Metrics(t)[BatchSizeMetric]; m.Data != nil {
 		for _, dp := range m.Data.(metricdata.Histogram[int64]).DataPoints {
 			if dp.Count != 0 {
 				t.Errorf("%s: %d batches, want none (no command went through the auto-pipeliner)", BatchSizeMetric, dp.Count)
@@ -209,7 +209,7 @@ func TestMultiplexedSentinel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, stop, err := InstrumentMultiplexed(Multiplexed{Base: base, Front: ap}, e.config("sentinel"))
+	c, stop, err := Instrument(Multiplexed{Base: base, Front: ap}, configOf(e, "sentinel"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,9 +219,9 @@ func TestMultiplexedSentinel(t *testing.T) {
 	})
 	ctx := context.Background()
 	serverOf := func() (string, error) {
-		e.spans.Reset()
+		e.Spans.Reset()
 		err := c.Set(ctx, "k", "v", 0).Err()
-		for _, s := range e.spans.GetSpans() {
+		for _, s := range e.Spans.GetSpans() {
 			if s.Name == "SET" {
 				a := attrMap(s.Attributes)
 				return fmt.Sprintf("%v:%v", a["server.address"], a["server.port"]), err
@@ -266,9 +266,9 @@ func testMultiplexedCluster(t *testing.T, binary string) {
 		t.Fatal(err)
 	}
 	e := newEnv(t)
-	cfg := e.config("mux-cluster")
+	cfg := configOf(e, "mux-cluster")
 	cfg.QueryText = true
-	c, stop, err := InstrumentMultiplexed(Multiplexed{Base: base, Front: ap}, cfg)
+	c, stop, err := Instrument(Multiplexed{Base: base, Front: ap}, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,7 +304,7 @@ func testMultiplexedCluster(t *testing.T, binary string) {
 	owners["list"] = int64(cl.SlotOwner(t, testserver.Slot("list")).Port)
 
 	n := 0
-	for _, s := range e.spans.GetSpans() {
+	for _, s := range e.Spans.GetSpans() {
 		switch s.Name {
 		case "SET", "GET", "RPUSH", "BLPOP":
 		default:

@@ -1,4 +1,4 @@
-package telemetry
+package instrument
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 func TestRedisotelMode(t *testing.T) {
 	env := newEnv(t)
 	_, c := newMini(t)
-	cfg := env.config("cache")
+	cfg := configOf(env, "cache")
 	cfg.Redisotel = true
 	stop := instrument(t, c, cfg)
 	ctx := context.Background()
@@ -28,7 +28,7 @@ func TestRedisotelMode(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	spans := env.spans.GetSpans()
+	spans := env.Spans.GetSpans()
 	for _, s := range spans {
 		for _, kv := range s.Attributes {
 			if kv.Key == "db.statement" || strings.HasPrefix(string(kv.Key), "code.") {
@@ -44,7 +44,7 @@ func TestRedisotelMode(t *testing.T) {
 	}
 	spanNamed(t, spans, "set")
 
-	m := env.metrics(t)
+	m := env.Metrics(t)
 	if _, ok := m["db.client.connections.usage"]; !ok {
 		t.Errorf("no redisotel pool metrics: %v", m)
 	}
