@@ -87,15 +87,6 @@ func Extension(o Options) rediscache.Extension {
 	return &extension{o: o, err: o.validate()}
 }
 
-// Provider is the type of the token provider that the extension installs
-// as a client's go-redis StreamingCredentialsProvider.
-//
-// Deprecated: the provider is internal to the extension. Print the
-// client's StreamingCredentialsProvider (fmt or slog) to see its
-// credential type and token expiry (never the token), and read the health
-// check redis_<name>_entra_id for its refresh state.
-type Provider = provider
-
 type extension struct {
 	o   Options
 	err error // invalid options

@@ -16,6 +16,7 @@ import (
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 	"go.uber.org/goleak"
 
+	"github.com/aspirego/redis/internal/instrument"
 	"github.com/aspirego/redis/internal/otlptest"
 	"github.com/aspirego/redis/telemetry"
 )
@@ -95,7 +96,7 @@ func TestNew(t *testing.T) {
 			if get.Resource["service.name"] != "orders" || get.Resource["service.instance.id"] != "abc123" {
 				t.Errorf("resource %v", get.Resource)
 			}
-			if get.Scope.GetName() != telemetry.ScopeName || get.Scope.GetVersion() != telemetry.Version() {
+			if get.Scope.GetName() != telemetry.ScopeName || get.Scope.GetVersion() != instrument.Version() {
 				t.Errorf("scope %v", get.Scope)
 			}
 			names := recv.MetricNames()

@@ -100,13 +100,6 @@ const (
 // package records.
 const ScopeName = instrument.ScopeName
 
-// Version is the version of this module as the Go toolchain recorded it
-// in the running binary (for example v0.4.0, or a pseudo-version, or
-// "(devel)" when built inside the module itself); it is the
-// instrumentation scope version of every span and metric this package
-// records. Empty when the binary carries no build information.
-func Version() string { return instrument.Version() }
-
 // ErrUnsupportedClient is returned by Instrument for a client type it
 // cannot instrument (anything but *redis.Client, *redis.ClusterClient and
 // *redis.Ring).
