@@ -55,8 +55,8 @@
 // The go-redis options are built in this order: the parsed connection
 // string (see [ParseConnectionString] for its keys and what each becomes),
 // then section Aspire:StackExchange:Redis:ConfigurationOptions, then
-// Aspire:StackExchange:Redis:N:ConfigurationOptions, then what
-// [ConfigureOptions] functions change. A ConfigurationOptions section holds
+// Aspire:StackExchange:Redis:N:ConfigurationOptions, then what the
+// [ConfigureOptions] callbacks change. A ConfigurationOptions section holds
 // StackExchange.Redis ConfigurationOptions properties; each is applied as
 // its connection-string key, with the same validation:
 //
