@@ -141,11 +141,12 @@ func (f *front) fill(gen uint64, key, name, value string) {
 			}
 		}
 		sh.m[key] = frontEntry{value: value, name: name}
-	}
-	sh.mu.Unlock()
-	if !stored {
+	} else if e, ok := sh.m[key]; !ok || e.name != name {
+		// Under the shard's lock: a value another fill stored for key
+		// keeps its name, or its invalidation would not find it.
 		f.forget(name, key)
 	}
+	sh.mu.Unlock()
 }
 
 // forget drops the name of key.

@@ -283,3 +283,24 @@ func TestFrontHitsUntimed(t *testing.T) {
 		t.Errorf("a hit with metrics on allocates %v, with telemetry off %v", got, off)
 	}
 }
+
+// TestFrontLateFillKeepsNames: a fill that loses to a removal must not
+// drop the name of a value a later fill stored for the same key; the
+// next invalidation would not find that value, and it would be served
+// stale for good.
+func TestFrontLateFillKeepsNames(t *testing.T) {
+	f := newFront(100, nil)
+	const key, name = "hot", "0\x000:\x00hot"
+	_, _, late := f.lookup(key) // a GET whose value is read before the removal
+	f.invalidate(name)          // the key changes
+	_, _, fresh := f.lookup(key)
+	f.fill(fresh, key, name, "new")
+	f.fill(late, key, name, "old") // not stored: a removal ran since its lookup
+	if v, ok, _ := f.lookup(key); !ok || v != "new" {
+		t.Fatalf("front holds %q, %v; want the fresh value", v, ok)
+	}
+	f.invalidate(name) // the key changes again
+	if v, ok, _ := f.lookup(key); ok {
+		t.Fatalf("front still serves %q after the key's invalidation", v)
+	}
+}
