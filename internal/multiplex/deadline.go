@@ -30,16 +30,16 @@ import (
 //
 // go-redis tells a batch nothing about when its commands were issued, but
 // the order of the flusher bounds it: the commands of a batch that started
-// as soon as the one before it ended (it was waiting for it) were queued
-// no earlier than that one was taken off the queue, which is when the
-// batch before that one started, or when that one started if it did not
-// wait. Such a batch gets that time plus the timeout as its deadline when
-// that is sooner (a batch that starts within a timeout of one that timed
-// out counts as having waited for it, however late its goroutine ran); once the deadline has passed, its commands fail at once
-// with the timeout error, without being sent. A batch that did not wait
-// holds commands issued since the last batch ended, and keeps the whole
-// timeout. With no stall the bound is a few milliseconds short of the
-// whole timeout.
+// as soon as the one before it ended (it was waiting for it) were queued no
+// earlier than that one was taken off the queue, which is when the batch
+// before that one started, or when that one started if it did not wait.
+// Such a batch gets that time plus the timeout as its deadline when that is
+// sooner (a batch that starts within a timeout of one that timed out counts
+// as having waited for it, however late its goroutine ran); once the
+// deadline has passed, its commands fail at once with the timeout error,
+// without being sent. A batch that did not wait holds commands issued since
+// the last batch ended, and keeps the whole timeout. With no stall the
+// bound is a few milliseconds short of the whole timeout.
 type BatchDeadline struct {
 	timeout time.Duration
 	// waitSlack is how soon after the last batch ended a batch must start
