@@ -194,6 +194,20 @@ func keyBudgetError(prefix, source string) error {
 	return &KeyError{Key: prefix, Source: source, Err: errors.New(keyBudgetMsg)}
 }
 
+// addElements adds the elements of an array under key:0, key:1, ...
+func addElements[T any](c *Store, key string, xs []T, source string, b *keyBudget) error {
+	for i, x := range xs {
+		ekey, ok := b.join(key, strconv.Itoa(i))
+		if !ok {
+			return keyBudgetError(key, source)
+		}
+		if err := c.addValue(ekey, x, source, b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (c *Store) addValue(key string, v any, source string, b *keyBudget) error {
 	var s string
 	switch v := v.(type) {
@@ -208,27 +222,9 @@ func (c *Store) addValue(key string, v any, source string, b *keyBudget) error {
 		}
 		return c.addValues(key, m, source, b)
 	case []any:
-		for i, x := range v {
-			ekey, ok := b.join(key, strconv.Itoa(i))
-			if !ok {
-				return keyBudgetError(key, source)
-			}
-			if err := c.addValue(ekey, x, source, b); err != nil {
-				return err
-			}
-		}
-		return nil
+		return addElements(c, key, v, source, b)
 	case []string:
-		for i, x := range v {
-			ekey, ok := b.join(key, strconv.Itoa(i))
-			if !ok {
-				return keyBudgetError(key, source)
-			}
-			if err := c.addValue(ekey, x, source, b); err != nil {
-				return err
-			}
-		}
-		return nil
+		return addElements(c, key, v, source, b)
 	case string:
 		s = v
 	case bool:
