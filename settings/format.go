@@ -108,16 +108,7 @@ func (c *Config) goString() string {
 	if c == nil {
 		return "(*settings.Config)(nil)"
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "&settings.Config{Environment:%q, Files:%#v, Values:map[string]string{", c.Environment(), c.st().Files())
-	for i, k := range c.st().Keys() {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "%q:%q", k, c.shown(k))
-	}
-	b.WriteString("}}")
-	return b.String()
+	return c.render(fmt.Sprintf("&settings.Config{Environment:%q, Files:%#v, Values:map[string]string{", c.Environment(), c.st().Files()), ", ", "%q:%q")
 }
 
 // text is the %v form of the configuration, secrets redacted.
@@ -125,13 +116,19 @@ func (c *Config) text() string {
 	if c == nil {
 		return "<nil>"
 	}
+	return c.render(fmt.Sprintf("{Environment:%s Files:%v Values:{", c.Environment(), c.st().Files()), " ", "%s=%q")
+}
+
+// render writes head, then every key and its shown value in the format
+// pair, separated by sep, then the closing braces.
+func (c *Config) render(head, sep, pair string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "{Environment:%s Files:%v Values:{", c.Environment(), c.st().Files())
+	b.WriteString(head)
 	for i, k := range c.st().Keys() {
 		if i > 0 {
-			b.WriteByte(' ')
+			b.WriteString(sep)
 		}
-		fmt.Fprintf(&b, "%s=%q", k, c.shown(k))
+		fmt.Fprintf(&b, pair, k, c.shown(k))
 	}
 	b.WriteString("}}")
 	return b.String()
