@@ -12,6 +12,7 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/aspirego/redis/healthcheck"
+	"github.com/aspirego/redis/internal/healthjson"
 	"github.com/aspirego/redis/settings"
 )
 
@@ -70,17 +71,7 @@ func newHealthHandler(cfg *settings.Config, checker *healthcheck.Checker) (http.
 			return nil, fmt.Errorf("fxmodule: configuration key %s (%s): %q is not true or false", HealthDetailsKey, cfg.Source(HealthDetailsKey), v)
 		}
 	}
-	health, alive := checker.HealthHandler(opts...), checker.AliveHandler(opts...)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/health":
-			health.ServeHTTP(w, r)
-		case "/alive":
-			alive.ServeHTTP(w, r)
-		default:
-			http.NotFound(w, r)
-		}
-	}), nil
+	return healthjson.Routes(checker.HealthHandler(opts...), checker.AliveHandler(opts...)), nil
 }
 
 func serveHealth(lc fx.Lifecycle, cfg *settings.Config, h http.Handler, logger *slog.Logger, checker *healthcheck.Checker) error {

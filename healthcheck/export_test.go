@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/aspirego/redis/internal/healthjson"
 )
 
 // What the external tests reach of the checker's engine, which the public
@@ -30,17 +32,7 @@ func (c Check) HasTag(tag string) bool { return c.hasTag(tag) }
 // Both serves /health and /alive, any other path 404, as fxmodule.Module's
 // handler does.
 func (c *Checker) Both(opts ...HandlerOption) http.Handler {
-	health, alive := c.HealthHandler(opts...), c.AliveHandler(opts...)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/health":
-			health.ServeHTTP(w, r)
-		case "/alive":
-			alive.ServeHTTP(w, r)
-		default:
-			http.NotFound(w, r)
-		}
-	})
+	return healthjson.Routes(c.HealthHandler(opts...), c.AliveHandler(opts...))
 }
 
 // UnmarshalText decodes what the JSON report holds (Status.String), for

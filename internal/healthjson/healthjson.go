@@ -148,3 +148,18 @@ func ParseTimeSpan(s string) (time.Duration, error) {
 	}
 	return d, nil
 }
+
+// Routes serves health on /health and alive on /alive, and 404 on any
+// other path: the one handler fxmodule.Module provides for both endpoints.
+func Routes(health, alive http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/health":
+			health.ServeHTTP(w, r)
+		case "/alive":
+			alive.ServeHTTP(w, r)
+		default:
+			http.NotFound(w, r)
+		}
+	})
+}
